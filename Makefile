@@ -1,0 +1,35 @@
+# sifrac: the two commands are `make demo` and `make test`; both create .venv on first use.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+MPIEXEC := $(VENV)/bin/mpiexec
+NP      ?= 2
+STAMP   := $(VENV)/.installed
+
+.PHONY: demo test test-serial test-mpi validate venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml tools/mkvenv.sh
+	@bash tools/mkvenv.sh
+	@touch $@
+
+## demo: the default case (c-Si particle, galvanostatic lithiation) on $(NP) ranks, with pictures
+demo: $(STAMP)
+	$(MPIEXEC) -n $(NP) $(VENV)/bin/sifrac run cases/demo_particle.toml --output results/demo
+	$(VENV)/bin/sifrac report results/demo
+
+## test: the whole suite, serial tests then MPI tests under mpiexec -n 2
+test: test-serial test-mpi
+
+test-serial: $(STAMP)
+	$(PY) -m pytest -q -m "not mpi and not slow" tests
+
+test-mpi: $(STAMP)
+	$(MPIEXEC) -n 2 $(PY) -m mpi4py -m pytest -q -m "mpi and not slow" -p no:cacheprovider tests
+
+## validate: longer verification and validation runs (not part of CI)
+validate: $(STAMP)
+	$(PY) -m pytest -q -m slow tests
+
+clean:
+	rm -rf results .pytest_cache

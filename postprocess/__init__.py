@@ -1,0 +1,1 @@
+"""Post-processing: history plots, field pictures and (later) crack metrics."""
