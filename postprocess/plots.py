@@ -1,0 +1,45 @@
+"""Line plots of a run's history (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def read_history(path: Path) -> dict[str, list[float]]:
+    """history.csv as columns of floats."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {k: [float(r[k]) for r in rows] for k in rows[0]} if rows else {}
+
+
+def history_plot(history: dict[str, list[float]], path: Path, title: str = "") -> Path:
+    """SOC, stresses and elastic energy against time, one panel each."""
+    t = history["time"]
+    tang = next((k[4:] for k in history if k in ("max_hoop_stress", "max_inplane_stress")), None)
+    fig, axes = plt.subplots(3, 1, figsize=(7, 8), sharex=True)
+    axes[0].plot(t, history["soc"], color="k")
+    axes[0].set_ylabel("SOC")
+    axes[1].plot(t, history["max_principal_stress"], label="max principal")
+    axes[1].plot(t, history["max_von_mises"], label="max von Mises")
+    if tang:
+        axes[1].plot(t, history[f"max_{tang}"], "--", label=f"max {tang.replace('_', ' ')}")
+        axes[1].plot(t, history[f"min_{tang}"], ":", label=f"min {tang.replace('_', ' ')}")
+    axes[1].set_ylabel("stress in Si (GPa)")
+    axes[1].legend(fontsize=8)
+    axes[2].plot(t, history["elastic_energy"], color="tab:red")
+    axes[2].set_ylabel("elastic energy (GPa nm^d)")
+    axes[2].set_xlabel("time (s)")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,40 @@
+"""`sifrac report DIR`: PNG pictures and plots of a finished run plus a Markdown index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from postprocess.plots import history_plot, read_history
+
+
+def write_report(outdir: Path) -> Path:
+    """Pictures of the final fields, the history plot and `report.md` linking them."""
+    import pyvista
+
+    from postprocess.pictures import LABELS, field_picture
+
+    history_csv = outdir / "history.csv"
+    if not history_csv.exists():
+        raise FileNotFoundError(f"{outdir}: no history.csv (is it a sifrac run directory?)")
+    summary = json.loads((outdir / "summary.json").read_text()) if (outdir / "summary.json").exists() else {}
+    figs = outdir / "figures"
+    figs.mkdir(exist_ok=True)
+    images = [history_plot(read_history(history_csv), figs / "history.png", summary.get("case", ""))]
+    vtu = outdir / "final_state.vtu"
+    if vtu.exists():
+        grid = pyvista.read(vtu)
+        for name in ("concentration", "hoop_stress", "inplane_stress", "von_mises"):
+            if name in grid.point_data:
+                images.append(field_picture(grid, name, figs / f"{name}.png"))
+    lines = [f"# sifrac report: {summary.get('case', outdir.name)}", ""]
+    if summary:
+        lines += [f"- status: **{summary['status']}** ({summary['reason']})",
+                  f"- steps: {summary['steps']}, final time {summary['time']:.6g} s, SOC {summary['soc']:.4f}",
+                  f"- ranks: {summary['ranks']}, dofs: {summary['dofs']}, wall time {summary['wall_time']:.1f} s",
+                  f"- versions: {summary['versions']}", ""]
+    for img in images:
+        lines += [f"## {LABELS.get(img.stem, img.stem.replace('_', ' '))}", "", f"![{img.stem}](figures/{img.name})", ""]
+    index = outdir / "report.md"
+    index.write_text("\n".join(lines))
+    return index

@@ -1,0 +1,102 @@
+"""Command line: `sifrac run|mesh|materials|report`.
+
+Exit status: 0 success, 2 bad input (one message, nothing written), 3 the solver stopped
+(last good state kept). Case files are validated on every rank before any collective call, so
+bad input ends every rank the same way without a traceback.
+"""
+
+from __future__ import annotations
+
+from solver import bootstrap  # noqa: F401  (must precede dolfinx/petsc4py)
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from solver import log
+from solver.case import CaseError, load_case
+
+EXIT_INPUT, EXIT_SOLVER = 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sifrac", description="Chemo-mechanical fracture of Si anodes (DOLFINx/MPI).")
+    verbosity = p.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="debug output (step cuts, solver details)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def case_command(name: str, help: str) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help)
+        c.add_argument("case", help="TOML case file")
+        c.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                       help="override a case key (repeatable), e.g. --set geometry.diameter=200")
+        c.add_argument("--output", "-o", help="output directory (default: [output] dir of the case)")
+        return c
+
+    case_command("run", "run a case")
+    case_command("mesh", "build the case's mesh, write it (.msh) and a PNG picture of it")
+    sub.add_parser("materials", help="print the materials library with sources")
+    rep = sub.add_parser("report", help="pictures and plots of a finished run directory")
+    rep.add_argument("dir", help="a run's output directory")
+    return p
+
+
+def _fail(comm_rank: int, message: str, code: int) -> int:
+    if comm_rank == 0:
+        print(f"sifrac: error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    log.configure(comm.rank, level)
+
+    if args.command == "materials":
+        from solver import materials
+
+        if comm.rank == 0:
+            print(materials.table())
+        return 0
+    if args.command == "report":
+        from postprocess.report import write_report
+
+        if comm.rank == 0:
+            try:
+                print(f"report written to {write_report(Path(args.dir))}")
+            except FileNotFoundError as err:
+                return _fail(0, str(err), EXIT_INPUT)
+        return 0
+
+    try:
+        case = load_case(args.case, args.overrides)
+    except CaseError as err:
+        return _fail(comm.rank, str(err), EXIT_INPUT)
+    if args.output:
+        case["output"]["dir"] = args.output
+
+    if args.command == "mesh":
+        from postprocess.pictures import mesh_picture
+
+        outdir = Path(case["output"]["dir"])
+        return 0 if mesh_picture(case, comm, outdir) else EXIT_INPUT
+
+    from solver.run import run
+
+    try:
+        result = run(case, comm)
+    except CaseError as err:  # input only checkable against the mesh (e.g. probes outside it)
+        return _fail(comm.rank, str(err), EXIT_INPUT)
+    if result.status == "failed":
+        return _fail(comm.rank, f"solver stopped: {result.reason}; last good state kept in {result.outdir}",
+                     EXIT_SOLVER)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Coupling layer: function spaces, material fields, boundary conditions and PETSc solvers.
+
+Physics modules (`diffusion`, `elasticity`) return UFL forms; this is the only place that builds
+PETSc objects. Each solver has its own options prefix (`sifrac_diffusion_`, `sifrac_mechanics_`)
+so PETSc options from the case or the command line reach exactly one of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dataclasses import dataclass
+
+import numpy as np
+import ufl
+from dolfinx import default_scalar_type, fem
+from dolfinx.fem.petsc import NonlinearProblem
+from dolfinx.la.petsc import create_vector
+from mpi4py import MPI
+from petsc4py import PETSc
+
+if TYPE_CHECKING:
+    from meshes import MeshBundle
+from solver import diffusion, elasticity
+
+#: Problems with at most this many unknowns use a direct solver when the preset is "auto".
+DIRECT_SOLVER_LIMIT = 100_000
+
+
+class SolverFailure(RuntimeError):
+    """A nonlinear or linear solve did not converge; the time stepper cuts the step."""
+
+
+@dataclass(frozen=True)
+class Loading:
+    """The electrochemical load resolved against the mesh."""
+
+    mode: str
+    sign: float  # +1 lithiation, -1 delithiation
+    rate: float  # d(SOC)/dt magnitude in 1/s for galvanostatic loading
+    surface_concentration: float
+    surfaces: tuple[str, ...]
+
+
+def _solver_options(preset: str, size: int, symmetric: bool, rtol: float, singular: bool = False) -> dict:
+    """PETSc options of a linear solve for a preset ("lu", "cg"/"cg_gamg", or "auto")."""
+    if preset == "auto":
+        preset = "lu" if size <= DIRECT_SOLVER_LIMIT else "cg"
+    if preset == "lu":
+        lu = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+        if singular:  # null-pivot detection: pure-Neumann mechanics is singular by its rigid modes
+            lu.update(mat_mumps_icntl_24=1, mat_mumps_icntl_25=0)
+        return lu
+    return {"ksp_type": "cg" if symmetric else "gmres", "pc_type": "gamg", "ksp_rtol": rtol,
+            "ksp_atol": 1e-30, "ksp_max_it": 2000}
+
+
+def _orthonormalize(vectors: list[PETSc.Vec]) -> list[PETSc.Vec]:
+    """Modified Gram-Schmidt with global dot products (PETSc null spaces need orthonormal bases)."""
+    for i, v in enumerate(vectors):
+        for w in vectors[:i]:
+            v.axpy(-v.dot(w), w)
+        v.normalize()
+    return vectors
+
+
+def rigid_modes(V: fem.FunctionSpace) -> list[PETSc.Vec]:
+    """Translations and infinitesimal rotations of the displacement space, orthonormalised."""
+    gdim = V.mesh.geometry.dim
+    n_owned = V.dofmap.index_map.size_local
+    x = V.tabulate_dof_coordinates()[:n_owned]
+    fields = []
+    for i in range(gdim):
+        t = np.zeros((n_owned, gdim))
+        t[:, i] = 1.0
+        fields.append(t)
+    for i, j in [(0, 1)] if gdim == 2 else [(0, 1), (1, 2), (2, 0)]:
+        r = np.zeros((n_owned, gdim))
+        r[:, i], r[:, j] = -x[:, j], x[:, i]
+        fields.append(r)
+    modes = []
+    for f in fields:
+        vec = create_vector([(V.dofmap.index_map, V.dofmap.index_map_bs)])
+        vec.array[: f.size] = f.ravel()
+        modes.append(vec)
+    return _orthonormalize(modes)
+
+
+def surviving_modes(modes: list[PETSc.Vec], constrained: np.ndarray, comm) -> list[PETSc.Vec]:
+    """The combinations of rigid modes that the Dirichlet constraints leave free.
+
+    A combination sum_k a_k m_k survives iff it vanishes at every constrained dof, i.e. a lies in
+    the null space of M = [m_k(constrained dofs)]. With orthonormal modes this is read off the
+    eigen-decomposition of the small Gram matrix M^T M, reduced over all ranks; this removes
+    exactly the rigid motions left by symmetry planes and rollers, without over-constraining.
+    """
+    vals = np.array([m.getArray(readonly=True)[constrained] for m in modes])
+    gram = comm.allreduce(vals @ vals.T)
+    w, q = np.linalg.eigh(gram)
+    free = q[:, w < 1e-10 * max(1.0, w.max(initial=0.0))]
+    out = []
+    for a in free.T:
+        v = modes[0].duplicate()
+        v.zeroEntries()
+        v.maxpy(a, modes)
+        out.append(v)
+    return _orthonormalize(out)
+
+
+class ChemoElasticProblem:
+    """Li diffusion in Si and quasi-static chemo-elasticity of all solid regions.
+
+    Unknowns: c (P1, fraction of c_max) and u (vector Lagrange of the case's degree). c lives
+    on the whole mesh so that it couples to u without a submesh, but only Si carries the
+    diffusion equation: dofs outside Si are pinned to zero and Si-interface dofs see only Si
+    cells, which keeps the Li balance of Si exact.
+    """
+
+    def __init__(self, bundle: MeshBundle, case: dict) -> None:
+        self.bundle = bundle
+        self.case = case
+        mesh = bundle.mesh
+        self.comm = mesh.comm
+        self.dim = mesh.geometry.dim
+        tdim = mesh.topology.dim
+        mesh.topology.create_connectivity(tdim - 1, tdim)
+        self.dx = ufl.Measure("dx", domain=mesh, subdomain_data=bundle.cell_tags)
+        self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=bundle.facet_tags)
+        self.dx_si = self.dx(bundle.regions["si"])
+
+        self.Vc = fem.functionspace(mesh, ("Lagrange", 1))
+        degree = case["mechanics"]["displacement_degree"]
+        self.Vu = fem.functionspace(mesh, ("Lagrange", degree, (self.dim,)))
+        self.c, self.c_old = fem.Function(self.Vc, name="concentration"), fem.Function(self.Vc)
+        self.u = fem.Function(self.Vu, name="displacement")
+        self.dt = fem.Constant(mesh, default_scalar_type(1.0))
+        # The initial state is stress free: swelling is measured from the starting concentration.
+        self.c_ref = fem.Constant(mesh, default_scalar_type(case["loading"]["soc_start"]))
+
+        self.E, self.nu, self.beta = self._material_fields()
+        self.loading = self._loading()
+        self.si_volume = self._assemble(1.0 * self.dx_si)
+        self.surface_area = self._assemble(sum(1.0 * self.ds(self.bundle.boundaries[s]) for s in self.loading.surfaces))
+        self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu)
+        self.sigma_h = self._stress_assisted_field()
+        self.flux = fem.Constant(mesh, default_scalar_type(0.0))
+        self.surface_value = fem.Constant(mesh, default_scalar_type(self.loading.surface_concentration))
+        self._diffusion = self._build_diffusion()
+        self._mechanics = self._build_mechanics()
+        self._soc_form = fem.form(self.c * self.dx_si)
+        self._energy_form = fem.form(elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu) * self.dx)
+
+    # -- set-up -------------------------------------------------------------------------------
+    def _assemble(self, integrand) -> float:
+        return self.comm.allreduce(fem.assemble_scalar(fem.form(integrand)))
+
+    def _material_fields(self):
+        """Piecewise-constant moduli and swelling; E and nu vary linearly with c in Si."""
+        DG0 = fem.functionspace(self.bundle.mesh, ("DG", 0))
+        fields = {k: fem.Function(DG0) for k in ("E0", "E1", "nu0", "nu1", "beta")}
+        act = self.case["active"]
+        props = {"si": (act["E"], act["E_lithiated"], act["nu"], act["nu_lithiated"], act["expansion"] / 3)}
+        for region in ("electrolyte", "collector"):
+            if region in self.bundle.regions:
+                mat = self.case[region]
+                props[region] = (mat["E"], mat["E"], mat["nu"], mat["nu"], 0.0)
+        for region, values in props.items():
+            cells = self.bundle.cell_tags.find(self.bundle.regions[region])
+            for f, value in zip(fields.values(), values):
+                f.x.array[cells] = value
+        for f in fields.values():
+            f.x.scatter_forward()
+        E = fields["E0"] + (fields["E1"] - fields["E0"]) * self.c
+        nu = fields["nu0"] + (fields["nu1"] - fields["nu0"]) * self.c
+        beta = fields["beta"] * ufl.Identity(3)
+        return E, nu, beta
+
+    def _loading(self) -> Loading:
+        load = self.case["loading"]
+        surfaces = tuple(load.get("surfaces", self.bundle.lithiation))
+        sign = 1.0 if load["direction"] == "lithiation" else -1.0
+        return Loading(load["mode"], sign, load["c_rate"] / 3600.0, load["surface_concentration"], surfaces)
+
+    def _stress_assisted_field(self) -> fem.Function | None:
+        """P1 hydrostatic stress lagged by one step, when stress-assisted diffusion is on."""
+        if not self.case["loading"]["stress_assisted"]:
+            return None
+        self._sigma_h_expr = fem.Expression(elasticity.hydrostatic(self.sigma), self.Vc.element.interpolation_points)
+        return fem.Function(self.Vc, name="hydrostatic_stress")
+
+    def _facets(self, name: str) -> np.ndarray:
+        return self.bundle.facet_tags.find(self.bundle.boundaries[name])
+
+    def _dofs_outside_si(self) -> np.ndarray:
+        mesh = self.bundle.mesh
+        tdim = mesh.topology.dim
+        si_cells = self.bundle.cell_tags.find(self.bundle.regions["si"])
+        si_dofs = np.unique(self.Vc.dofmap.list[si_cells].ravel())
+        n_cells = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
+        all_dofs = np.unique(self.Vc.dofmap.list[:n_cells].ravel())
+        return np.setdiff1d(all_dofs, si_dofs).astype(np.int32)
+
+    def _build_diffusion(self) -> NonlinearProblem:
+        act, sol = self.case["active"], self.case["solver"]
+        v = ufl.TestFunction(self.Vc)
+        D = diffusion.diffusivity(self.c, act["diffusivity_law"], act["diffusivity"], act["diffusivity_lithiated"])
+        self._outside_si = self._dofs_outside_si()
+        bcs = [fem.dirichletbc(default_scalar_type(0.0), self._outside_si, self.Vc)]
+        influx = 0
+        if self.loading.mode == "galvanostatic":
+            influx = sum(self.flux * v * self.ds(self.bundle.boundaries[s]) for s in self.loading.surfaces)
+        else:
+            fdim = self.dim - 1
+            facets = np.concatenate([self._facets(s) for s in self.loading.surfaces])
+            dofs = fem.locate_dofs_topological(self.Vc, fdim, facets)
+            bcs.append(fem.dirichletbc(self.surface_value, dofs, self.Vc))
+        kappa = diffusion.stress_coupling(act["partial_molar_volume"], self.case["loading"]["temperature"])
+        F = diffusion.residual(self.c, self.c_old, v, self.dt, D, self.dx_si, influx, self.sigma_h, kappa)
+        size = self.Vc.dofmap.index_map.size_global
+        symmetric = act["diffusivity_law"] == "constant" and self.sigma_h is None
+        opts = {"snes_type": "newtonls", "snes_linesearch_type": "basic",
+                "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"],
+                "snes_max_it": sol["newton_max_it"], "snes_stol": 0.0,
+                **_solver_options(sol["diffusion"], size, symmetric, sol["linear_rtol"])}
+        opts.update(sol.get("petsc_options", {}))
+        self._constrained_c = np.concatenate([bc.dof_indices()[0] for bc in bcs])
+        return NonlinearProblem(F, self.c, bcs=bcs, petsc_options_prefix="sifrac_diffusion_", petsc_options=opts)
+
+    def _mechanics_bcs(self) -> list[fem.DirichletBC]:
+        """Rollers on symmetry planes, the film bottom and (by default) its side faces."""
+        fdim = self.dim - 1
+        axis = {"symmetry_x": 0, "symmetry_y": 1, "symmetry_z": 2}
+        if self.bundle.thickness_axis is not None:
+            axis["bottom"] = self.bundle.thickness_axis
+        if self.case["mechanics"]["lateral"] == "roller":
+            axis.update(left=0, right=0, front=1, back=1)
+        elif "bottom" in self.bundle.boundaries:
+            axis["bottom"] = None  # free sides: the bottom is clamped instead
+        bcs = []
+        for name, comp in axis.items():
+            if name not in self.bundle.boundaries or (comp is not None and comp >= self.dim):
+                continue
+            facets = self._facets(name)
+            comps = range(self.dim) if comp is None else [comp]
+            for k in comps:
+                dofs = fem.locate_dofs_topological(self.Vu.sub(k), fdim, facets)
+                bcs.append(fem.dirichletbc(default_scalar_type(0.0), dofs, self.Vu.sub(k)))
+        return bcs
+
+    def _build_mechanics(self) -> NonlinearProblem:
+        sol = self.case["solver"]
+        v = ufl.TestFunction(self.Vu)
+        traction = 0
+        p = self.case["loading"]["stack_pressure"]
+        if p > 0 and "top" in self.bundle.boundaries:
+            n = ufl.FacetNormal(self.bundle.mesh)
+            traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
+        F = elasticity.weak_form(self.u, v, self.c - self.c_ref, self.beta, self.E, self.nu, self.dx, traction)
+        bcs = self._mechanics_bcs()
+        modes = rigid_modes(self.Vu)
+        n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
+        constrained = np.concatenate([bc.dof_indices()[0] for bc in bcs]) if bcs else np.array([], dtype=np.int32)
+        free = surviving_modes(modes, constrained[constrained < n_owned], self.comm)
+        self.n_rigid_free = len(free)
+        size = self.Vu.dofmap.index_map.size_global * self.Vu.dofmap.index_map_bs
+        preset = sol["mechanics"].replace("cg_gamg", "cg")
+        opts = {"snes_type": "ksponly",
+                **_solver_options(preset, size, True, sol["linear_rtol"], singular=bool(free))}
+        opts.update(sol.get("petsc_options", {}))
+        problem = NonlinearProblem(F, self.u, bcs=bcs, petsc_options_prefix="sifrac_mechanics_", petsc_options=opts)
+        problem.A.setNearNullSpace(PETSc.NullSpace().create(vectors=modes, comm=self.comm))
+        self.nullspace = PETSc.NullSpace().create(vectors=free, comm=self.comm) if free else None
+        if self.nullspace is not None:
+            problem.A.setNullSpace(self.nullspace)
+        return problem
+
+    def initialise(self, soc: float) -> None:
+        """Uniform concentration soc in Si (zero elsewhere), taken as the stress-free state."""
+        self.c.x.array[:] = soc
+        self.c.x.array[self._outside_si] = 0.0
+        self.c_old.x.array[:] = self.c.x.array
+        self.c_ref.value = soc
+
+    # -- solves -------------------------------------------------------------------------------
+    @staticmethod
+    def _check(problem: NonlinearProblem, what: str) -> int:
+        snes = problem.solver
+        reason = snes.getConvergedReason()
+        ksp_reason = snes.getKSP().getConvergedReason()
+        if reason <= 0 or ksp_reason < 0:
+            raise SolverFailure(f"{what} solve did not converge (SNES reason {reason}, KSP reason {ksp_reason})")
+        return snes.getIterationNumber()
+
+    def solve_diffusion(self, dt: float) -> int:
+        """One backward-Euler step of Li transport from c_old; returns Newton iterations."""
+        self.dt.value = dt
+        if self.loading.mode == "galvanostatic":
+            self.flux.value = self.loading.sign * self.loading.rate * self.si_volume / self.surface_area
+        self._diffusion.solve()
+        return self._check(self._diffusion, "diffusion")
+
+    def solve_mechanics(self) -> int:
+        """Quasi-static equilibrium at the current concentration; returns linear iterations."""
+        self._mechanics.solve()
+        self._check(self._mechanics, "mechanics")
+        if self.nullspace is not None:
+            self.nullspace.remove(self.u.x.petsc_vec)
+            self.u.x.scatter_forward()
+        if self.sigma_h is not None:
+            self.sigma_h.interpolate(self._sigma_h_expr)
+        return self._mechanics.solver.getKSP().getIterationNumber()
+
+    def accept(self) -> None:
+        """Make the current concentration the start of the next step."""
+        self.c_old.x.array[:] = self.c.x.array
+
+    def reject(self) -> None:
+        """Return to the last accepted concentration."""
+        self.c.x.array[:] = self.c_old.x.array
+
+    def max_increment(self) -> float:
+        """Largest change of c in this step over unconstrained dofs (drives dt adaptivity)."""
+        d = np.abs(self.c.x.array - self.c_old.x.array)
+        d[self._constrained_c] = 0.0
+        n = self.Vc.dofmap.index_map.size_local
+        return self.comm.allreduce(float(d[:n].max(initial=0.0)), op=MPI.MAX)
+
+    # -- scalars ------------------------------------------------------------------------------
+    def c_range(self) -> tuple[float, float]:
+        """Smallest and largest concentration in Si."""
+        n = self.Vc.dofmap.index_map.size_local
+        mask = np.ones(n, dtype=bool)
+        mask[self._outside_si[self._outside_si < n]] = False
+        c = self.c.x.array[:n][mask]
+        lo = self.comm.allreduce(float(c.min(initial=np.inf)), op=MPI.MIN)
+        hi = self.comm.allreduce(float(c.max(initial=-np.inf)), op=MPI.MAX)
+        return lo, hi
+
+    def soc(self) -> float:
+        """State of charge: mean concentration over Si."""
+        return self.comm.allreduce(fem.assemble_scalar(self._soc_form)) / self.si_volume
+
+    def elastic_energy(self) -> float:
+        """Stored elastic energy of all solids (GPa nm^3 = 1e-18 J; per unit depth in 2D)."""
+        return self.comm.allreduce(fem.assemble_scalar(self._energy_form))
+
+    def dofs(self) -> dict[str, int]:
+        return {"concentration": self.Vc.dofmap.index_map.size_global,
+                "displacement": self.Vu.dofmap.index_map.size_global * self.Vu.dofmap.index_map_bs}

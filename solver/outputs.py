@@ -1,0 +1,121 @@
+"""Result files: history.csv, probes.csv, summary.json, case.toml, field series and a final VTU.
+
+Rank 0 writes every scalar file; each is written to a temporary name and renamed, so a killed
+run never leaves a truncated CSV or JSON. Field series are ADIOS2 VTX folders (`fields.bp`,
+`stress.bp`) that ParaView opens directly; `final_state.vtu` is a gathered snapshot of the last
+state that pictures and reports read without ADIOS2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from dolfinx import fem, plot
+from dolfinx.io import VTXWriter
+
+from solver.probes import COMPONENTS
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text to path through a temporary file and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def csv_text(columns: list[str], rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (repr(float(v)) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+class ResultWriter:
+    """Collects the per-step records of a run and writes them under one directory."""
+
+    def __init__(self, outdir: Path, comm, case_toml: str, fields: list[fem.Function] | None,
+                 stress: fem.Function | None, probe_columns: tuple[str, ...]) -> None:
+        self.outdir = Path(outdir)
+        self.comm = comm
+        self.history: list[dict] = []
+        self.probe_rows: list[dict] = []
+        self.probe_columns = ["time", "probe", "x", "y", "z", "c", *COMPONENTS, *probe_columns]
+        if comm.rank == 0:
+            self.outdir.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.outdir / "case.toml", case_toml)
+        comm.barrier()
+        self._vtx = []
+        if fields:
+            self._vtx.append(VTXWriter(comm, self.outdir / "fields.bp", fields, engine="BP4"))
+        if stress is not None:
+            self._vtx.append(VTXWriter(comm, self.outdir / "stress.bp", [stress], engine="BP4"))
+
+    def record(self, row: dict, probes: np.ndarray | None, points: np.ndarray) -> None:
+        """Append one step to history.csv (and probes.csv) and rewrite them atomically."""
+        self.history.append(row)
+        if self.comm.rank != 0:
+            return
+        write_atomic(self.outdir / "history.csv", csv_text(list(self.history[0]), self.history))
+        if probes is not None and len(points):
+            names = self.probe_columns[5:]
+            for i, (p, vals) in enumerate(zip(points, probes)):
+                self.probe_rows.append({"time": row["time"], "probe": i, "x": p[0], "y": p[1], "z": p[2],
+                                        **dict(zip(names, vals))})
+            write_atomic(self.outdir / "probes.csv", csv_text(self.probe_columns, self.probe_rows))
+
+    def write_fields(self, t: float) -> None:
+        for w in self._vtx:
+            w.write(t)
+
+    def write_summary(self, summary: dict) -> None:
+        if self.comm.rank == 0:
+            write_atomic(self.outdir / "summary.json", json.dumps(summary, indent=2, default=_jsonable) + "\n")
+
+    def write_vtu(self, functions: list[fem.Function], name: str = "final_state.vtu") -> None:
+        """Gather P1 functions on rank 0 into one VTU (duplicated shared nodes are harmless)."""
+        import pyvista
+
+        V = functions[0].function_space
+        topology, cell_types, x = plot.vtk_mesh(V)
+        local = {"topology": topology, "cell_types": cell_types, "x": x,
+                 "data": {f.name: f.x.array.reshape(x.shape[0], -1) for f in functions}}
+        parts = self.comm.gather(local, root=0)
+        if self.comm.rank != 0:
+            return
+        topo, types, points, data, offset = [], [], [], {f.name: [] for f in functions}, 0
+        for part in parts:
+            cells = part["topology"].reshape(len(part["cell_types"]), -1).copy()
+            cells[:, 1:] += offset
+            topo.append(cells.ravel())
+            types.append(part["cell_types"])
+            points.append(part["x"])
+            for k, v in part["data"].items():
+                data[k].append(v)
+            offset += part["x"].shape[0]
+        grid = pyvista.UnstructuredGrid(np.concatenate(topo), np.concatenate(types), np.vstack(points))
+        for k, v in data.items():
+            arr = np.vstack(v)
+            if arr.shape[1] == 2:  # pad 2D vectors so ParaView and PyVista treat them as vectors
+                arr = np.hstack([arr, np.zeros((arr.shape[0], 1))])
+            grid.point_data[k] = arr[:, 0] if arr.shape[1] == 1 else arr
+        grid.save(self.outdir / name)
+
+    def close(self) -> None:
+        for w in self._vtx:
+            w.close()
+        self._vtx = []
+
+
+def _jsonable(obj):
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj)}")

@@ -1,0 +1,168 @@
+"""The one entry point: `run(case, comm) -> Result`, used by the CLI, sweeps and tests.
+
+The pipeline reads top to bottom: mesh -> problem -> derived fields and probes -> outputs ->
+time loop -> summary. The communicator is the one passed in (sweeps run cases on
+sub-communicators); everything below reads it back from the mesh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mpi4py import MPI
+
+import meshes
+from solver import __version__, log
+from solver.case import dump_case
+from solver.coupling import ChemoElasticProblem, SolverFailure
+from solver.fields import StressFields
+from solver.outputs import ResultWriter
+from solver.probes import Probes
+from solver.timestepping import StepController, StepFailure
+
+_log = log.get("run")
+
+
+@dataclass
+class Result:
+    """What a run returns: its status, the per-step history and the summary it wrote."""
+
+    status: str  # "complete" | "stopped" | "failed"
+    reason: str
+    outdir: Path
+    history: list[dict] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+def versions() -> dict[str, str]:
+    import dolfinx
+    import gmsh
+    from petsc4py import PETSc
+
+    return {"sifrac": __version__, "dolfinx": dolfinx.__version__,
+            "petsc": ".".join(map(str, PETSc.Sys.getVersion())), "gmsh": gmsh.__version__}
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                             text=True, timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def end_time(case: dict, soc_start: float) -> float:
+    """Time at which the load ends: the SOC window at the C-rate, or [time] t_end."""
+    load = case["loading"]
+    if "t_end" in case["time"]:
+        return case["time"]["t_end"]
+    if load["mode"] == "galvanostatic":
+        return abs(load["soc_end"] - soc_start) * 3600.0 / load["c_rate"]
+    return float("inf")
+
+
+def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
+    """Run a resolved case on `comm` and write its results to `outdir` (default: [output] dir)."""
+    wall0 = time.perf_counter()
+    outdir = Path(outdir or case["output"]["dir"])
+    load = case["loading"]
+    bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
+    problem = ChemoElasticProblem(bundle, case)
+    stress = StressFields(problem)
+    probes = Probes(bundle.mesh, case["output"]["probes"])
+    fields_on = case["output"]["fields"]
+    writer = ResultWriter(outdir, comm, dump_case(case),
+                          [problem.c, stress.displacement, *stress.scalars.values()] if fields_on else None,
+                          stress.tensor if fields_on else None, ())
+    dofs = problem.dofs()
+    _log.info("%s: %s %dD, %d cells, %d + %d dofs on %d rank(s); rigid modes left to the null space: %d",
+              case["case"]["name"], case["geometry"]["kind"], bundle.mesh.geometry.dim,
+              bundle.mesh.topology.index_map(bundle.mesh.topology.dim).size_global,
+              dofs["concentration"], dofs["displacement"], comm.size, problem.n_rigid_free)
+
+    problem.initialise(load["soc_start"])
+    problem.solve_mechanics()
+    ctl = StepController.from_case(case["time"])
+    t, step, t_stop = 0.0, 0, end_time(case, load["soc_start"])
+    sign = 1.0 if load["direction"] == "lithiation" else -1.0
+
+    def record(dt: float, newton: int, linear: int) -> dict:
+        stress.update()
+        soc = problem.soc()
+        row = {"step": step, "time": t, "soc": soc, "dt": dt, "elastic_energy": problem.elastic_energy(),
+               **stress.measures(), "c_min": problem.c_range()[0], "c_max": problem.c_range()[1],
+               "newton_iterations": newton, "linear_iterations": linear}
+        values = probes.evaluate(problem.c, stress.tensor) if len(probes) else None
+        writer.record(row, values, probes.points)
+        if fields_on and (step % case["output"]["every"] == 0 or done):
+            stress.update_output_fields()
+            writer.write_fields(t)
+        return row
+
+    done = False
+    record(0.0, 0, 0)
+    status, reason = "complete", "end of loading"
+    try:
+        while not done:
+            if step >= case["time"]["max_steps"]:
+                status, reason = "stopped", f"max_steps = {case['time']['max_steps']} reached"
+                break
+            dt = ctl.propose(t, t_stop)
+            try:
+                newton = problem.solve_diffusion(dt)
+                dc = problem.max_increment()
+                if ctl.too_large(dc) and dt > ctl.dt_min:
+                    raise SolverFailure(f"concentration changed by {dc:.3g} > 2 x dc_target in one step")
+                linear = problem.solve_mechanics()
+            except SolverFailure as err:
+                problem.reject()
+                _log.debug("step %d: %s; cutting dt = %.4g s", step + 1, err, dt)
+                ctl.cut(str(err))
+                continue
+            problem.accept()
+            ctl.accepted(dt, dc)
+            t += dt
+            step += 1
+            soc = problem.soc()
+            c_lo, c_hi = problem.c_range()
+            if load["mode"] == "galvanostatic":
+                done = t >= t_stop * (1 - 1e-12)
+                if not done and (c_hi >= 1.0 if sign > 0 else c_lo <= 0.0):
+                    done, reason = True, f"surface concentration reached its limit at SOC {soc:.4f} (voltage cut-off)"
+            else:
+                done = sign * (soc - load["soc_end"]) >= -1e-3 or t >= t_stop * (1 - 1e-12)
+            row = record(dt, newton, linear)
+            _log.info("step %4d  t = %10.4g s  SOC = %.4f  dt = %9.3g s  Newton %d  max sigma_1 = %.4g GPa",
+                      step, t, soc, dt, newton, row["max_principal_stress"])
+    except StepFailure as err:
+        status, reason = "failed", str(err)
+        _log.error("run failed: %s (last good state: step %d, t = %.6g s)", err, step, t)
+    finally:
+        writer.close()
+
+    if fields_on:
+        stress.update_output_fields()
+        writer.write_vtu([problem.c, stress.displacement, *stress.scalars.values()])
+    last = writer.history[-1]
+    summary = {
+        "status": status, "reason": reason, "case": case["case"]["name"],
+        "case_sha256": hashlib.sha256(dump_case(case).encode()).hexdigest(),
+        "steps": step, "time": t, "soc": last["soc"],
+        "final": {k: v for k, v in last.items() if k not in ("step", "time", "soc", "dt")},
+        "extremes": {k: (max if k.startswith("max") else min)(r[k] for r in writer.history)
+                     for k in last if k.startswith(("max_", "min_"))},
+        "ranks": comm.size, "dofs": dofs,
+        "cells": bundle.mesh.topology.index_map(bundle.mesh.topology.dim).size_global,
+        "si_volume": problem.si_volume, "lithiation_area": problem.surface_area,
+        "reference_length": bundle.reference_length,
+        "wall_time": comm.allreduce(time.perf_counter() - wall0, op=MPI.MAX),
+        "versions": versions(), "git_commit": git_commit(),
+    }
+    writer.write_summary(summary)
+    _log.info("%s: %s after %d steps (%s); results in %s", case["case"]["name"], status, step, reason, outdir)
+    return Result(status, reason, outdir, writer.history, summary)

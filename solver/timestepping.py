@@ -1,0 +1,57 @@
+"""Adaptive time-step control.
+
+The step aims at a target largest concentration change per step (`[time] dc_target`): it grows
+by at most `growth` when a step is easy and is cut by `cutback` when a solve fails or the change
+overshoots twice the target. Below `dt_min` the run stops and keeps its last good state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class StepFailure(RuntimeError):
+    """The smallest allowed step still failed: the run stops with its last good state."""
+
+
+@dataclass
+class StepController:
+    dt: float
+    dt_min: float
+    dt_max: float
+    growth: float
+    cutback: float
+    dc_target: float
+
+    @classmethod
+    def from_case(cls, time: dict) -> "StepController":
+        return cls(time["dt_initial"], time["dt_min"], time["dt_max"], time["growth"], time["cutback"],
+                   time["dc_target"])
+
+    def propose(self, t: float, t_stop: float) -> float:
+        """The next step, shortened to land exactly on t_stop (and not leave a sliver behind)."""
+        remaining = t_stop - t
+        if self.dt >= remaining or remaining - self.dt < 0.1 * self.dt:
+            return remaining
+        return self.dt
+
+    def too_large(self, dc: float) -> bool:
+        """Whether a step's concentration change overshoots the target enough to redo it."""
+        return dc > 2.0 * self.dc_target
+
+    def cut(self, why: str) -> None:
+        """Shrink the step after a failure; raise StepFailure below dt_min."""
+        new = self.dt * self.cutback
+        if new < self.dt_min:
+            raise StepFailure(f"{why}; the step cannot be cut below dt_min = {self.dt_min:g} s")
+        self.dt = new
+
+    def accepted(self, dt_taken: float, dc: float) -> None:
+        """Adapt the step so the next concentration change is about dc_target.
+
+        The change scales roughly with the step, so dt_taken * dc_target / dc is the step that
+        would have hit the target; the new step stays within [cutback, growth] times the old.
+        """
+        ideal = 0.9 * dt_taken * self.dc_target / dc if dc > 0 else float("inf")
+        new = min(self.dt * self.growth, max(self.dt * self.cutback, ideal))
+        self.dt = min(self.dt_max, max(self.dt_min, new))
