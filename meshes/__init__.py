@@ -1,3 +1,64 @@
-"""Gmsh builders for the geometry families of sifrac (one module per family)."""
+"""Gmsh builders for the geometry families of sifrac (one module per family).
+
+``build`` meshes a validated ``[geometry]`` case section on rank 0 of a communicator and
+distributes it; ``write_msh`` writes the same Gmsh model to a ``.msh`` file. The group names
+of each family are listed in its module. Cell tags are fixed (si 1, electrolyte 2,
+collector 3), facet tags too (``common.BOUNDARY_TAGS``). Default lithiation: every
+Si/solid-electrolyte interface (``interface``, ``interface_substrate``) when there is one,
+else the free Si surface (``lithiation_surface``, ``notch``).
+"""
 
 from solver import bootstrap as _bootstrap  # noqa: F401  (must precede dolfinx imports)
+
+from collections.abc import Callable, Mapping
+from os import PathLike
+
+import gmsh
+from mpi4py import MPI
+
+from meshes import from_file, hollow_sphere, nanowire, particle, thin_film
+from meshes.common import (
+    MeshBundle,
+    Plan,
+    build_model,
+    facet_counts,
+    gmsh_session,
+    plan_bundle,
+    region_measures,
+)
+
+__all__ = ["MeshBundle", "build", "facet_counts", "region_measures", "write_msh"]
+
+_PLANNERS: dict[str, Callable[[Mapping, bool], Plan]] = {
+    "particle": particle.plan,
+    "nanowire": nanowire.plan,
+    "hollow_sphere": hollow_sphere.plan,
+    "thin_film": thin_film.plan,
+}
+
+
+def build(geometry: dict, comm: MPI.Comm, *, with_electrolyte: bool = True) -> MeshBundle:
+    """Mesh ``geometry`` (Gmsh on rank 0 of ``comm``) and distribute it over ``comm``.
+
+    ``with_electrolyte=False`` (liquid electrolyte) meshes no electrolyte region.
+    """
+    if geometry.get("kind") == "file":
+        return from_file.build(geometry, comm, with_electrolyte=with_electrolyte)
+    return plan_bundle(_plan(geometry, with_electrolyte), comm)
+
+
+def write_msh(geometry: dict, path: str | PathLike, *, with_electrolyte: bool = True) -> None:
+    """Write the Gmsh model of ``geometry`` to a ``.msh`` file (no dolfinx involved)."""
+    plan = _plan(geometry, with_electrolyte)
+    with gmsh_session():
+        build_model(plan)
+        gmsh.write(str(path))
+
+
+def _plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
+    kind = geometry.get("kind")
+    if kind not in _PLANNERS:
+        raise ValueError(
+            f"geometry.kind must be one of {sorted(_PLANNERS)} (or 'file' for build), got {kind!r}"
+        )
+    return _PLANNERS[kind](geometry, with_electrolyte)
