@@ -1,0 +1,651 @@
+"""Case files: the TOML schema, `--set` overrides, validation and resolution to a full case.
+
+A case is validated completely before any collective (MPI, PETSc, DOLFINx) call, so every rank
+reaches the same verdict and a user mistake costs one clear message instead of a hung job; for
+that reason this module is pure Python. Resolution fills every default and derived ("auto")
+value and expands material names to their parameters, so the resolved case written next to the
+results records everything the run used. SCHEMA is data: a new section or key (e.g. a
+`[fracture]` section) is a new entry, and the docs' reference is generated from it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import operator
+import os
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from solver import materials
+from solver.materials import FRACTION, NON_NEGATIVE, POSITIVE, Range
+
+
+class CaseError(ValueError):
+    """A case-file mistake; the message names `[section] key` and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Auto:
+    """A default derived from other values; `doc` is the formula shown in the reference."""
+
+    doc: str
+    compute: Callable[[dict, str], Any]  # (case resolved so far, case name) -> value
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One case-file key: its type, default and allowed values, and the docs for it."""
+
+    type: str  # a key of _TYPES
+    doc: str
+    default: Any = None  # a literal, an Auto, or None: optional (left out when unset)
+    unit: str = ""  # "-" for dimensionless numbers, "" for non-numbers
+    range: Range | None = None
+    choices: tuple = ()
+    # Filled only when every named earlier sibling key has one of the listed values.
+    when: tuple[tuple[str, tuple], ...] = ()
+    required: bool = False  # must be given whenever `when` holds
+    relations: tuple[tuple[str, str], ...] = ()  # (operator, sibling key), checked when both set
+
+
+@dataclass(frozen=True)
+class MaterialKey(KeySpec):
+    """The `material` key of a material section: a library name among `choices`."""
+
+    noun: str = ""  # "an electrolyte": what a wrong-role material is not
+
+
+@dataclass(frozen=True)
+class Section:
+    doc: str
+    keys: dict[str, KeySpec]
+    # Cross-section checks run once the section is resolved; each raises CaseError.
+    checks: tuple[Callable[[dict], None], ...] = ()
+
+
+# --------------------------------------------------------------------------- value checking
+
+def _fmt(value: Any) -> str:
+    """A value as it would be written in TOML, for messages and the reference."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_fmt(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _unit(spec: KeySpec) -> str:
+    return f" ({spec.unit})" if spec.unit not in ("", "-") else ""
+
+
+def _allowed(spec: KeySpec) -> str:
+    """The allowed values of a key, e.g. 'in (0, 1000]' or 'one of "lu", "cg"'."""
+    if spec.choices:
+        return "one of " + ", ".join(_fmt(c) for c in spec.choices)
+    return str(spec.range) if spec.range else ""
+
+
+def _error(where: str, value: Any, message: str) -> CaseError:
+    return CaseError(f"{where} = {_fmt(value)}: {message}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_finite(value: Any) -> bool:
+    """A finite number; TOML integers beyond the float range count as infinite."""
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _expected(what: str, spec: KeySpec) -> str:
+    allowed = _allowed(spec)
+    return f"expected {what}" + (f" {allowed}" if allowed else "") + _unit(spec)
+
+
+def _as_float(where: str, value: Any, spec: KeySpec) -> float:
+    if not _is_number(value):
+        raise _error(where, value, _expected("a number", spec))
+    if not _is_finite(value):
+        raise _error(where, value, _expected("a finite number", spec))
+    return float(value)
+
+
+def _as_int(where: str, value: Any, spec: KeySpec) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _error(where, value, _expected("an integer", spec))
+    return value
+
+
+def _as_bool(where: str, value: Any, spec: KeySpec) -> bool:
+    if not isinstance(value, bool):
+        raise _error(where, value, "expected true or false")
+    return value
+
+
+def _as_str(where: str, value: Any, spec: KeySpec) -> str:
+    if not isinstance(value, str):
+        raise _error(where, value, _expected("a string", spec))
+    return value
+
+
+def _as_material(where: str, value: Any, spec: MaterialKey) -> str:
+    allowed = "allowed: " + ", ".join(spec.choices)
+    if not isinstance(value, str):
+        raise _error(where, value, f"expected a material name; {allowed}")
+    if value not in materials.LIBRARY:
+        raise _error(where, value, f"unknown material; {allowed}")
+    if value not in spec.choices:
+        raise _error(where, value, f"not {spec.noun}; {allowed}")
+    return value
+
+
+def _as_str_list(where: str, value: Any, spec: KeySpec) -> list[str]:
+    if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+        raise _error(where, value, "expected a non-empty list of strings")
+    return list(value)
+
+
+def _as_table(where: str, value: Any, item: Callable[[Any], bool], what: str) -> dict:
+    if not isinstance(value, dict):
+        raise _error(where, value, "expected a table")
+    for key, v in value.items():
+        if not item(v):
+            raise _error(f"{where}.{key}", v, f"expected {what}")
+    return dict(value)
+
+
+def _as_name_map(where: str, value: Any, spec: KeySpec) -> dict:
+    return _as_table(where, value, lambda v: isinstance(v, str) or
+                     (isinstance(v, int) and not isinstance(v, bool)), "a string or an integer")
+
+
+def _as_scalar_map(where: str, value: Any, spec: KeySpec) -> dict:
+    return _as_table(where, value, lambda v: isinstance(v, str | bool) or
+                     _is_finite(v), "a string, a finite number or a boolean")
+
+
+def _as_points(where: str, value: Any, spec: KeySpec) -> list[list[float]]:
+    """Points of 2 or 3 coordinates, padded to 3 so that every consumer sees (x, y, z)."""
+    if not isinstance(value, list):
+        raise _error(where, value, "expected a list of points [x, y] or [x, y, z]" + _unit(spec))
+    points = []
+    for i, p in enumerate(value):
+        if not (isinstance(p, list) and len(p) in (2, 3)
+                and all(_is_finite(x) for x in p)):
+            raise _error(f"{where}[{i}]", p,
+                         "expected a point [x, y] or [x, y, z] of finite numbers" + _unit(spec))
+        points.append([float(x) for x in p] + [0.0] * (3 - len(p)))
+    return points
+
+
+@dataclass(frozen=True)
+class _Type:
+    label: str  # shown in the reference
+    normalise: Callable[[str, Any, Any], Any]  # (where, value, spec) -> value, or CaseError
+
+
+_TYPES: dict[str, _Type] = {
+    "float": _Type("float", _as_float),
+    "int": _Type("integer", _as_int),
+    "bool": _Type("boolean", _as_bool),
+    "str": _Type("string", _as_str),
+    "material": _Type("string (material name)", _as_material),
+    "str_list": _Type("list of strings", _as_str_list),
+    "name_map": _Type("table: name -> string or integer", _as_name_map),
+    "scalar_map": _Type("table: name -> string, number or boolean", _as_scalar_map),
+    "points": _Type("list of [x, y] or [x, y, z]", _as_points),
+}
+
+
+def _check(where: str, value: Any, spec: KeySpec) -> Any:
+    """Type, choices and range of one value; returns it normalised (ints widened to floats)."""
+    normal = _TYPES[spec.type].normalise(where, value, spec)
+    if spec.choices and normal not in spec.choices:
+        raise _error(where, value, f"must be {_allowed(spec)}")
+    if spec.range is not None and normal not in spec.range:
+        raise _error(where, value, f"must be {spec.range}{_unit(spec)}")
+    return normal
+
+
+# --------------------------------------------------------------------------- derived values
+
+_ROUND_KINDS = ("particle", "nanowire", "hollow_sphere")
+_FILE_FALLBACK_LENGTH = 100.0  # nm, reference length of a file mesh without reference_length
+
+
+def reference_length(geometry: dict) -> float:
+    """The size that sets the auto mesh size and the diffusion time scale (nm)."""
+    kind = geometry["kind"]
+    if kind in _ROUND_KINDS:
+        return geometry["diameter"]
+    if kind == "thin_film":
+        return geometry["thickness"]
+    return geometry.get("reference_length", _FILE_FALLBACK_LENGTH)
+
+
+def _tidy(value: Any) -> Any:
+    """Drop float noise from derived values (1e-4 * 36 -> 0.0036) so resolved files read well."""
+    return float(f"{value:.12g}") if isinstance(value, float) else value
+
+
+def _duration(case: dict) -> float:
+    """Expected length of the run (s), the scale of the auto time steps."""
+    load, time = case["loading"], case["time"]
+    if load["mode"] == "galvanostatic":
+        return abs(load["soc_end"] - load["soc_start"]) * 3600.0 / load["c_rate"]
+    if "t_end" in time:
+        return time["t_end"]
+    return reference_length(case["geometry"]) ** 2 / case["active"]["diffusivity"]
+
+
+def _times(section: str, key: str, factor: float) -> Auto:
+    """Auto default `factor * key` of the same section."""
+    doc = key if factor == 1 else f"{factor:g} * {key}"
+    return Auto(doc, lambda case, _name: factor * case[section][key])
+
+
+def _by_direction(lithiation: float, delithiation: float) -> Auto:
+    return Auto(f"{lithiation:g} for lithiation, {delithiation:g} for delithiation",
+                lambda case, _name: lithiation if case["loading"]["direction"] == "lithiation"
+                else delithiation)
+
+
+def _dt_initial(case: dict, _name: str) -> float:
+    return min(_duration(case) / 100.0, case["time"].get("dt_max", math.inf))
+
+
+def _dt_max(case: dict, _name: str) -> float:
+    return max(_duration(case) / 10.0, case["time"]["dt_initial"])
+
+
+# --------------------------------------------------------------------------- cross-field checks
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _check_soc(case: dict) -> None:
+    load = case["loading"]
+    op = ">" if load["direction"] == "lithiation" else "<"
+    if not _OPS[op](load["soc_end"], load["soc_start"]):
+        raise _error("[loading] soc_end", load["soc_end"],
+                     f"must be {op} soc_start = {_fmt(load['soc_start'])} for direction = "
+                     f"{_fmt(load['direction'])}")
+
+
+def _check_probes(case: dict) -> None:
+    if case["geometry"]["dim"] != 2:
+        return
+    for i, p in enumerate(case["output"]["probes"]):
+        if p[2] != 0.0:
+            raise _error(f"[output] probes[{i}]", p,
+                         "the third coordinate must be 0 or absent in a 2D case (dim = 2)")
+
+
+# --------------------------------------------------------------------------- the schema
+
+def _material_section(doc: str, roles: tuple[str, ...], noun: str, default: str) -> Section:
+    """A section naming a library material; any parameter of `roles` may be overridden."""
+    choices = tuple(sorted(n for r in roles for n in materials.names(r)))
+    keys: dict[str, KeySpec] = {
+        "material": MaterialKey("material", "material name; its parameters fill the section "
+                                "(`sifrac materials` lists them)", default, choices=choices,
+                                noun=noun),
+    }
+    for name, p in materials.PARAMETERS.items():
+        if set(p.roles) & set(roles):
+            keys[name] = KeySpec("str" if p.choices else "float", p.meaning,
+                                 unit=p.unit, range=p.range, choices=p.choices)
+    return Section(doc, keys)
+
+
+_THIN = (("kind", ("thin_film",)),)
+_ROUND = (("kind", _ROUND_KINDS),)
+_FILE = (("kind", ("file",)),)
+_POS_LT_1 = Range(0.0, 1.0, lo_open=True, hi_open=True)
+
+SCHEMA: dict[str, Section] = {
+    "case": Section("Identification of the case.", {
+        "name": KeySpec("str", "case name, used in the output directory and logs",
+                        Auto("the case file's stem", lambda _case, name: name)),
+        "description": KeySpec("str", "free text", ""),
+    }),
+    "geometry": Section("The Si body and its surroundings; keys of other kinds are kept.", {
+        "kind": KeySpec("str", "geometry family", "particle",
+                        choices=("particle", "nanowire", "hollow_sphere", "thin_film", "file")),
+        "dim": KeySpec("int", "spatial dimension", 2, choices=(2, 3)),
+        "symmetry": KeySpec("bool", "mesh only the symmetric part, with symmetry boundary "
+                            "conditions", False),
+        "mesh_size": KeySpec("float", "element size in the bulk; reference length = diameter "
+                             "(round kinds), thickness (thin_film) or reference_length, else "
+                             f"{_FILE_FALLBACK_LENGTH:g} nm (file)",
+                             Auto("reference length / 15",
+                                  lambda case, _name: reference_length(case["geometry"]) / 15.0),
+                             "nm", POSITIVE),
+        "mesh_size_surface": KeySpec("float", "element size at the lithiated surface",
+                                     _times("geometry", "mesh_size", 1.0), "nm", POSITIVE),
+        "diameter": KeySpec("float", "outer diameter of the particle, wire or hollow sphere",
+                            150.0, "nm", POSITIVE, when=_ROUND),
+        "inner_diameter": KeySpec("float", "inner diameter of the hollow sphere (Yao et al. "
+                                  "2011: 350/400)", _times("geometry", "diameter", 0.875), "nm",
+                                  POSITIVE, when=(("kind", ("hollow_sphere",)),),
+                                  relations=(("<", "diameter"),)),
+        "length": KeySpec("float", "axial length of the nanowire (3D)",
+                          _times("geometry", "diameter", 2.0), "nm", POSITIVE,
+                          when=(("kind", ("nanowire",)), ("dim", (3,)))),
+        "matrix": KeySpec("bool", "embed the body in a box of solid electrolyte (ignored with a "
+                          "liquid electrolyte)", False, when=_ROUND),
+        "matrix_size": KeySpec("float", "edge of the electrolyte box",
+                               _times("geometry", "diameter", 2.0), "nm", POSITIVE,
+                               when=_ROUND + (("matrix", (True,)),),
+                               relations=((">", "diameter"),)),
+        "thickness": KeySpec("float", "Si film thickness", 1000.0, "nm", POSITIVE, when=_THIN),
+        "width": KeySpec("float", "film width (in-plane extent of the model)",
+                         _times("geometry", "thickness", 2.0), "nm", POSITIVE, when=_THIN),
+        "depth": KeySpec("float", "film depth (3D, out-of-plane extent)",
+                         _times("geometry", "thickness", 0.5), "nm", POSITIVE,
+                         when=_THIN + (("dim", (3,)),)),
+        "substrate": KeySpec("str", "what lies under the film", "collector",
+                             choices=("collector", "electrolyte"), when=_THIN),
+        "substrate_thickness": KeySpec("float", "substrate thickness",
+                                       _times("geometry", "thickness", 0.5), "nm", POSITIVE,
+                                       when=_THIN),
+        "cap": KeySpec("bool", "solid-electrolyte layer on top of the film (ignored with a "
+                       "liquid electrolyte)", False, when=_THIN),
+        "cap_thickness": KeySpec("float", "thickness of the electrolyte cap",
+                                 _times("geometry", "thickness", 0.5), "nm", POSITIVE,
+                                 when=_THIN + (("cap", (True,)),)),
+        "notch_depth": KeySpec("float", "depth of a surface notch (0: no notch)", 0.0, "nm",
+                               NON_NEGATIVE, when=_THIN, relations=(("<", "thickness"),)),
+        "notch_width": KeySpec("float", "width of the surface notch",
+                               _times("geometry", "thickness", 0.1), "nm", POSITIVE, when=_THIN,
+                               relations=(("<", "width"),)),
+        "file": KeySpec("str", "mesh file (.msh or .xdmf), relative to the working directory",
+                        when=_FILE, required=True),
+        "region_map": KeySpec("name_map", "region name (si, electrolyte, collector) -> physical "
+                              "group name or tag", when=_FILE),
+        "boundary_map": KeySpec("name_map", "boundary name -> physical group name or tag",
+                                when=_FILE),
+        "reference_length": KeySpec("float", "size of the Si body of a file mesh; unset: "
+                                    "measured from the mesh (mesh_size then uses "
+                                    f"{_FILE_FALLBACK_LENGTH:g} nm)", unit="nm", range=POSITIVE,
+                                    when=_FILE),
+        "xdmf_mesh_name": KeySpec("str", "mesh name inside an XDMF file", "mesh", when=_FILE),
+        "xdmf_cell_tags": KeySpec("str", "cell tags name inside an XDMF file", "cell_tags",
+                                  when=_FILE),
+        "xdmf_facet_tags": KeySpec("str", "facet tags name inside an XDMF file", "facet_tags",
+                                   when=_FILE),
+    }),
+    "active": _material_section("The active (Si) material.", ("active",),
+                                "an active material", "c-Si"),
+    "electrolyte": _material_section("The electrolyte around the Si; liquid: a free surface.",
+                                     ("electrolyte", "liquid"), "an electrolyte", "liquid"),
+    "collector": _material_section("The current collector (thin-film substrate).",
+                                   ("collector",), "a current collector", "Cu"),
+    "loading": Section("Electrochemical loading of the active surfaces.", {
+        "mode": KeySpec("str", "galvanostatic: constant flux set by c_rate; potentiostatic: "
+                        "fixed surface concentration", "galvanostatic",
+                        choices=("galvanostatic", "potentiostatic")),
+        "c_rate": KeySpec("float", "charge rate: 1/c_rate hours for a full lithiation", 1.0,
+                          "1/h", Range(0.0, 1000.0, lo_open=True)),
+        "direction": KeySpec("str", "lithiation (Li in) or delithiation (Li out)", "lithiation",
+                             choices=("lithiation", "delithiation")),
+        "soc_start": KeySpec("float", "initial concentration (fraction of c_max)",
+                             _by_direction(0.0, 1.0), "-", FRACTION),
+        "soc_end": KeySpec("float", "state of charge at which the run stops",
+                           _by_direction(1.0, 0.0), "-", FRACTION),
+        "surface_concentration": KeySpec("float", "surface concentration (used by "
+                                         "potentiostatic mode only)", _by_direction(1.0, 0.0),
+                                         "-", FRACTION),
+        "surfaces": KeySpec("str_list", "boundary names Li enters or leaves through; unset: the "
+                            "geometry's own lithiation surfaces"),
+        "stack_pressure": KeySpec("float", "external pressure on the stack", 0.0, "GPa",
+                                  NON_NEGATIVE),
+        "temperature": KeySpec("float", "temperature (stress-assisted diffusion)", 298.15, "K",
+                               POSITIVE),
+        "stress_assisted": KeySpec("bool", "hydrostatic-stress-driven Li flux", False),
+    }, checks=(_check_soc,)),
+    "mechanics": Section("Mechanical model options.", {
+        "lateral": KeySpec("str", "film side faces: roller (an infinite film) or free with a "
+                           "clamped bottom", "roller", choices=("roller", "free")),
+        "displacement_degree": KeySpec("int", "polynomial degree of the displacement", 2,
+                                       choices=(1, 2)),
+    }),
+    "time": Section("Adaptive time stepping. duration = |soc_end - soc_start| * 3600 / c_rate "
+                    "(galvanostatic); t_end, else reference_length^2 / active.diffusivity "
+                    "(potentiostatic).", {
+        "dt_initial": KeySpec("float", "first time step",
+                              Auto("duration / 100 (at most dt_max)", _dt_initial), "s",
+                              POSITIVE, relations=(("<=", "dt_max"),)),
+        "dt_min": KeySpec("float", "smallest step before the run gives up",
+                          _times("time", "dt_initial", 1e-4), "s", POSITIVE,
+                          relations=(("<=", "dt_initial"),)),
+        "dt_max": KeySpec("float", "largest step",
+                          Auto("duration / 10 (at least dt_initial)", _dt_max), "s", POSITIVE),
+        "t_end": KeySpec("float", "stop time; unset: stop when soc_end is reached", unit="s",
+                         range=POSITIVE),
+        "max_steps": KeySpec("int", "stop after this many steps", 100000, range=Range(1)),
+        "dc_target": KeySpec("float", "largest concentration change per step the adaptive "
+                             "step aims at", 0.05, "-", Range(0.0, 1.0, lo_open=True)),
+        "growth": KeySpec("float", "step growth factor after an easy step", 1.5, "-",
+                          Range(1.0, 4.0, lo_open=True)),
+        "cutback": KeySpec("float", "step reduction factor after a failed step", 0.5, "-",
+                           _POS_LT_1),
+    }),
+    "solver": Section("Linear and nonlinear solvers.", {
+        "mechanics": KeySpec("str", "mechanics linear solver; auto: by problem size",
+                             "auto", choices=("auto", "lu", "cg_gamg")),
+        "diffusion": KeySpec("str", "diffusion linear solver; auto: by problem size", "auto",
+                             choices=("auto", "lu", "cg")),
+        "linear_rtol": KeySpec("float", "relative tolerance of iterative linear solvers", 1e-10,
+                               "-", _POS_LT_1),
+        "newton_rtol": KeySpec("float", "Newton relative tolerance", 1e-10, "-", _POS_LT_1),
+        "newton_atol": KeySpec("float", "Newton absolute tolerance", 1e-12, "-", POSITIVE),
+        "newton_max_it": KeySpec("int", "Newton iteration limit", 25, range=Range(1)),
+        "petsc_options": KeySpec("scalar_map", "extra PETSc options passed through as given "
+                                 "(e.g. ksp_type = \"cg\")", {}),
+    }),
+    "output": Section("What is written and where.", {
+        "dir": KeySpec("str", "output directory",
+                       Auto("results/<case name>",
+                            lambda case, _name: f"results/{case['case']['name']}")),
+        "every": KeySpec("int", "write fields every N steps", 1, range=Range(1)),
+        "fields": KeySpec("bool", "write field files", True),
+        "probes": KeySpec("points", "points where fields are sampled each step; stored as "
+                          "[x, y, z]", [], "nm"),
+    }, checks=(_check_probes,)),
+}
+
+
+# --------------------------------------------------------------------------- resolution
+
+def _is_material_section(spec: Section) -> bool:
+    return isinstance(spec.keys.get("material"), MaterialKey)
+
+
+def _applies(spec: KeySpec, section: dict) -> bool:
+    return all(section.get(key) in values for key, values in spec.when)
+
+
+def _when_text(spec: KeySpec) -> str:
+    return " and ".join(f"{key} = " + " or ".join(_fmt(v) for v in values)
+                        for key, values in spec.when)
+
+
+def _expand_material(name: str, section: dict) -> dict:
+    """Library parameters of the chosen material, then the case's overrides."""
+    material = materials.get(section["material"])
+    own = [p for p, s in materials.PARAMETERS.items() if material.role in s.roles]
+    for key, value in section.items():
+        if key != "material" and key not in own:
+            raise _error(f"[{name}] {key}", value,
+                         f"not a parameter of {material.role} material "
+                         f"{_fmt(material.name)}; allowed: {', '.join(own) or 'none'}")
+    return {"material": material.name, **material.values(), **section}
+
+
+def _resolve_section(name: str, spec: Section, given: dict, case: dict, case_name: str) -> dict:
+    for key in given:
+        if key not in spec.keys:
+            raise CaseError(f"[{name}] {key}: unknown key; allowed keys: "
+                            f"{', '.join(sorted(spec.keys))}")
+    out: dict[str, Any] = {}
+    autos = []
+    for key, key_spec in spec.keys.items():
+        if key in given:
+            out[key] = _check(f"[{name}] {key}", given[key], key_spec)
+        elif not _applies(key_spec, out):
+            continue
+        elif isinstance(key_spec.default, Auto):
+            autos.append(key)
+        elif key_spec.default is not None:
+            out[key] = copy.deepcopy(key_spec.default)
+        elif key_spec.required:
+            raise CaseError(f"[{name}] {key}: required when {_when_text(key_spec)} "
+                            f"({_TYPES[key_spec.type].label}: {key_spec.doc})")
+    for key in autos:  # after the literal values, in declaration order
+        out[key] = _tidy(spec.keys[key].default.compute({**case, name: out}, case_name))
+    out = {key: out[key] for key in spec.keys if key in out}
+    if _is_material_section(spec):
+        out = _expand_material(name, out)
+    for key, key_spec in spec.keys.items():
+        for op, other in key_spec.relations:
+            if key in out and other in out and not _OPS[op](out[key], out[other]):
+                raise _error(f"[{name}] {key}", out[key],
+                             f"must be {op} {other} = {_fmt(out[other])}{_unit(key_spec)}")
+    return out
+
+
+def resolve_case(raw: dict, name: str) -> dict:
+    """Validate a raw case, fill defaults and derived values, expand materials.
+
+    The result is a new nested dict without None values: TOML- and JSON-serialisable, and
+    resolving it again gives it back unchanged.
+    """
+    if not isinstance(raw, dict):
+        raise CaseError(f"case = {_fmt(raw)}: expected a table of sections")
+    for section in raw:
+        if section not in SCHEMA:
+            raise CaseError(f"[{section}]: unknown section; allowed sections: "
+                            f"{', '.join(sorted(SCHEMA))}")
+    case: dict[str, dict] = {}
+    for section, spec in SCHEMA.items():
+        given = raw.get(section, {})
+        if not isinstance(given, dict):
+            raise _error(f"[{section}]", given, "expected a table (a section)")
+        case[section] = _resolve_section(section, spec, given, case, name)
+        for check in spec.checks:
+            check(case)
+    return case
+
+
+# --------------------------------------------------------------------------- files and --set
+
+def _parse_value(text: str) -> Any:
+    """A TOML value, or the raw text when it is not one (so `material=a-Si` needs no quotes)."""
+    try:
+        parsed = tomllib.loads("v = " + text)
+    except tomllib.TOMLDecodeError:
+        return text
+    return parsed["v"] if parsed.keys() == {"v"} else text
+
+
+def parse_overrides(items: Iterable[str]) -> list[tuple[tuple[str, ...], Any]]:
+    """`section.key=value` items (the CLI's --set) as (key path, parsed value) pairs."""
+    overrides = []
+    for item in items:
+        key, sep, text = item.partition("=")
+        path = tuple(part.strip() for part in key.split("."))
+        if not sep or len(path) < 2 or not all(path):
+            raise CaseError(f"--set {item}: expected section.key=value, e.g. "
+                            "geometry.diameter=200 or solver.petsc_options.ksp_type=cg")
+        overrides.append((path, _parse_value(text.strip())))
+    return overrides
+
+
+def _apply_overrides(raw: dict, overrides: list[tuple[tuple[str, ...], Any]]) -> dict:
+    raw = copy.deepcopy(raw)
+    for path, value in overrides:
+        node = raw
+        for depth, part in enumerate(path[:-1]):
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                prefix = ".".join(path[:depth + 1])
+                raise CaseError(f"--set {'.'.join(path)}: {prefix} = {_fmt(node)} is not a table")
+        node[path[-1]] = value
+    return raw
+
+
+def load_case(path: str | os.PathLike, overrides: Iterable[str] = ()) -> dict:
+    """Read a TOML case file, apply `--set` overrides and resolve it (name: the file stem)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+    except OSError as exc:
+        raise CaseError(f"{path}: cannot read case file: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CaseError(f"{path}: invalid TOML: {exc}") from exc
+    return resolve_case(_apply_overrides(raw, parse_overrides(overrides)), path.stem)
+
+
+def dump_case(case: dict) -> str:
+    """TOML text of a resolved case; load_case on it gives the same case back."""
+    return (f"# sifrac case {case['case']['name']!r}, resolved: every default and material "
+            "parameter written out\n\n" + tomli_w.dumps(case))
+
+
+# --------------------------------------------------------------------------- reference docs
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _default_text(spec: KeySpec, from_material: bool) -> str:
+    if isinstance(spec.default, Auto):
+        return f"auto: {spec.default.doc}"
+    if spec.default is not None:
+        return f"`{_fmt(spec.default)}`"
+    if spec.required:
+        return "required"
+    return "from the material" if from_material else "unset"
+
+
+def reference_markdown() -> str:
+    """The case-file reference (Markdown tables), generated from SCHEMA."""
+    lines = ["# Case-file reference", "",
+             "Units: nm, GPa, s; concentrations as a fraction of c_max. Every section and key "
+             "is optional unless marked required. `auto` values are derived when the case is "
+             "resolved; the resolved case is written next to the results.", ""]
+    for name, section in SCHEMA.items():
+        lines += [f"## [{name}]", "", section.doc, "",
+                  "| key | type | default | allowed | unit | meaning |",
+                  "|---|---|---|---|---|---|"]
+        for key, spec in section.keys.items():
+            meaning = spec.doc + (f" (when {_when_text(spec)})" if spec.when else "")
+            if spec.relations:
+                meaning += "; must be " + ", ".join(f"{op} {o}" for op, o in spec.relations)
+            from_material = _is_material_section(section) and key != "material"
+            cells = (f"`{key}`", _TYPES[spec.type].label, _default_text(spec, from_material),
+                     _allowed(spec),
+                     spec.unit, meaning)
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append("")
+    return "\n".join(lines)

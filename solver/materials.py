@@ -1,0 +1,345 @@
+"""Materials library: every parameter value of sifrac with its unit and published source.
+
+Units: nm, GPa, s; concentration as a fraction of c_max; 1 J/m^2 = 1 GPa nm; 1e-12 cm^2/s =
+100 nm^2/s. The values follow the physics brief (shared/physics.md, section 3); a range in the
+literature becomes a representative value with the range in the note, and unchecked values keep
+their "to confirm" flag so that a reader of a result can tell which numbers are soft.
+Pure Python on purpose: case validation uses it before any MPI or DOLFINx call.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+ROLES = ("active", "electrolyte", "collector", "liquid")
+
+
+@dataclass(frozen=True)
+class Range:
+    """An interval of allowed numbers; open ends exclude the bound, None means unbounded."""
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def __contains__(self, x: float) -> bool:
+        if self.lo is not None and (x < self.lo or (self.lo_open and x == self.lo)):
+            return False
+        return not (self.hi is not None and (x > self.hi or (self.hi_open and x == self.hi)))
+
+    def __str__(self) -> str:
+        lo, hi = _num(self.lo), _num(self.hi)
+        if self.hi is None:
+            return f"{'>' if self.lo_open else '>='} {lo}"
+        if self.lo is None:
+            return f"{'<' if self.hi_open else '<='} {hi}"
+        return f"in {'(' if self.lo_open else '['}{lo}, {hi}{')' if self.hi_open else ']'}"
+
+
+def _num(x: float | None) -> str:
+    """Numbers as a reader writes them: 0 and 1000, not 0.0 and 1000.0."""
+    if x is None:
+        return ""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+POSITIVE = Range(0.0, lo_open=True)
+NON_NEGATIVE = Range(0.0)
+FRACTION = Range(0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """What a material parameter means, its unit, and the values a case may override it with."""
+
+    unit: str
+    meaning: str
+    roles: tuple[str, ...]
+    range: Range | None = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Param:
+    value: float | str
+    unit: str
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Material:
+    name: str
+    role: str
+    description: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def values(self) -> dict[str, float | str]:
+        """Plain name -> value mapping, the form a resolved case carries."""
+        return {key: p.value for key, p in self.params.items()}
+
+
+class UnknownMaterial(KeyError):
+    """KeyError whose text is readable (KeyError would quote the whole message)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+_SOLIDS = ("active", "electrolyte", "collector")
+
+PARAMETERS: dict[str, ParamSpec] = {
+    "E": ParamSpec("GPa", "Young's modulus (pristine, unlithiated state for active materials)",
+                   _SOLIDS, Range(0.0, 2000.0, lo_open=True)),
+    "nu": ParamSpec("-", "Poisson ratio (pristine state)", _SOLIDS,
+                    Range(-1.0, 0.5, lo_open=True, hi_open=True)),
+    "E_lithiated": ParamSpec("GPa", "Young's modulus of the fully lithiated state (c = 1)",
+                             ("active",), Range(0.0, 2000.0, lo_open=True)),
+    "nu_lithiated": ParamSpec("-", "Poisson ratio of the fully lithiated state (c = 1)",
+                              ("active",), Range(-1.0, 0.5, lo_open=True, hi_open=True)),
+    "expansion": ParamSpec("-", "volumetric chemical strain at c = 1; small-strain eigenstrain "
+                           "is expansion/3 * c * I", ("active",), Range(0.0, 10.0)),
+    "diffusivity": ParamSpec("nm^2/s", "Li diffusivity at c = 0", ("active",),
+                             Range(0.0, 1e12, lo_open=True)),
+    "diffusivity_lithiated": ParamSpec("nm^2/s", "Li diffusivity at c = 1", ("active",),
+                                       Range(0.0, 1e12, lo_open=True)),
+    "diffusivity_law": ParamSpec("", "D(c) between the two diffusivities: constant (D(0)), "
+                                 "linear in c, or log_linear (log D linear in c)", ("active",),
+                                 choices=("constant", "linear", "log_linear")),
+    "c_max": ParamSpec("mol/m^3", "Li concentration at c = 1, per reference (unlithiated) "
+                       "volume", ("active",), Range(0.0, 1e7, lo_open=True)),
+    "partial_molar_volume": ParamSpec("m^3/mol", "partial molar volume of Li in the host",
+                                      ("active",), Range(0.0, 1e-3, lo_open=True)),
+    "yield_stress": ParamSpec("GPa", "yield (flow) stress of the lithiated phase", ("active",),
+                              Range(0.0, 100.0, lo_open=True)),
+    "Gc": ParamSpec("GPa nm", "fracture energy (J/m^2); pristine state for active materials",
+                    _SOLIDS, Range(0.0, 1e6, lo_open=True)),
+    "Gc_lithiated": ParamSpec("GPa nm", "fracture energy of the fully lithiated state (J/m^2)",
+                              ("active",), Range(0.0, 1e6, lo_open=True)),
+    "K_IC": ParamSpec("MPa m^0.5", "mode-I fracture toughness, where published", _SOLIDS,
+                      Range(0.0, 100.0, lo_open=True)),
+}
+
+
+def gc_from_kic(k_ic: float, e: float, nu: float) -> float:
+    """Plane-strain Gc = K_IC^2 (1 - nu^2) / E in GPa nm, from MPa m^0.5 and GPa.
+
+    (MPa m^0.5)^2 / GPa = 1e12 Pa^2 m / 1e9 Pa = 1e3 J/m^2, hence the factor 1000; rounded to
+    two decimals because the inputs carry at most two significant digits.
+    """
+    return round(1000.0 * k_ic**2 * (1.0 - nu**2) / e, 2)
+
+
+# Sources quoted more than once.
+_HOPCROFT = "Hopcroft, Nix & Kenny, JMEMS 19 (2010) 229"
+_SETHURAMAN = "Sethuraman et al., J. Power Sources 195 (2010) 5062"
+_ZHANG = "Zhang, Krischok & Linder, CMAME 312 (2016) 51"
+_LITHIATED_E = ("Shenoy, Johari & Qi, J. Power Sources 195 (2010) 6825; Berla et al., "
+                f"J. Power Sources 273 (2015) 41 (via {_ZHANG})")
+_PHARR = "Pharr, Suo & Vlassak, Nano Lett. 13 (2013) 5570"
+_AHMADI = "Ahmadi et al. 2020 (as quoted in physics brief section 3; full reference to confirm)"
+_WOLFENSTINE = "Wolfenstine et al., Mater. Lett. 96 (2013) 117"
+_MCGROGAN = "McGrogan et al., Adv. Energy Mater. 7 (2017) 1602011"
+_HANDBOOK = "handbook value (physics brief section 3)"
+_ASSUMED = "assumption (no published value collected yet)"
+_SI_MOLAR_VOLUME = 28.0855e-3 / 2330.0  # m^3/mol of crystalline Si (M / rho)
+_OMEGA = 8.5e-6  # m^3/mol, partial molar volume of Li in LixSi
+
+
+def _material(name: str, role: str, description: str, params: dict[str, Param]) -> Material:
+    """A Material with its parameters in PARAMETERS order, so tables and cases read alike."""
+    unknown = set(params) - set(PARAMETERS)
+    assert not unknown, f"{name}: parameters missing from PARAMETERS: {sorted(unknown)}"
+    return Material(name, role, description, {k: params[k] for k in PARAMETERS if k in params})
+
+
+def _c_max(li_per_si: float) -> Param:
+    """Li per reference Si volume at the lithiated state (reference-volume formulation)."""
+    return Param(round(li_per_si / _SI_MOLAR_VOLUME, -3), "mol/m^3",
+                 f"derived: {li_per_si} Li per Si / molar volume of Si (28.09 g/mol / "
+                 "2.33 g/cm^3 = 1.206e-5 m^3/mol)",
+                 f"Li{li_per_si}Si per reference Si volume; Ryu, Choi, Cui & Nix, JMPS 59 (2011) "
+                 "1717 use 8.867e4 mol/m^3 per current volume")
+
+
+def _lixsi() -> dict[str, Param]:
+    """Transport, plasticity and lithiated-phase data shared by c-Si and a-Si."""
+    return {
+        "nu_lithiated": Param(0.24, "-", _LITHIATED_E, "Li3.75Si"),
+        "diffusivity": Param(100.0, "nm^2/s", f"{_ZHANG} (simulation value)",
+                             "1e-12 cm^2/s; measured 1e-13 to 1e-12 cm^2/s (seed review ref. 27, "
+                             "Ding et al. 2009)"),
+        "diffusivity_lithiated": Param(1500.0, "nm^2/s", f"{_ZHANG} (simulation value)",
+                                       "1.5e-11 cm^2/s; D rises with c"),
+        "diffusivity_law": Param("log_linear", "", _ZHANG, "log D linear in c: a steep D(c) "
+                                 "that sharpens the lithiation front"),
+        "partial_molar_volume": Param(_OMEGA, "m^3/mol", _AHMADI),
+        "yield_stress": Param(1.0, "GPa", f"{_SETHURAMAN}; Zhao et al. 2012",
+                              "lithiated phase; range 0.5-2.0 GPa, about 1 GPa flow stress in "
+                              "films"),
+        "Gc_lithiated": Param(6.0, "GPa nm", _PHARR, "range 5.4-6.9 J/m^2 at about Li2.8Si"),
+    }
+
+
+def _c_si() -> Material:
+    e, nu, k_ic = 169.0, 0.28, 0.8
+    c_max = _c_max(3.75)
+    description = "crystalline Si, two-phase lithiation to amorphous Li3.75Si"
+    return _material("c-Si", "active", description, {
+        "E": Param(e, "GPa", _HOPCROFT, "isotropic approximation (E<110>); E<100> = 130 GPa, "
+                   "range 130-169 GPa"),
+        "nu": Param(nu, "-", _HOPCROFT, "isotropic approximation"),
+        "E_lithiated": Param(41.0, "GPa", _LITHIATED_E, "Li3.75Si; alternative law: 80 GPa to "
+                             "x = 2, then linear to 12 GPa at x = 3.75 (Gao & Hong, JMPS 94 "
+                             "(2016) 18)"),
+        "expansion": Param(2.8, "-", "Beaulieu et al., Electrochem. Solid-State Lett. 4 (2001) "
+                           f"A137; {_ZHANG}", "J = 1 + 2.8 c (270-300% volume expansion at "
+                           f"Li3.75Si); partial_molar_volume * c_max = {_OMEGA * c_max.value:.2f} "
+                           "agrees within that range"),
+        "c_max": c_max,
+        "Gc": Param(gc_from_kic(k_ic, e, nu), "GPa nm", _HANDBOOK,
+                    f"from K_IC^2 (1-nu^2)/E with K_IC = {k_ic} MPa m^0.5 (range 0.7-1, Gamma "
+                    "about 2-4 J/m^2); to confirm"),
+        "K_IC": Param(k_ic, "MPa m^0.5", _HANDBOOK, "range 0.7-1 MPa m^0.5; to confirm"),
+        **_lixsi(),
+    })
+
+
+def _a_si() -> Material:
+    c_max = _c_max(2.5)
+    expansion = round(_OMEGA * c_max.value, 2)
+    return _material("a-Si", "active", "amorphous Si; first lithiated phase about Li2.5Si "
+                    "(Li-poorer than c-Si)", {
+        "E": Param(80.0, "GPa", f"{_SETHURAMAN}, as used by {_ZHANG}"),
+        "nu": Param(0.22, "-", f"{_SETHURAMAN}, as used by {_ZHANG}"),
+        "E_lithiated": Param(41.0, "GPa", _LITHIATED_E, "the Li3.75Si value, used for Li2.5Si; "
+                             "a modulus linear in x (80 -> 41 GPa) would give about 54 GPa "
+                             "there; to confirm"),
+        "expansion": Param(expansion, "-", "derived: partial_molar_volume * c_max",
+                           f"{_OMEGA} m^3/mol * {c_max.value:.3g} mol/m^3 for Li2.5Si (seed "
+                           "review after McDowell et al., Nano Lett. 13 (2013) 758; to confirm); "
+                           "scaling c-Si's 2.8 by 2.5/3.75 would give 1.87; the smaller "
+                           "expansion is one reason a-Si survives larger sizes"),
+        "c_max": c_max,
+        "Gc": Param(8.5, "GPa nm", _PHARR, "8.5 +- 4.3 J/m^2 at about Li0.7Si (weakly "
+                    "lithiated a-Si)"),
+        **_lixsi(),
+    })
+
+
+def _solid(name: str, role: str, description: str, e: Param, nu: Param,
+           k_ic: Param | None = None, gc_k_ic: tuple[float, str, str] | None = None) -> Material:
+    """Electrolyte/collector: Gc derived from a published K_IC, or from a stated proxy K_IC."""
+    params = {"E": e, "nu": nu}
+    if k_ic is not None:
+        params["K_IC"] = k_ic
+        gc_k_ic = (float(k_ic.value), k_ic.source, "")
+    if gc_k_ic is not None:
+        kic, source, why = gc_k_ic
+        params["Gc"] = Param(gc_from_kic(kic, float(e.value), float(nu.value)), "GPa nm", source,
+                             f"from K_IC^2 (1-nu^2)/E with K_IC = {kic} MPa m^0.5{why}")
+    return _material(name, role, description, params)
+
+
+def _library() -> dict[str, Material]:
+    seed = "seed review (RSC Adv. 15 (2025) 33561)"
+    materials = [
+        _c_si(),
+        _a_si(),
+        _solid("LLZO", "electrolyte", "garnet oxide Li7La3Zr2O12",
+               Param(150.0, "GPa", "Ni et al., J. Mater. Sci. 47 (2012) 7978; seed Table 3",
+                     "3% porosity"),
+               Param(0.26, "-", "Ni et al., J. Mater. Sci. 47 (2012) 7978", "to confirm"),
+               Param(1.25, "MPa m^0.5", _WOLFENSTINE, "hot-pressed cubic LLZO; to confirm")),
+        _solid("LLZTO", "electrolyte", "Ta-doped garnet oxide",
+               Param(158.0, "GPa", "Hu et al. (physics brief section 3; reference to confirm)"),
+               Param(0.26, "-", "assumed equal to LLZO (Ni et al. 2012)", "to confirm"),
+               Param(1.0, "MPa m^0.5", "Hu et al. (physics brief section 3)",
+                     "range 0.4-1.5 MPa m^0.5")),
+        _solid("LLTO", "electrolyte", "perovskite oxide LixLa0.5TiO3",
+               Param(110.0, "GPa", f"Hu, Qiang & Huang, J. Am. Ceram. Soc. 100 (2017) 4153 "
+                     f"({seed} 5.5.1, ref. 153)", "range 72-148 GPa, rising with Li2O content"),
+               Param(0.25, "-", _ASSUMED, "typical oxide ceramic; to confirm"),
+               gc_k_ic=(1.0, _ASSUMED, ", assumed like oxide conductors (LLZO 1.25, "
+                        "Wolfenstine 2013); to confirm")),
+        _solid("LATP", "electrolyte", "NASICON oxide Li1.3Al0.3Ti1.7(PO4)3",
+               Param(100.0, "GPa", "Jackman & Cutler, J. Power Sources 218 (2012) 65",
+                     "range 81-115 GPa"),
+               Param(0.25, "-", _ASSUMED, "typical oxide ceramic; to confirm"),
+               gc_k_ic=(1.0, _ASSUMED, ", assumed like oxide conductors (LLZO 1.25, "
+                        "Wolfenstine 2013); to confirm")),
+        _solid("Li6PS5Cl", "electrolyte", "argyrodite sulfide",
+               Param(22.0, "GPa", "Deng et al., J. Electrochem. Soc. 163 (2016) A67 (computed)",
+                     "to confirm"),
+               Param(0.37, "-", "Deng et al., J. Electrochem. Soc. 163 (2016) A67 (computed)",
+                     "to confirm"),
+               gc_k_ic=(0.23, f"assumed equal to Li2S-P2S5 glass ({_MCGROGAN})",
+                        ", the Li2S-P2S5 glass value; to confirm")),
+        _solid("Li2S-P2S5", "electrolyte", "sulfide glass (75Li2S-25P2S5 type)",
+               Param(20.0, "GPa", f"Sakuda, Hayashi & Tatsumisago, Sci. Rep. 3 (2013) 2261; "
+                     f"{seed} 5.5.2", "range 18-25 GPa"),
+               Param(0.3, "-", "Sakuda, Hayashi & Tatsumisago, Sci. Rep. 3 (2013) 2261",
+                     "to confirm"),
+               Param(0.23, "MPa m^0.5", _MCGROGAN, "to confirm")),
+        _solid("PEO", "electrolyte", "PEO-based polymer SSE; ductile, no fracture data (no Gc)",
+               Param(0.1, "GPa", f"{seed} 5.5.3 (refs. 157-158)", "representative; range from "
+                     "MPa (PEO-LiTFSI at room temperature) to 1.5 GPa (EP/GF-CPE)"),
+               Param(0.45, "-", _ASSUMED, "nearly incompressible polymer; to confirm")),
+        _solid("CSSE", "electrolyte", "composite (polymer + ceramic filler) SSE; no fracture data "
+               "(no Gc)",
+               Param(15.0, "GPa", f"Hou et al., Angew. Chem. Int. Ed. 64 (2025) ({seed} 5.5.4, "
+                     "ref. 158)"),
+               Param(0.3, "-", _ASSUMED, "to confirm")),
+        _solid("Cu", "collector", "copper current collector; ductile, no Gc (does not fracture)",
+               Param(120.0, "GPa", _HANDBOOK, "range 110-130 GPa"),
+               Param(0.34, "-", _HANDBOOK, "to confirm")),
+        _material("liquid", "liquid", "liquid electrolyte: no solid, a free surface", {}),
+    ]
+    return {m.name: m for m in materials}
+
+
+LIBRARY: dict[str, Material] = _library()
+
+
+def names(role: str | None = None) -> list[str]:
+    """Sorted material names, optionally of one role (the order error messages list them in)."""
+    if role is not None and role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; allowed: {', '.join(ROLES)}")
+    return sorted(n for n, m in LIBRARY.items() if role is None or m.role == role)
+
+
+def get(name: str) -> Material:
+    """The material called `name`; the error lists the names so a typo is easy to fix."""
+    try:
+        return LIBRARY[name]
+    except (KeyError, TypeError):
+        raise UnknownMaterial(f"unknown material {name!r}; allowed: {', '.join(names())}") from None
+
+
+def _format_value(value: float | str, unit: str) -> str:
+    """A parameter value with its unit, as the table and the docs show it."""
+    text = value if isinstance(value, str) else f"{value:.6g}"
+    return f"{text} {unit}" if unit and unit != "-" else text
+
+
+def table(width: int = 100) -> str:
+    """The text table of `sifrac materials`: one block per material, sources wrapped to width."""
+    name_w, value_w = 22, 20
+    indent = " " * (2 + name_w + value_w + 2)
+    lines: list[str] = []
+    for m in LIBRARY.values():
+        lines.append(f"{m.name} [{m.role}]: {m.description}")
+        if not m.params:
+            lines.append("  (no mechanical or transport parameters)")
+        for key, p in m.params.items():
+            head = f"  {key:<{name_w}}{_format_value(p.value, p.unit):<{value_w}}  "
+            text = p.source + (f" -- note: {p.note}" if p.note else "")
+            body = textwrap.wrap(text, width - len(indent), break_long_words=False,
+                                 break_on_hyphens=False)
+            lines.append(head + body[0])
+            lines.extend(indent + line for line in body[1:])
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+

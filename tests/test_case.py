@@ -1,0 +1,284 @@
+"""Case files: defaults, derived values, overrides, round trips and the error messages."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from solver import materials
+from solver.case import (SCHEMA, Auto, CaseError, dump_case, load_case, parse_overrides,
+                         reference_markdown, resolve_case)
+
+REPO_CASES = sorted((Path(__file__).parents[1] / "cases").glob("*.toml"))
+
+VARIANTS = {
+    "default": "",
+    "film3d": '[geometry]\nkind = "thin_film"\ndim = 3\ncap = true\nnotch_depth = 100\n'
+              '[electrolyte]\nmaterial = "LLZO"\nE = 140\n'
+              '[loading]\ndirection = "delithiation"\nstress_assisted = true\n',
+    "hollow": '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\nmatrix = true\n'
+              '[electrolyte]\nmaterial = "Li6PS5Cl"\n',
+    "file": '[geometry]\nkind = "file"\nfile = "mesh.msh"\n'
+            'region_map = {si = 1, electrolyte = "SSE"}\n'
+            '[loading]\nmode = "potentiostatic"\nsurfaces = ["outer"]\n'
+            '[solver.petsc_options]\nksp_type = "cg"\nksp_max_it = 50\nksp_monitor = true\n'
+            '[output]\nprobes = [[1, 2], [3.5, 4.0, 0]]\n[time]\nt_end = 500\n',
+}
+
+
+def _write(tmp_path: Path, text: str, name: str = "case") -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def _values(tree):
+    """Every leaf of a nested dict/list."""
+    if isinstance(tree, dict):
+        for v in tree.values():
+            yield from _values(v)
+    elif isinstance(tree, list):
+        for v in tree:
+            yield from _values(v)
+    else:
+        yield tree
+
+
+def test_empty_file_resolves_to_a_full_case(tmp_path):
+    case = load_case(_write(tmp_path, "", "my_case"))
+    assert list(case) == list(SCHEMA)
+    assert case["case"] == {"name": "my_case", "description": ""}
+    geo = case["geometry"]
+    assert geo == {"kind": "particle", "dim": 2, "symmetry": False, "mesh_size": 10.0,
+                   "mesh_size_surface": 10.0, "diameter": 150.0, "matrix": False}
+    assert case["active"] == {"material": "c-Si", **materials.get("c-Si").values()}
+    assert case["electrolyte"] == {"material": "liquid"}
+    assert case["collector"] == {"material": "Cu", "E": 120.0, "nu": 0.34}
+    assert case["loading"]["soc_start"] == 0.0 and case["loading"]["soc_end"] == 1.0
+    assert case["output"] == {"dir": "results/my_case", "every": 1, "fields": True, "probes": []}
+    assert case["solver"]["petsc_options"] == {}
+    assert "surfaces" not in case["loading"] and "t_end" not in case["time"]
+    assert None not in list(_values(case))
+    json.dumps(case)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_round_trip_and_idempotence(tmp_path, variant):
+    case = load_case(_write(tmp_path, VARIANTS[variant], variant))
+    again = load_case(_write(tmp_path, dump_case(case), "elsewhere"))
+    assert again == case
+    assert resolve_case(case, "other") == case
+
+
+@pytest.mark.parametrize("path", REPO_CASES, ids=[p.name for p in REPO_CASES])
+def test_repository_cases_resolve(path):
+    case = load_case(path)
+    assert case["case"]["name"] == path.stem
+
+
+def test_variant_values(tmp_path):
+    film = load_case(_write(tmp_path, VARIANTS["film3d"]))
+    g = film["geometry"]
+    assert (g["width"], g["depth"], g["substrate_thickness"], g["cap_thickness"],
+            g["notch_width"]) == (2000.0, 500.0, 500.0, 500.0, 100.0)
+    assert film["electrolyte"] == {"material": "LLZO", **materials.get("LLZO").values(), "E": 140.0}
+    assert (film["loading"]["soc_start"], film["loading"]["soc_end"],
+            film["loading"]["surface_concentration"]) == (1.0, 0.0, 0.0)
+    hollow = load_case(_write(tmp_path, VARIANTS["hollow"]))["geometry"]
+    assert (hollow["inner_diameter"], hollow["matrix_size"]) == (350.0, 800.0)
+    file_case = load_case(_write(tmp_path, VARIANTS["file"]))
+    assert file_case["output"]["probes"] == [[1.0, 2.0, 0.0], [3.5, 4.0, 0.0]]
+    assert file_case["geometry"]["mesh_size"] == pytest.approx(100.0 / 15)
+    assert file_case["geometry"]["region_map"] == {"si": 1, "electrolyte": "SSE"}
+    assert file_case["solver"]["petsc_options"] == {"ksp_type": "cg", "ksp_max_it": 50,
+                                                    "ksp_monitor": True}
+
+
+def test_overrides(tmp_path):
+    path = _write(tmp_path, "[geometry]\ndiameter = 150\n")
+    case = load_case(path, ["geometry.diameter=200", "active.material=a-Si", "active.E=100",
+                            "solver.petsc_options.ksp_type=cg", 'case.description="x = y"'])
+    assert case["geometry"]["diameter"] == 200.0 and isinstance(case["geometry"]["diameter"], float)
+    assert case["geometry"]["mesh_size"] == pytest.approx(200.0 / 15)
+    assert case["active"] == {**materials.get("a-Si").values(), "material": "a-Si", "E": 100.0}
+    assert case["solver"]["petsc_options"] == {"ksp_type": "cg"}
+    assert case["case"]["description"] == "x = y"
+
+
+def test_override_switches_kind_and_keeps_other_kinds_keys(tmp_path):
+    path = _write(tmp_path, "[geometry]\nthickness = 500\n")
+    case = load_case(path, ["geometry.kind=nanowire", "geometry.dim=3"])
+    assert case["geometry"]["length"] == 300.0
+    assert case["geometry"]["thickness"] == 500.0
+    assert "width" not in case["geometry"]
+
+
+def test_parse_overrides():
+    assert parse_overrides(["a.b=1", " a.b.c = x y ", "l.s=true", "o.p=[[1, 2]]", "t.x=1e-3",
+                            "m.n=c-Si", "q.r=1\nz = 2"]) == [
+        (("a", "b"), 1), (("a", "b", "c"), "x y"), (("l", "s"), True), (("o", "p"), [[1, 2]]),
+        (("t", "x"), 1e-3), (("m", "n"), "c-Si"), (("q", "r"), "1\nz = 2")]
+
+
+def test_time_auto_values(tmp_path):
+    t = load_case(_write(tmp_path, ""))["time"]
+    assert (t["dt_initial"], t["dt_min"], t["dt_max"]) == (36.0, 0.0036, 360.0)
+    capped = "[loading]\nc_rate = 2\nsoc_end = 0.5\n[time]\ndt_max = 5\n"
+    t = load_case(_write(tmp_path, capped))["time"]
+    assert (t["dt_initial"], t["dt_min"], t["dt_max"]) == (5.0, 5e-4, 5.0)
+    t = load_case(_write(tmp_path, '[loading]\nmode = "potentiostatic"\n'))["time"]
+    assert t["dt_initial"] == pytest.approx(150.0**2 / 100.0 / 100)
+    stop = '[loading]\nmode = "potentiostatic"\n[time]\nt_end = 50\n'
+    t = load_case(_write(tmp_path, stop))["time"]
+    assert (t["dt_initial"], t["dt_max"], t["t_end"]) == (0.5, 5.0, 50.0)
+
+
+def test_resolve_does_not_touch_its_input():
+    raw = {"geometry": {"diameter": 100}, "output": {"probes": [[1, 2]]}}
+    resolve_case(raw, "x")
+    assert raw == {"geometry": {"diameter": 100}, "output": {"probes": [[1, 2]]}}
+
+
+def test_schema_is_documented():
+    doc = reference_markdown()
+    for section, spec in SCHEMA.items():
+        assert f"## [{section}]" in doc
+        keys = list(spec.keys)
+        for i, (key, key_spec) in enumerate(spec.keys.items()):
+            assert key_spec.doc and f"`{key}`" in doc
+            if key_spec.type in ("float", "points"):
+                assert key_spec.unit, f"{section}.{key} has no unit"
+            for other, _values_ in key_spec.when:  # conditions read earlier, literal keys
+                assert keys.index(other) < i and not isinstance(spec.keys[other].default, Auto)
+
+
+# label: (case file text, --set items, fragments the message must contain)
+BAD = {
+    "unknown section": (
+        "[foo]\nx = 1\n", [],
+        ["[foo]: unknown section", "allowed sections: active, case"]),
+    "section not a table": (
+        "geometry = 5\n", [], ["[geometry] = 5", "expected a table"]),
+    "unknown key": (
+        "[geometry]\ndiamter = 100\n", [],
+        ["[geometry] diamter: unknown key", "allowed keys:", "diameter, dim", "inner_diameter"]),
+    "wrong type": (
+        '[loading]\nc_rate = "fast"\n', [],
+        ['[loading] c_rate = "fast": expected a number', "in (0, 1000] (1/h)"]),
+    "bool as number": (
+        "[geometry]\ndiameter = true\n", [],
+        ["[geometry] diameter = true: expected a number > 0 (nm)"]),
+    "float as int": (
+        "[time]\nmax_steps = 10.5\n", [], ["[time] max_steps = 10.5", "integer >= 1"]),
+    "negative size": (
+        "[geometry]\ndiameter = -5\n", [], ["[geometry] diameter = -5: must be > 0 (nm)"]),
+    "nan": (
+        '[geometry]\nkind = "thin_film"\nthickness = nan\n', [],
+        ["[geometry] thickness = nan", "finite number > 0 (nm)"]),
+    "inf override": (
+        "", ["loading.c_rate=inf"],
+        ["[loading] c_rate = inf", "finite number in (0, 1000]"]),
+    "bad choice": (
+        '[geometry]\nkind = "cube"\n', [],
+        ['[geometry] kind = "cube": must be one of "particle"', '"thin_film"', '"file"']),
+    "bad int choice": (
+        "[geometry]\ndim = 4\n", [], ["[geometry] dim = 4: must be one of 2, 3"]),
+    "unknown material": (
+        '[active]\nmaterial = "Si"\n', [],
+        ['[active] material = "Si": unknown material; allowed: a-Si, c-Si']),
+    "wrong role material": (
+        '[electrolyte]\nmaterial = "c-Si"\n', [],
+        ['[electrolyte] material = "c-Si": not an electrolyte; allowed: CSSE, LATP',
+         "Li6PS5Cl", "PEO, liquid"]),
+    "material param out of range": (
+        "[active]\nnu = 0.5\n", [], ["[active] nu = 0.5: must be in (-1, 0.5)"]),
+    "param of another role": (
+        '[electrolyte]\nmaterial = "LLZO"\nexpansion = 1\n', [],
+        ["[electrolyte] expansion: unknown key", "E, Gc, K_IC, material, nu"]),
+    "param of liquid": (
+        "[electrolyte]\nE = 5\n", [],
+        ["[electrolyte] E = 5", 'not a parameter of liquid material "liquid"', "allowed: none"]),
+    "inner >= outer diameter": (
+        '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\ninner_diameter = 400\n', [],
+        ["[geometry] inner_diameter = 400.0: must be < diameter = 400.0 (nm)"]),
+    "matrix too small": (
+        "[geometry]\nmatrix = true\nmatrix_size = 100\n", [],
+        ["[geometry] matrix_size = 100.0: must be > diameter = 150.0 (nm)"]),
+    "notch deeper than film": (
+        '[geometry]\nkind = "thin_film"\nthickness = 100\nnotch_depth = 150\n', [],
+        ["[geometry] notch_depth = 150.0: must be < thickness = 100.0 (nm)"]),
+    "notch wider than film": (
+        '[geometry]\nkind = "thin_film"\nwidth = 100\nnotch_width = 100\n', [],
+        ["[geometry] notch_width = 100.0: must be < width = 100.0 (nm)"]),
+    "probe shape": (
+        "[output]\nprobes = [[1.0]]\n", [],
+        ["[output] probes[0] = [1.0]", "[x, y] or [x, y, z] of finite numbers (nm)"]),
+    "probes not a list": (
+        "[output]\nprobes = 3\n", [], ["[output] probes = 3", "[x, y] or [x, y, z]"]),
+    "probe z in 2D": (
+        "[output]\nprobes = [[0, 0], [1, 2, 3]]\n", [],
+        ["[output] probes[1] = [1.0, 2.0, 3.0]", "0 or absent", "dim = 2"]),
+    "override without =": (
+        "", ["geometry.diameter"], ["--set geometry.diameter", "section.key=value"]),
+    "override without dot": (
+        "", ["diameter=3"], ["--set diameter=3", "section.key=value"]),
+    "override empty key": (
+        "", ["geometry.=3"], ["--set geometry.=3", "section.key=value"]),
+    "override into a scalar": (
+        "[geometry]\ndiameter = 150\n", ["geometry.diameter.x=1"],
+        ["--set geometry.diameter.x", "geometry.diameter = 150 is not a table"]),
+    "soc_end vs lithiation": (
+        "[loading]\nsoc_start = 0.5\nsoc_end = 0.2\n", [],
+        ['[loading] soc_end = 0.2: must be > soc_start = 0.5 for direction = "lithiation"']),
+    "soc_end vs delithiation": (
+        '[loading]\ndirection = "delithiation"\nsoc_end = 1.0\n', [],
+        ['[loading] soc_end = 1.0: must be < soc_start = 1.0 for direction = "delithiation"']),
+    "soc out of range": (
+        "[loading]\nsoc_start = 1.5\n", [], ["[loading] soc_start = 1.5: must be in [0, 1]"]),
+    "missing file": (
+        '[geometry]\nkind = "file"\n', [], ['[geometry] file: required when kind = "file"']),
+    "dt_min > dt_initial": (
+        "[time]\ndt_initial = 1\ndt_min = 2\n", [],
+        ["[time] dt_min = 2.0: must be <= dt_initial = 1.0 (s)"]),
+    "growth range": (
+        "[time]\ngrowth = 1\n", [], ["[time] growth = 1: must be in (1, 4]"]),
+    "petsc option not scalar": (
+        "[solver.petsc_options]\nksp_type = [1]\n", [],
+        ["[solver] petsc_options.ksp_type = [1]", "a string, a finite number or a boolean"]),
+    "surfaces not a list": (
+        '[loading]\nsurfaces = "outer"\n', [],
+        ['[loading] surfaces = "outer"', "non-empty list of strings"]),
+    "bool expected": (
+        "[output]\nfields = 1\n", [], ["[output] fields = 1: expected true or false"]),
+}
+
+
+@pytest.mark.parametrize("label", BAD)
+def test_malformed_case(tmp_path, label):
+    text, overrides, expected = BAD[label]
+    with pytest.raises(CaseError) as info:
+        load_case(_write(tmp_path, text), overrides)
+    message = str(info.value)
+    for fragment in expected:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+def test_broken_toml_names_the_file(tmp_path):
+    path = _write(tmp_path, "[geometry\ndiameter = 1\n", "broken")
+    with pytest.raises(CaseError, match=r"broken\.toml: invalid TOML: .*line 1"):
+        load_case(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CaseError, match=r"nothere\.toml: cannot read case file"):
+        load_case(tmp_path / "nothere.toml")
+
+
+def test_non_finite_rejected_everywhere(tmp_path):
+    """Every float key of every section refuses nan."""
+    for section, spec in SCHEMA.items():
+        for key, key_spec in spec.keys.items():
+            if key_spec.type == "float":
+                with pytest.raises(CaseError, match=rf"\[{section}\] {key} = nan"):
+                    resolve_case({section: {key: math.nan}}, "x")

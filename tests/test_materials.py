@@ -1,0 +1,102 @@
+"""The materials library: every number carries a unit and a source and fits its ParamSpec."""
+
+import pytest
+
+from solver import materials
+from solver.materials import LIBRARY, PARAMETERS, ROLES, UnknownMaterial
+
+EXPECTED = {"c-Si", "a-Si", "LLZO", "LLZTO", "LLTO", "LATP", "Li6PS5Cl", "Li2S-P2S5", "PEO",
+            "CSSE", "Cu", "liquid"}
+ALL_PARAMS = [(m.name, key, p) for m in LIBRARY.values() for key, p in m.params.items()]
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_library_names_and_roles():
+    assert set(LIBRARY) == EXPECTED
+    assert all(m.role in ROLES and m.description and m.name == n for n, m in LIBRARY.items())
+    assert materials.names("active") == ["a-Si", "c-Si"]
+    assert materials.names("collector") == ["Cu"]
+    assert materials.names("liquid") == ["liquid"]
+    assert materials.names() == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize(("material", "key", "param"), ALL_PARAMS,
+                         ids=[f"{m}-{k}" for m, k, _ in ALL_PARAMS])
+def test_param_has_source_unit_and_fits_its_spec(material, key, param):
+    spec = PARAMETERS[key]
+    assert LIBRARY[material].role in spec.roles
+    assert param.source.strip()
+    assert param.unit == spec.unit
+    if spec.choices:
+        assert param.value in spec.choices
+    else:
+        assert isinstance(param.value, float) and param.unit
+        assert param.value in spec.range
+
+
+def test_role_parameter_sets():
+    active_keys = {k for k, s in PARAMETERS.items() if "active" in s.roles} - {"K_IC"}
+    for name in materials.names("active"):
+        assert active_keys <= set(LIBRARY[name].params)
+    for role in ("electrolyte", "collector"):
+        for name in materials.names(role):
+            assert {"E", "nu"} <= set(LIBRARY[name].params)
+    assert LIBRARY["liquid"].params == {}
+
+
+def test_values_follow_the_brief():
+    c_si, a_si = LIBRARY["c-Si"].values(), LIBRARY["a-Si"].values()
+    assert (c_si["E"], c_si["nu"], c_si["E_lithiated"], c_si["expansion"]) == (
+        169.0, 0.28, 41.0, 2.8)
+    assert (a_si["E"], a_si["nu"], a_si["E_lithiated"], a_si["Gc"], a_si["Gc_lithiated"]) == (
+        80.0, 0.22, 41.0, 8.5, 6.0)
+    for si in (c_si, a_si):
+        # 1e-12 cm^2/s = 1e-12 * 1e14 nm^2/s
+        assert si["diffusivity"] == pytest.approx(1e-12 * 1e14)
+        assert si["diffusivity_lithiated"] == pytest.approx(1.5e-11 * 1e14)
+        assert si["diffusivity_law"] == "log_linear"
+        assert si["yield_stress"] == 1.0
+        # the swelling and the partial molar volume describe the same Li content
+        assert si["partial_molar_volume"] * si["c_max"] == pytest.approx(si["expansion"], rel=0.07)
+    assert a_si["expansion"] < c_si["expansion"]
+    assert LIBRARY["CSSE"].values()["E"] == 15.0
+    assert LIBRARY["LLZO"].values()["E"] == 150.0
+
+
+def test_gc_derived_from_k_ic_is_consistent():
+    derived = [(m, p) for m in LIBRARY.values() for k, p in m.params.items()
+               if k == "Gc" and "K_IC^2" in p.note]
+    assert {m.name for m, _ in derived} >= {"c-Si", "LLZO", "LLZTO", "Li2S-P2S5"}
+    for m, p in derived:
+        v = m.values()
+        k_ic = v.get("K_IC", float(p.note.split("K_IC = ")[1].split()[0].rstrip(",")))
+        assert p.value == pytest.approx(materials.gc_from_kic(k_ic, v["E"], v["nu"]))
+    # 1 MPa m^0.5 on 100 GPa with nu = 0: 1e12 Pa^2 m / 1e11 Pa = 10 J/m^2
+    assert materials.gc_from_kic(1.0, 100.0, 0.0) == 10.0
+
+
+def test_unconfirmed_values_keep_their_flag():
+    assert "to confirm" in LIBRARY["LLZO"].params["nu"].note
+    assert "to confirm" in LIBRARY["a-Si"].params["expansion"].note
+
+
+def test_table_mentions_every_material_and_source():
+    text = materials.table()
+    assert max(len(line) for line in text.splitlines()) <= 100
+    flat = _squash(text)
+    for m in LIBRARY.values():
+        assert f"{m.name} [{m.role}]" in text
+        for p in m.params.values():
+            assert _squash(p.source) in flat
+
+
+def test_unknown_material_lists_the_names():
+    with pytest.raises(KeyError) as info:
+        materials.get("Si")
+    assert isinstance(info.value, UnknownMaterial)
+    message = str(info.value)
+    assert message.startswith("unknown material 'Si'")
+    assert all(name in message for name in EXPECTED)
