@@ -442,6 +442,9 @@ SCHEMA: dict[str, Section] = {
         "t_end": KeySpec("float", "stop time; unset: stop when soc_end is reached", unit="s",
                          range=POSITIVE),
         "max_steps": KeySpec("int", "stop after this many steps", 100000, range=Range(1)),
+        "scheme": KeySpec("str", "time integrator of Li transport: variable-step BDF2 (second "
+                          "order; its first step is backward Euler) or backward Euler", "bdf2",
+                          choices=("bdf2", "backward_euler")),
         "dc_target": KeySpec("float", "largest concentration change per step the adaptive "
                              "step aims at", 0.05, "-", Range(0.0, 1.0, lo_open=True)),
         "growth": KeySpec("float", "step growth factor after an easy step", 1.5, "-",

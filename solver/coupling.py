@@ -131,7 +131,14 @@ class ChemoElasticProblem:
         self.Vc = fem.functionspace(mesh, ("Lagrange", 1))
         degree = case["mechanics"]["displacement_degree"]
         self.Vu = fem.functionspace(mesh, ("Lagrange", degree, (self.dim,)))
-        self.c, self.c_old = fem.Function(self.Vc, name="concentration"), fem.Function(self.Vc)
+        # UFL would estimate a very high degree for the rational E(c), nu(c) expressions: fix it
+        # at the degree that integrates the constant-moduli integrand exactly (plus one for D(c)).
+        self.dx_mech = self.dx(metadata={"quadrature_degree": 2 * degree})
+        self.dx_diff = self.dx_si(metadata={"quadrature_degree": 2})
+        self.c = fem.Function(self.Vc, name="concentration")
+        self.c_old, self.c_older = fem.Function(self.Vc), fem.Function(self.Vc)
+        self.bdf = fem.Constant(mesh, np.array([1.0, -1.0, 0.0], dtype=default_scalar_type))
+        self.dt_old: float | None = None  # None: the next step is backward Euler
         self.u = fem.Function(self.Vu, name="displacement")
         self.dt = fem.Constant(mesh, default_scalar_type(1.0))
         # The initial state is stress free: swelling is measured from the starting concentration.
@@ -148,7 +155,7 @@ class ChemoElasticProblem:
         self._diffusion = self._build_diffusion()
         self._mechanics = self._build_mechanics()
         self._soc_form = fem.form(self.c * self.dx_si)
-        self._energy_form = fem.form(elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu) * self.dx)
+        self._energy_form = fem.form(elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu) * self.dx_mech)
 
     # -- set-up -------------------------------------------------------------------------------
     def _assemble(self, integrand) -> float:
@@ -215,7 +222,7 @@ class ChemoElasticProblem:
             dofs = fem.locate_dofs_topological(self.Vc, fdim, facets)
             bcs.append(fem.dirichletbc(self.surface_value, dofs, self.Vc))
         kappa = diffusion.stress_coupling(act["partial_molar_volume"], self.case["loading"]["temperature"])
-        F = diffusion.residual(self.c, self.c_old, v, self.dt, D, self.dx_si, influx, self.sigma_h, kappa)
+        F = diffusion.residual(self.c, (self.c_old, self.c_older), self.bdf, v, self.dt, D, self.dx_diff, influx, self.sigma_h, kappa)
         size = self.Vc.dofmap.index_map.size_global
         symmetric = act["diffusivity_law"] == "constant" and self.sigma_h is None
         opts = {"snes_type": "newtonls", "snes_linesearch_type": "basic",
@@ -255,7 +262,7 @@ class ChemoElasticProblem:
         if p > 0 and "top" in self.bundle.boundaries:
             n = ufl.FacetNormal(self.bundle.mesh)
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
-        F = elasticity.weak_form(self.u, v, self.c - self.c_ref, self.beta, self.E, self.nu, self.dx, traction)
+        F = elasticity.weak_form(self.u, v, self.c - self.c_ref, self.beta, self.E, self.nu, self.dx_mech, traction)
         bcs = self._mechanics_bcs()
         modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
@@ -266,6 +273,10 @@ class ChemoElasticProblem:
         preset = sol["mechanics"].replace("cg_gamg", "cg")
         opts = {"snes_type": "ksponly",
                 **_solver_options(preset, size, True, sol["linear_rtol"], singular=bool(free))}
+        act = self.case["active"]
+        if act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"]:
+            # The stiffness does not depend on c: assemble and factorise it once for the whole run.
+            opts.update(snes_lag_jacobian=-2, snes_lag_jacobian_persists=True)
         opts.update(sol.get("petsc_options", {}))
         problem = NonlinearProblem(F, self.u, bcs=bcs, petsc_options_prefix="sifrac_mechanics_", petsc_options=opts)
         problem.A.setNearNullSpace(PETSc.NullSpace().create(vectors=modes, comm=self.comm))
@@ -279,6 +290,7 @@ class ChemoElasticProblem:
         self.c.x.array[:] = soc
         self.c.x.array[self._outside_si] = 0.0
         self.c_old.x.array[:] = self.c.x.array
+        self.dt_old = None
         self.c_ref.value = soc
 
     # -- solves -------------------------------------------------------------------------------
@@ -292,8 +304,10 @@ class ChemoElasticProblem:
         return snes.getIterationNumber()
 
     def solve_diffusion(self, dt: float) -> int:
-        """One backward-Euler step of Li transport from c_old; returns Newton iterations."""
+        """One implicit step of Li transport (BDF2, or backward Euler); returns Newton iterations."""
         self.dt.value = dt
+        bdf2 = self.case["time"]["scheme"] == "bdf2" and self.dt_old is not None
+        self.bdf.value[:] = diffusion.bdf_coefficients(dt, self.dt_old if bdf2 else None)
         if self.loading.mode == "galvanostatic":
             self.flux.value = self.loading.sign * self.loading.rate * self.si_volume / self.surface_area
         self._diffusion.solve()
@@ -312,7 +326,9 @@ class ChemoElasticProblem:
 
     def accept(self) -> None:
         """Make the current concentration the start of the next step."""
+        self.c_older.x.array[:] = self.c_old.x.array
         self.c_old.x.array[:] = self.c.x.array
+        self.dt_old = float(self.dt.value)
 
     def reject(self) -> None:
         """Return to the last accepted concentration."""

@@ -46,6 +46,7 @@ class ResultWriter:
         self.comm = comm
         self.history: list[dict] = []
         self.probe_rows: list[dict] = []
+        self.last_probes: np.ndarray | None = None  # rank 0: the latest probe values
         self.probe_columns = ["time", "probe", "x", "y", "z", "c", *COMPONENTS, *probe_columns]
         if comm.rank == 0:
             self.outdir.mkdir(parents=True, exist_ok=True)
@@ -62,6 +63,7 @@ class ResultWriter:
         self.history.append(row)
         if self.comm.rank != 0:
             return
+        self.last_probes = probes
         write_atomic(self.outdir / "history.csv", csv_text(list(self.history[0]), self.history))
         if probes is not None and len(points):
             names = self.probe_columns[5:]

@@ -24,11 +24,10 @@ class Probes:
     def __init__(self, mesh, points: list[list[float]]) -> None:
         self.comm = mesh.comm
         self.points = np.asarray(points, dtype=float).reshape(-1, 3)
-        gdim = mesh.geometry.dim
         mine = self.points if self.comm.rank == 0 else np.zeros((0, 3))
         extent = np.ptp(mesh.geometry.x, axis=0).max(initial=0.0)
         pad = 1e-8 * float(self.comm.allreduce(extent, op=MPI.MAX))  # points on facets stay found
-        own = determine_point_ownership(mesh, np.ascontiguousarray(mine[:, :gdim]), pad)
+        own = determine_point_ownership(mesh, np.ascontiguousarray(mine), pad)  # always 3 columns
         self._x = own.dest_points
         self._cells = own.dest_cells
         missing = np.flatnonzero(np.asarray(own.src_owner) < 0) if self.comm.rank == 0 else np.array([], int)

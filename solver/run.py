@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from mpi4py import MPI
 
 import meshes
@@ -36,6 +37,7 @@ class Result:
     outdir: Path
     history: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    probes: np.ndarray | None = None  # rank 0: (c, sxx, syy, szz, sxy, sxz, syz) per probe at the end
 
 
 def versions() -> dict[str, str]:
@@ -165,4 +167,4 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     }
     writer.write_summary(summary)
     _log.info("%s: %s after %d steps (%s); results in %s", case["case"]["name"], status, step, reason, outdir)
-    return Result(status, reason, outdir, writer.history, summary)
+    return Result(status, reason, outdir, writer.history, summary, writer.last_probes)

@@ -1,0 +1,101 @@
+"""Verification of the chemo-elastic solver against closed forms.
+
+Norm used throughout: the largest pointwise error over probe points on a radius (0 <= r <= 0.95 R),
+divided by the largest magnitude of the reference profile (a relative max norm).
+"""
+
+from solver import bootstrap  # noqa: F401
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from solver import analytic
+from solver.case import load_case
+from solver.run import run
+
+CASE = Path(__file__).parents[1] / "cases" / "verify_sphere_cv.toml"
+
+
+def radial_run(tmp_path: Path, overrides: list[str], n_points: int = 20):
+    """Run the verification case with probes along the diagonal; return x = r/R, probes, case."""
+    case = load_case(CASE, overrides)
+    dim = case["geometry"]["dim"]
+    R = case["geometry"]["diameter"] / 2
+    direction = np.ones(dim) / np.sqrt(dim)
+    x = np.linspace(0.0, 0.95, n_points)
+    pts = np.zeros((n_points, 3))
+    pts[:, :dim] = x[:, None] * R * direction
+    case["output"]["probes"] = pts.tolist()
+    result = run(case, MPI.COMM_WORLD, tmp_path / "out")
+    assert result.status == "complete", result.reason
+    probes = MPI.COMM_WORLD.bcast(result.probes, root=0)
+    sig = np.zeros((n_points, 3, 3))
+    idx = {"sxx": (0, 0), "syy": (1, 1), "szz": (2, 2), "sxy": (0, 1), "sxz": (0, 2), "syz": (1, 2)}
+    for k, (i, j) in enumerate(idx.values(), start=1):
+        sig[:, i, j] = sig[:, j, i] = probes[:, k]
+    n3 = np.zeros(3)
+    n3[:dim] = direction
+    sigma_r = np.einsum("i,nij,j->n", n3, sig, n3)
+    return x, probes[:, 0], sigma_r, sig, case, result
+
+
+def rel_max_error(numeric: np.ndarray, exact: np.ndarray) -> float:
+    return float(np.abs(numeric - exact).max() / np.abs(exact).max())
+
+
+@pytest.mark.parametrize("mode", ["potentiostatic", "galvanostatic"])
+def test_sphere_cheng_verbrugge(tmp_path, mode):
+    x, c, sigma_r, sig, case, result = radial_run(tmp_path, [f"loading.mode={mode}"])
+    act = case["active"]
+    R, D, t = case["geometry"]["diameter"] / 2, act["diffusivity"], result.summary["time"]
+    tau = D * t / R**2
+    if mode == "potentiostatic":
+        profile = lambda s: analytic.sphere_c_potentiostatic(s, tau)  # noqa: E731
+    else:
+        j = case["loading"]["c_rate"] / 3600 * R / 3  # influx giving d(SOC)/dt = c_rate/3600 (V/A = R/3)
+        profile = lambda s: analytic.sphere_c_galvanostatic(s, tau, j * R / D)  # noqa: E731
+    sr, st = analytic.sphere_stress(x, profile, act["E"], act["nu"], act["expansion"])
+    sigma_t = 0.5 * (np.trace(sig, axis1=1, axis2=2) - sigma_r)
+    errors = {"c": rel_max_error(c, profile(x)), "sigma_r": rel_max_error(sigma_r, sr),
+              "sigma_theta": rel_max_error(sigma_t, st)}
+    print(mode, "tau", tau, "relative max errors", errors)
+    assert errors["c"] < 0.02
+    assert errors["sigma_r"] < 0.02
+    assert errors["sigma_theta"] < 0.02
+
+
+def _cylinder_errors(tmp_path, h: float) -> dict[str, float]:
+    overrides = ["geometry.kind=nanowire", "geometry.dim=2", f"geometry.mesh_size={h}",
+                 "loading.mode=galvanostatic", "time.t_end=50.0", "loading.c_rate=18.0"]
+    x, c, sigma_r, sig, case, result = radial_run(tmp_path / f"h{h}", overrides)
+    act = case["active"]
+    R, D, t = case["geometry"]["diameter"] / 2, act["diffusivity"], result.summary["time"]
+    j = case["loading"]["c_rate"] / 3600 * R / 2  # V/A = R/2 for a disk
+    profile = lambda s: analytic.cylinder_c_galvanostatic_steady(s, D * t / R**2, j * R / D)  # noqa: E731
+    sr, st, sz = analytic.cylinder_stress(x, profile, act["E"], act["nu"], act["expansion"])
+    sigma_t = np.trace(sig[:, :2, :2], axis1=1, axis2=2) - sigma_r
+    return {"c": rel_max_error(c, profile(x)), "sigma_r": rel_max_error(sigma_r, sr),
+            "sigma_theta": rel_max_error(sigma_t, st), "sigma_z": rel_max_error(sig[:, 2, 2], sz)}
+
+
+def test_cylinder_plane_strain_convergence(tmp_path):
+    """2D analogue: long-time galvanostatic cylinder (tau = 0.5), errors fall as h halves."""
+    coarse, fine = _cylinder_errors(tmp_path, 20.0), _cylinder_errors(tmp_path, 10.0)
+    print("cylinder relative max errors, h = R/5:", coarse, "h = R/10:", fine)
+    for key in ("sigma_r", "sigma_theta", "sigma_z"):
+        assert fine[key] < 0.02
+        assert fine[key] < coarse[key]
+
+
+def test_mass_balance(tmp_path):
+    """Li inserted equals flux x area x time to 1e-8 relative (backward Euler conserves exactly)."""
+    case = load_case(CASE, ["loading.mode=galvanostatic", "geometry.dim=2", "geometry.mesh_size=20.0",
+                            "active.diffusivity_law=log_linear", "active.diffusivity_lithiated=1500.0"])
+    result = run(case, MPI.COMM_WORLD, tmp_path / "out")
+    s = result.summary
+    inserted = s["soc"] * s["si_volume"]
+    expected = case["loading"]["c_rate"] / 3600 * s["time"] * s["si_volume"]
+    assert abs(inserted - expected) <= 1e-8 * expected
