@@ -20,25 +20,45 @@ def _plotter(grid: pyvista.DataSet) -> pyvista.Plotter:
     return p
 
 
+def _interior(grid: pyvista.DataSet) -> pyvista.DataSet:
+    """3D bodies show their inside: a full body loses its positive octant about its centre."""
+    if np.ptp(grid.points[:, 2]) == 0 or _reduced(grid):
+        return grid
+    x0, x1, y0, y1, z0, z1 = grid.bounds
+    c = [(x0 + x1) / 2, (y0 + y1) / 2, (z0 + z1) / 2]
+    return grid.clip_box([c[0], x1, c[1], y1, c[2], z1], invert=True, crinkle=False)
+
+
+def _reduced(grid: pyvista.DataSet) -> bool:
+    """A symmetry-reduced body (eighth sphere, ...) lies in x, y, z >= 0 with faces on the planes."""
+    lo = np.asarray(grid.bounds[::2])
+    return bool(np.all(np.abs(lo) <= 1e-9 * max(np.ptp(grid.points, axis=0).max(), 1.0)))
+
+
 def _view(p: pyvista.Plotter, grid: pyvista.DataSet) -> None:
     if np.ptp(grid.points[:, 2]) == 0:
         p.view_xy()
+    elif _reduced(grid):  # look at the symmetry planes, which show the interior
+        p.view_vector((-1.0, -1.0, -0.8), viewup=(0, 0, 1))
     else:
         p.view_isometric()
     p.reset_camera()
 
 
-def field_picture(grid: pyvista.DataSet, name: str, path: Path, warp: float = 0.0) -> Path:
+def field_picture(grid: pyvista.DataSet, name: str, path: Path, warp: float = 0.0, title: str = "") -> Path:
     """A field of a gathered result grid, optionally on the deformed shape."""
     shown = grid.warp_by_vector("displacement", factor=warp) if warp and "displacement" in grid.point_data else grid
+    shown = _interior(shown)
     p = _plotter(shown)
     cmap = "viridis" if name == "concentration" else "coolwarm"
     clim = None
     if cmap == "coolwarm":  # symmetric colour range so that tension and compression read at a glance
         m = float(np.abs(grid.point_data[name]).max()) or 1.0
         clim = (-m, m)
-    p.add_mesh(shown, scalars=name, cmap=cmap, clim=clim, show_edges=False,
+    p.add_mesh(shown, scalars=name, cmap=cmap, clim=clim, show_edges=False, lighting=False,
                scalar_bar_args={"title": LABELS.get(name, name), "color": "black"})
+    if title:
+        p.add_text(title, font_size=10, color="black")
     _view(p, shown)
     p.screenshot(str(path))
     p.close()

@@ -21,12 +21,15 @@ def write_report(outdir: Path) -> Path:
     figs = outdir / "figures"
     figs.mkdir(exist_ok=True)
     images = [history_plot(read_history(history_csv), figs / "history.png", summary.get("case", ""))]
-    vtu = outdir / "final_state.vtu"
-    if vtu.exists():
+    for state, label in (("peak_state", "at the peak of the max principal stress"), ("final_state", "at the end")):
+        vtu = outdir / f"{state}.vtu"
+        if not vtu.exists():
+            continue
         grid = pyvista.read(vtu)
+        title = f"{label}: t = {grid.field_data['time'][0]:.4g} s, SOC = {grid.field_data['soc'][0]:.3f}"
         for name in ("concentration", "hoop_stress", "inplane_stress", "von_mises"):
             if name in grid.point_data:
-                images.append(field_picture(grid, name, figs / f"{name}.png"))
+                images.append(field_picture(grid, name, figs / f"{state}_{name}.png", title=title))
     lines = [f"# sifrac report: {summary.get('case', outdir.name)}", ""]
     if summary:
         lines += [f"- status: **{summary['status']}** ({summary['reason']})",
@@ -34,7 +37,9 @@ def write_report(outdir: Path) -> Path:
                   f"- ranks: {summary['ranks']}, dofs: {summary['dofs']}, wall time {summary['wall_time']:.1f} s",
                   f"- versions: {summary['versions']}", ""]
     for img in images:
-        lines += [f"## {LABELS.get(img.stem, img.stem.replace('_', ' '))}", "", f"![{img.stem}](figures/{img.name})", ""]
+        state, _, field = img.stem.partition("_state_")
+        heading = f"{LABELS.get(field, field)}, {state} state" if field else img.stem.replace("_", " ")
+        lines += [f"## {heading}", "", f"![{img.stem}](figures/{img.name})", ""]
     index = outdir / "report.md"
     index.write_text("\n".join(lines))
     return index

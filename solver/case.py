@@ -195,6 +195,14 @@ def _as_points(where: str, value: Any, spec: KeySpec) -> list[list[float]]:
     return points
 
 
+def _as_weights(where: str, value: Any, spec: KeySpec) -> list[float]:
+    """Three positive finite numbers (relative swelling along x, y, z)."""
+    if not (isinstance(value, list) and len(value) == 3
+            and all(_is_finite(x) and not isinstance(x, bool) and x > 0 for x in value)):
+        raise _error(where, value, "expected a list of 3 positive numbers [wx, wy, wz]")
+    return [float(x) for x in value]
+
+
 @dataclass(frozen=True)
 class _Type:
     label: str  # shown in the reference
@@ -211,6 +219,7 @@ _TYPES: dict[str, _Type] = {
     "name_map": _Type("table: name -> string or integer", _as_name_map),
     "scalar_map": _Type("table: name -> string, number or boolean", _as_scalar_map),
     "points": _Type("list of [x, y] or [x, y, z]", _as_points),
+    "weights": _Type("list of 3 positive numbers", _as_weights),
 }
 
 
@@ -427,6 +436,9 @@ SCHEMA: dict[str, Section] = {
                            "clamped bottom", "roller", choices=("roller", "free")),
         "displacement_degree": KeySpec("int", "polynomial degree of the displacement", 2,
                                        choices=(1, 2)),
+        "expansion_weights": KeySpec("weights", "relative swelling along x, y, z (normalised to "
+                                     "mean 1, so the volume change stays `expansion`); the hook "
+                                     "for anisotropic c-Si swelling", [1.0, 1.0, 1.0]),
     }),
     "time": Section("Adaptive time stepping. duration = |soc_end - soc_start| * 3600 / c_rate "
                     "(galvanostatic); t_end, else reference_length^2 / active.diffusivity "

@@ -54,6 +54,21 @@ def main(argv: list[str] | None = None) -> int:
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
+    try:
+        return _dispatch(args, comm)
+    except Exception:
+        if comm.size == 1:
+            raise
+        # An unexpected error on one rank would leave the others waiting in a collective call.
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.flush()
+        comm.Abort(1)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, comm) -> int:
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     log.configure(comm.rank, level)
 

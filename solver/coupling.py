@@ -22,6 +22,9 @@ from petsc4py import PETSc
 if TYPE_CHECKING:
     from meshes import MeshBundle
 from solver import diffusion, elasticity
+from solver.case import CaseError
+
+SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_")
 
 #: Problems with at most this many unknowns use a direct solver when the preset is "auto".
 DIRECT_SOLVER_LIMIT = 100_000
@@ -53,6 +56,19 @@ def _solver_options(preset: str, size: int, symmetric: bool, rtol: float, singul
         return lu
     return {"ksp_type": "cg" if symmetric else "gmres", "pc_type": "gamg", "ksp_rtol": rtol,
             "ksp_atol": 1e-30, "ksp_max_it": 2000}
+
+
+def _case_options(solver_section: dict, prefix: str) -> dict:
+    """The case's PETSc options for one solver: keys starting with its prefix (e.g.
+    `sifrac_mechanics_ksp_type`) are for it alone, keys starting with another solver's prefix are
+    skipped, and plain keys (`ksp_monitor`) go to every solver."""
+    out = {}
+    for key, value in solver_section.get("petsc_options", {}).items():
+        if key.startswith(prefix):
+            out[key[len(prefix):]] = value
+        elif not key.startswith(SOLVER_PREFIXES):
+            out[key] = value
+    return out
 
 
 def _orthonormalize(vectors: list[PETSc.Vec]) -> list[PETSc.Vec]:
@@ -126,6 +142,7 @@ class ChemoElasticProblem:
         mesh.topology.create_connectivity(tdim - 1, tdim)
         self.dx = ufl.Measure("dx", domain=mesh, subdomain_data=bundle.cell_tags)
         self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=bundle.facet_tags)
+        self.dS = ufl.Measure("dS", domain=mesh, subdomain_data=bundle.facet_tags)
         self.dx_si = self.dx(bundle.regions["si"])
 
         self.Vc = fem.functionspace(mesh, ("Lagrange", 1))
@@ -140,6 +157,7 @@ class ChemoElasticProblem:
         self.bdf = fem.Constant(mesh, np.array([1.0, -1.0, 0.0], dtype=default_scalar_type))
         self.dt_old: float | None = None  # None: the next step is backward Euler
         self.u = fem.Function(self.Vu, name="displacement")
+        self.u_old = fem.Function(self.Vu)
         self.dt = fem.Constant(mesh, default_scalar_type(1.0))
         # The initial state is stress free: swelling is measured from the starting concentration.
         self.c_ref = fem.Constant(mesh, default_scalar_type(case["loading"]["soc_start"]))
@@ -147,7 +165,7 @@ class ChemoElasticProblem:
         self.E, self.nu, self.beta = self._material_fields()
         self.loading = self._loading()
         self.si_volume = self._assemble(1.0 * self.dx_si)
-        self.surface_area = self._assemble(sum(1.0 * self.ds(self.bundle.boundaries[s]) for s in self.loading.surfaces))
+        self.surface_area = self._assemble(self._on_surfaces(fem.Constant(mesh, default_scalar_type(1.0))))
         self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu)
         self.sigma_h = self._stress_assisted_field()
         self.flux = fem.Constant(mesh, default_scalar_type(0.0))
@@ -179,12 +197,20 @@ class ChemoElasticProblem:
             f.x.scatter_forward()
         E = fields["E0"] + (fields["E1"] - fields["E0"]) * self.c
         nu = fields["nu0"] + (fields["nu1"] - fields["nu0"]) * self.c
-        beta = fields["beta"] * ufl.Identity(3)
+        w = np.asarray(self.case["mechanics"]["expansion_weights"], dtype=float)
+        beta = fields["beta"] * ufl.as_matrix(np.diag(3 * w / w.sum()).tolist())
         return E, nu, beta
 
     def _loading(self) -> Loading:
         load = self.case["loading"]
         surfaces = tuple(load.get("surfaces", self.bundle.lithiation))
+        allowed = ", ".join(sorted(self.bundle.boundaries))
+        if not surfaces:
+            raise CaseError(f"[loading] surfaces: this mesh has no default lithiation surface; allowed: {allowed}")
+        for name in surfaces:
+            if name not in self.bundle.boundaries:
+                raise CaseError(f"[loading] surfaces = {list(surfaces)}: no boundary {name!r} in this mesh; "
+                                f"allowed: {allowed}")
         sign = 1.0 if load["direction"] == "lithiation" else -1.0
         return Loading(load["mode"], sign, load["c_rate"] / 3600.0, load["surface_concentration"], surfaces)
 
@@ -194,6 +220,16 @@ class ChemoElasticProblem:
             return None
         self._sigma_h_expr = fem.Expression(elasticity.hydrostatic(self.sigma), self.Vc.element.interpolation_points)
         return fem.Function(self.Vc, name="hydrostatic_stress")
+
+    def _on_surfaces(self, integrand) -> ufl.Form:
+        """Integral over the lithiation surfaces: exterior (free surface) or interior facets
+        (a Si/electrolyte interface). The integrand is continuous, so either side of an interior
+        facet gives the same value."""
+        form = 0
+        for name in self.loading.surfaces:
+            tag = self.bundle.boundaries[name]
+            form += integrand * self.ds(tag) + integrand("+") * self.dS(tag)
+        return form
 
     def _facets(self, name: str) -> np.ndarray:
         return self.bundle.facet_tags.find(self.bundle.boundaries[name])
@@ -215,21 +251,28 @@ class ChemoElasticProblem:
         bcs = [fem.dirichletbc(default_scalar_type(0.0), self._outside_si, self.Vc)]
         influx = 0
         if self.loading.mode == "galvanostatic":
-            influx = sum(self.flux * v * self.ds(self.bundle.boundaries[s]) for s in self.loading.surfaces)
+            influx = self._on_surfaces(self.flux * v)
         else:
             fdim = self.dim - 1
             facets = np.concatenate([self._facets(s) for s in self.loading.surfaces])
             dofs = fem.locate_dofs_topological(self.Vc, fdim, facets)
             bcs.append(fem.dirichletbc(self.surface_value, dofs, self.Vc))
         kappa = diffusion.stress_coupling(act["partial_molar_volume"], self.case["loading"]["temperature"])
-        F = diffusion.residual(self.c, (self.c_old, self.c_older), self.bdf, v, self.dt, D, self.dx_diff, influx, self.sigma_h, kappa)
+        F = diffusion.residual(self.c, (self.c_old, self.c_older), self.bdf, v, self.dt, D, self.dx_diff, influx,
+                               self.sigma_h, kappa)
+        others = [tag for name, tag in self.bundle.regions.items() if name != "si"]
+        if others:
+            # The diffusion forms only touch Si cells, so the matrix pattern has no diagonal slot
+            # for the pinned dofs elsewhere; a zero term (a Constant, which UFL keeps) reserves it.
+            zero = fem.Constant(self.bundle.mesh, default_scalar_type(0.0))
+            F += sum(zero * self.c * v * self.dx(tag) for tag in others)
         size = self.Vc.dofmap.index_map.size_global
         symmetric = act["diffusivity_law"] == "constant" and self.sigma_h is None
         opts = {"snes_type": "newtonls", "snes_linesearch_type": "basic",
                 "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"],
                 "snes_max_it": sol["newton_max_it"], "snes_stol": 0.0,
                 **_solver_options(sol["diffusion"], size, symmetric, sol["linear_rtol"])}
-        opts.update(sol.get("petsc_options", {}))
+        opts.update(_case_options(sol, "sifrac_diffusion_"))
         self._constrained_c = np.concatenate([bc.dof_indices()[0] for bc in bcs])
         return NonlinearProblem(F, self.c, bcs=bcs, petsc_options_prefix="sifrac_diffusion_", petsc_options=opts)
 
@@ -277,7 +320,7 @@ class ChemoElasticProblem:
         if act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"]:
             # The stiffness does not depend on c: assemble and factorise it once for the whole run.
             opts.update(snes_lag_jacobian=-2, snes_lag_jacobian_persists=True)
-        opts.update(sol.get("petsc_options", {}))
+        opts.update(_case_options(sol, "sifrac_mechanics_"))
         problem = NonlinearProblem(F, self.u, bcs=bcs, petsc_options_prefix="sifrac_mechanics_", petsc_options=opts)
         problem.A.setNearNullSpace(PETSc.NullSpace().create(vectors=modes, comm=self.comm))
         self.nullspace = PETSc.NullSpace().create(vectors=free, comm=self.comm) if free else None
@@ -286,12 +329,17 @@ class ChemoElasticProblem:
         return problem
 
     def initialise(self, soc: float) -> None:
-        """Uniform concentration soc in Si (zero elsewhere), taken as the stress-free state."""
+        """Uniform concentration soc in Si (zero elsewhere), taken as the stress-free state.
+
+        The equilibrium is still solved, since stack pressure may load the initial state.
+        """
         self.c.x.array[:] = soc
         self.c.x.array[self._outside_si] = 0.0
         self.c_old.x.array[:] = self.c.x.array
         self.dt_old = None
         self.c_ref.value = soc
+        self.solve_mechanics()
+        self.u_old.x.array[:] = self.u.x.array
 
     # -- solves -------------------------------------------------------------------------------
     @staticmethod
@@ -328,11 +376,13 @@ class ChemoElasticProblem:
         """Make the current concentration the start of the next step."""
         self.c_older.x.array[:] = self.c_old.x.array
         self.c_old.x.array[:] = self.c.x.array
+        self.u_old.x.array[:] = self.u.x.array
         self.dt_old = float(self.dt.value)
 
     def reject(self) -> None:
-        """Return to the last accepted concentration."""
+        """Return to the last accepted state."""
         self.c.x.array[:] = self.c_old.x.array
+        self.u.x.array[:] = self.u_old.x.array
 
     def max_increment(self) -> float:
         """Largest change of c in this step over unconstrained dofs (drives dt adaptivity)."""

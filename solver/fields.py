@@ -92,7 +92,8 @@ class StressFields:
         name = self.tangential_name
         local_max = [principal[:, -1].max(initial=-np.inf), von_mises(s).max(initial=-np.inf),
                      tang.max(initial=-np.inf), -principal[:, 0].min(initial=np.inf), -tang.min(initial=np.inf)]
-        g = comm.allreduce(np.array(local_max), op=MPI.MAX)
+        g = np.empty(len(local_max))
+        comm.Allreduce(np.array(local_max, dtype=float), g, op=MPI.MAX)
         return {"max_principal_stress": g[0], "min_principal_stress": -g[3], "max_von_mises": g[1],
                 f"max_{name}": g[2], f"min_{name}": -g[4]}
 

@@ -80,8 +80,11 @@ class ResultWriter:
         if self.comm.rank == 0:
             write_atomic(self.outdir / "summary.json", json.dumps(summary, indent=2, default=_jsonable) + "\n")
 
-    def write_vtu(self, functions: list[fem.Function], name: str = "final_state.vtu") -> None:
-        """Gather P1 functions on rank 0 into one VTU (duplicated shared nodes are harmless)."""
+    def write_vtu(self, functions: list[fem.Function], name: str, meta: dict[str, float]) -> None:
+        """Gather P1 functions on rank 0 into one VTU (duplicated shared nodes are harmless).
+
+        `meta` (time, SOC, ...) goes into the VTU's field data for titles and reports.
+        """
         import pyvista
 
         V = functions[0].function_space
@@ -107,6 +110,8 @@ class ResultWriter:
             if arr.shape[1] == 2:  # pad 2D vectors so ParaView and PyVista treat them as vectors
                 arr = np.hstack([arr, np.zeros((arr.shape[0], 1))])
             grid.point_data[k] = arr[:, 0] if arr.shape[1] == 1 else arr
+        for k, v in meta.items():
+            grid.field_data[k] = [v]
         grid.save(self.outdir / name)
 
     def close(self) -> None:

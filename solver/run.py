@@ -88,7 +88,6 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
               dofs["concentration"], dofs["displacement"], comm.size, problem.n_rigid_free)
 
     problem.initialise(load["soc_start"])
-    problem.solve_mechanics()
     ctl = StepController.from_case(case["time"])
     t, step, t_stop = 0.0, 0, end_time(case, load["soc_start"])
     sign = 1.0 if load["direction"] == "lithiation" else -1.0
@@ -101,11 +100,17 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
                "newton_iterations": newton, "linear_iterations": linear}
         values = probes.evaluate(problem.c, stress.tensor) if len(probes) else None
         writer.record(row, values, probes.points)
-        if fields_on and (step % case["output"]["every"] == 0 or done):
+        if fields_on:
             stress.update_output_fields()
-            writer.write_fields(t)
+            if step % case["output"]["every"] == 0 or done:
+                writer.write_fields(t)
+            if row["max_principal_stress"] > peak[0]:  # the same on every rank: allreduced
+                peak[0] = row["max_principal_stress"]
+                writer.write_vtu(state_fields, "peak_state.vtu", {"time": t, "soc": soc, "step": step})
         return row
 
+    state_fields = [problem.c, stress.displacement, *stress.scalars.values()]
+    peak = [-float("inf")]
     done = False
     record(0.0, 0, 0)
     status, reason = "complete", "end of loading"
@@ -147,10 +152,9 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     finally:
         writer.close()
 
-    if fields_on:
-        stress.update_output_fields()
-        writer.write_vtu([problem.c, stress.displacement, *stress.scalars.values()])
     last = writer.history[-1]
+    if fields_on:  # the output fields still hold the last recorded (good) state
+        writer.write_vtu(state_fields, "final_state.vtu", {"time": t, "soc": last["soc"], "step": step})
     summary = {
         "status": status, "reason": reason, "case": case["case"]["name"],
         "case_sha256": hashlib.sha256(dump_case(case).encode()).hexdigest(),
@@ -158,7 +162,7 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
         "final": {k: v for k, v in last.items() if k not in ("step", "time", "soc", "dt")},
         "extremes": {k: (max if k.startswith("max") else min)(r[k] for r in writer.history)
                      for k in last if k.startswith(("max_", "min_"))},
-        "ranks": comm.size, "dofs": dofs,
+        "ranks": comm.size, "dofs": dofs, "rigid_modes_in_null_space": problem.n_rigid_free,
         "cells": bundle.mesh.topology.index_map(bundle.mesh.topology.dim).size_global,
         "si_volume": problem.si_volume, "lithiation_area": problem.surface_area,
         "reference_length": bundle.reference_length,

@@ -1,0 +1,89 @@
+"""The command line as a user meets it: exit codes, one-line errors, nothing written on bad input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+
+def sifrac(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "solver.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+MALFORMED = [
+    ("[geometry]\ndiamter = 150.0\n", [], "[geometry] diamter"),
+    ("[geometry]\ndiameter = -150.0\n", [], "[geometry] diameter"),
+    ("[geometry]\ndiameter = \"big\"\n", [], "[geometry] diameter"),
+    ("[geometry]\nkind = \"cube\"\n", [], "[geometry] kind"),
+    ("[geometry]\ndim = 4\n", [], "[geometry] dim"),
+    ("[active]\nmaterial = \"Si\"\n", [], "[active] material"),
+    ("[electrolyte]\nmaterial = \"c-Si\"\n", [], "[electrolyte] material"),
+    ("[loading]\nc_rate = true\n", [], "[loading] c_rate"),
+    ("[loading]\nmode = \"pulsed\"\n", [], "[loading] mode"),
+    ("[loading]\ndirection = \"delithiation\"\nsoc_end = 1.0\n", [], "[loading] soc_end"),
+    ("[output]\nprobes = [[1.0]]\n", [], "[output] probes"),
+    ("[solvers]\nmechanics = \"lu\"\n", [], "[solvers]"),
+    ("[geometry\nkind = \"particle\"\n", [], "case.toml"),
+    ("", ["geometry.diameter=nan"], "[geometry] diameter"),
+    ("", ["geometry.kind=file"], "[geometry] file"),
+    ("", ["geometry.wrongkey=1"], "[geometry] wrongkey"),
+    ("", ["loading.surfaces=[\"nowhere\"]", "geometry.mesh_size=50.0"], "[loading] surfaces"),
+]
+
+
+@pytest.mark.parametrize("text,overrides,key", MALFORMED)
+def test_bad_input_exits_2_with_one_message(tmp_path, text, overrides, key):
+    case = tmp_path / "case.toml"
+    case.write_text(text)
+    out = tmp_path / "out"
+    args = ["run", str(case), "--output", str(out)]
+    for o in overrides:
+        args += ["--set", o]
+    proc = sifrac(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert key in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not out.exists()
+
+
+def test_materials_table_lists_sources():
+    proc = sifrac("materials")
+    assert proc.returncode == 0
+    for name in ("c-Si", "a-Si", "LLZO", "Li6PS5Cl", "Cu", "liquid"):
+        assert name in proc.stdout
+    assert "Pharr" in proc.stdout and "Hopcroft" in proc.stdout
+
+
+def test_mesh_command_writes_mesh_and_picture(tmp_path):
+    proc = sifrac("mesh", str(ROOT / "cases" / "demo_particle.toml"), "--output", str(tmp_path),
+                  "--set", "geometry.mesh_size=80.0")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("mesh.msh", "mesh.vtu", "mesh.png"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_run_writes_results_and_report(tmp_path):
+    out = tmp_path / "run"
+    proc = sifrac("run", str(ROOT / "cases" / "demo_particle.toml"), "--output", str(out),
+                  "--set", "geometry.mesh_size=80.0", "--set", "geometry.mesh_size_surface=60.0",
+                  "--set", "time.t_end=200.0")
+    assert proc.returncode == 0, proc.stderr
+    assert "step" in proc.stderr  # progress on the log stream
+    for name in ("history.csv", "probes.csv", "summary.json", "case.toml", "final_state.vtu"):
+        assert (out / name).exists(), name
+    assert (out / "fields.bp").is_dir()
+    header = (out / "history.csv").read_text().splitlines()[0].split(",")
+    assert header[:6] == ["step", "time", "soc", "dt", "elastic_energy", "max_principal_stress"]
+    assert (out / "probes.csv").read_text().splitlines()[0] == "time,probe,x,y,z,c,sxx,syy,szz,sxy,sxz,syz"
+    proc = sifrac("report", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "report.md").exists() and (out / "figures" / "history.png").exists()
+    # the resolved case reproduces the run's input
+    proc = sifrac("run", str(out / "case.toml"), "--output", str(tmp_path / "again"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "again" / "history.csv").read_text() == (out / "history.csv").read_text()
