@@ -5,7 +5,7 @@ MPIEXEC := $(VENV)/bin/mpiexec
 NP      ?= 2
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test test-serial test-mpi validate venv clean
+.PHONY: demo test test-serial test-mpi validate docs venv clean
 
 venv: $(STAMP)
 
@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml tools/mkvenv.sh
 demo: $(STAMP)
 	$(MPIEXEC) -n $(NP) $(VENV)/bin/sifrac run cases/demo_particle.toml --output results/demo
 	$(VENV)/bin/sifrac report results/demo
+	@echo "demo results: results/demo (history.csv, probes.csv, summary.json, fields.bp and stress.bp for ParaView)"
+	@echo "demo pictures: results/demo/figures/*.png, indexed in results/demo/report.md"
 
 ## test: the whole suite, serial tests then MPI tests under mpiexec -n 2
 test: test-serial test-mpi
@@ -30,6 +32,10 @@ test-mpi: $(STAMP)
 ## validate: longer verification and validation runs (not part of CI)
 validate: $(STAMP)
 	$(PY) -m pytest -q -m slow tests
+
+## docs: regenerate the case-file reference from the schema
+docs: $(STAMP)
+	$(PY) -c "from solver.case import reference_markdown; open('docs/case-reference.md', 'w').write(reference_markdown())"
 
 clean:
 	rm -rf results .pytest_cache

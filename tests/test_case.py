@@ -282,3 +282,13 @@ def test_non_finite_rejected_everywhere(tmp_path):
             if key_spec.type == "float":
                 with pytest.raises(CaseError, match=rf"\[{section}\] {key} = nan"):
                     resolve_case({section: {key: math.nan}}, "x")
+
+
+def test_docs_case_reference_is_current():
+    """docs/case-reference.md is generated from SCHEMA (`make docs`); it must not drift."""
+    from pathlib import Path
+
+    from solver.case import reference_markdown
+
+    doc = Path(__file__).parents[1] / "docs" / "case-reference.md"
+    assert doc.read_text() == reference_markdown(), "run `make docs` to regenerate docs/case-reference.md"
