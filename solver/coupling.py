@@ -7,9 +7,8 @@ so PETSc options from the case or the command line reach exactly one of them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import ufl
@@ -19,12 +18,13 @@ from dolfinx.la.petsc import create_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
-if TYPE_CHECKING:
-    from meshes import MeshBundle
 from solver import diffusion, elasticity
 from solver.case import CaseError
 
-SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_")
+if TYPE_CHECKING:
+    from meshes import MeshBundle
+
+SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_", "sifrac_coupled_")
 
 #: Problems with at most this many unknowns use a direct solver when the preset is "auto".
 DIRECT_SOLVER_LIMIT = 100_000
@@ -215,7 +215,12 @@ class ChemoElasticProblem:
         return Loading(load["mode"], sign, load["c_rate"] / 3600.0, load["surface_concentration"], surfaces)
 
     def _stress_assisted_field(self) -> fem.Function | None:
-        """P1 hydrostatic stress lagged by one step, when stress-assisted diffusion is on."""
+        """The hydrostatic stress as a P1 unknown (its L2 projection), when it drives the Li flux.
+
+        With 270-300% swelling, small-strain stress-assisted flux raises the effective diffusivity
+        by a factor of order 1 + kappa * E * expansion * c (hundreds), so lagging the stress by a
+        step is unstable unless the steps are tiny: c, u and sigma_h are then solved together.
+        """
         if not self.case["loading"]["stress_assisted"]:
             return None
         self._sigma_h_expr = fem.Expression(elasticity.hydrostatic(self.sigma), self.Vc.element.interpolation_points)
@@ -274,7 +279,21 @@ class ChemoElasticProblem:
                 **_solver_options(sol["diffusion"], size, symmetric, sol["linear_rtol"])}
         opts.update(_case_options(sol, "sifrac_diffusion_"))
         self._constrained_c = np.concatenate([bc.dof_indices()[0] for bc in bcs])
+        if self.sigma_h is not None:
+            return self._build_coupled(F, bcs, opts)
         return NonlinearProblem(F, self.c, bcs=bcs, petsc_options_prefix="sifrac_diffusion_", petsc_options=opts)
+
+    def _build_coupled(self, F_c: ufl.Form, bcs_c: list, newton_opts: dict) -> NonlinearProblem:
+        """Monolithic Newton on (c, u, sigma_h) for stress-assisted diffusion."""
+        q = ufl.TestFunction(self.Vc)
+        F_p = (self.sigma_h - elasticity.hydrostatic(self.sigma)) * q * self.dx_mech
+        F_u, bcs_u, free = self._mechanics_form()
+        size = sum(V.dofmap.index_map.size_global * V.dofmap.index_map_bs for V in (self.Vc, self.Vu, self.Vc))
+        opts = {**newton_opts, **_solver_options(self.case["solver"]["diffusion"], size, False,
+                                                 self.case["solver"]["linear_rtol"], singular=bool(free))}
+        opts.update(_case_options(self.case["solver"], "sifrac_coupled_"))
+        return NonlinearProblem([F_c, F_u, F_p], [self.c, self.u, self.sigma_h], bcs=[*bcs_c, *bcs_u], kind="mpi",
+                                petsc_options_prefix="sifrac_coupled_", petsc_options=opts)
 
     def _mechanics_bcs(self) -> list[fem.DirichletBC]:
         """Rollers on symmetry planes, the film bottom and (by default) its side faces."""
@@ -297,8 +316,8 @@ class ChemoElasticProblem:
                 bcs.append(fem.dirichletbc(default_scalar_type(0.0), dofs, self.Vu.sub(k)))
         return bcs
 
-    def _build_mechanics(self) -> NonlinearProblem:
-        sol = self.case["solver"]
+    def _mechanics_form(self) -> tuple[ufl.Form, list[fem.DirichletBC], list[PETSc.Vec]]:
+        """Equilibrium residual, supports, and the rigid modes the supports leave free."""
         v = ufl.TestFunction(self.Vu)
         traction = 0
         p = self.case["loading"]["stack_pressure"]
@@ -307,11 +326,17 @@ class ChemoElasticProblem:
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
         F = elasticity.weak_form(self.u, v, self.c - self.c_ref, self.beta, self.E, self.nu, self.dx_mech, traction)
         bcs = self._mechanics_bcs()
-        modes = rigid_modes(self.Vu)
+        self._modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
         constrained = np.concatenate([bc.dof_indices()[0] for bc in bcs]) if bcs else np.array([], dtype=np.int32)
-        free = surviving_modes(modes, constrained[constrained < n_owned], self.comm)
+        free = surviving_modes(self._modes, constrained[constrained < n_owned], self.comm)
         self.n_rigid_free = len(free)
+        self.nullspace = PETSc.NullSpace().create(vectors=free, comm=self.comm) if free else None
+        return F, bcs, free
+
+    def _build_mechanics(self) -> NonlinearProblem:
+        sol = self.case["solver"]
+        F, bcs, free = self._mechanics_form()
         size = self.Vu.dofmap.index_map.size_global * self.Vu.dofmap.index_map_bs
         preset = sol["mechanics"].replace("cg_gamg", "cg")
         opts = {"snes_type": "ksponly",
@@ -322,8 +347,7 @@ class ChemoElasticProblem:
             opts.update(snes_lag_jacobian=-2, snes_lag_jacobian_persists=True)
         opts.update(_case_options(sol, "sifrac_mechanics_"))
         problem = NonlinearProblem(F, self.u, bcs=bcs, petsc_options_prefix="sifrac_mechanics_", petsc_options=opts)
-        problem.A.setNearNullSpace(PETSc.NullSpace().create(vectors=modes, comm=self.comm))
-        self.nullspace = PETSc.NullSpace().create(vectors=free, comm=self.comm) if free else None
+        problem.A.setNearNullSpace(PETSc.NullSpace().create(vectors=self._modes, comm=self.comm))
         if self.nullspace is not None:
             problem.A.setNullSpace(self.nullspace)
         return problem
@@ -338,8 +362,10 @@ class ChemoElasticProblem:
         self.c_old.x.array[:] = self.c.x.array
         self.dt_old = None
         self.c_ref.value = soc
-        self.solve_mechanics()
+        self.solve_mechanics(coupled_done=False)
         self.u_old.x.array[:] = self.u.x.array
+        if self.sigma_h is not None:
+            self._sigma_h_old = self.sigma_h.x.array.copy()
 
     # -- solves -------------------------------------------------------------------------------
     @staticmethod
@@ -359,18 +385,29 @@ class ChemoElasticProblem:
         if self.loading.mode == "galvanostatic":
             self.flux.value = self.loading.sign * self.loading.rate * self.si_volume / self.surface_area
         self._diffusion.solve()
-        return self._check(self._diffusion, "diffusion")
+        its = self._check(self._diffusion, "coupled" if self.sigma_h is not None else "diffusion")
+        if self.sigma_h is not None:
+            self._remove_rigid_motion()
+        return its
 
-    def solve_mechanics(self) -> int:
-        """Quasi-static equilibrium at the current concentration; returns linear iterations."""
+    def solve_mechanics(self, coupled_done: bool = True) -> int:
+        """Quasi-static equilibrium at the current concentration; returns linear iterations.
+
+        With stress-assisted diffusion the coupled solve has already found u (skipped unless
+        `coupled_done` is False, as for the initial state)."""
+        if self.sigma_h is not None and coupled_done:
+            return 0
         self._mechanics.solve()
         self._check(self._mechanics, "mechanics")
-        if self.nullspace is not None:
-            self.nullspace.remove(self.u.x.petsc_vec)
-            self.u.x.scatter_forward()
+        self._remove_rigid_motion()
         if self.sigma_h is not None:
             self.sigma_h.interpolate(self._sigma_h_expr)
         return self._mechanics.solver.getKSP().getIterationNumber()
+
+    def _remove_rigid_motion(self) -> None:
+        if self.nullspace is not None:
+            self.nullspace.remove(self.u.x.petsc_vec)
+            self.u.x.scatter_forward()
 
     def accept(self) -> None:
         """Make the current concentration the start of the next step."""
@@ -378,11 +415,15 @@ class ChemoElasticProblem:
         self.c_old.x.array[:] = self.c.x.array
         self.u_old.x.array[:] = self.u.x.array
         self.dt_old = float(self.dt.value)
+        if self.sigma_h is not None:
+            self._sigma_h_old = self.sigma_h.x.array.copy()
 
     def reject(self) -> None:
         """Return to the last accepted state."""
         self.c.x.array[:] = self.c_old.x.array
         self.u.x.array[:] = self.u_old.x.array
+        if self.sigma_h is not None:
+            self.sigma_h.x.array[:] = self._sigma_h_old
 
     def max_increment(self) -> float:
         """Largest change of c in this step over unconstrained dofs (drives dt adaptivity)."""

@@ -29,6 +29,8 @@ CASES = {
                    "mesh_size": 12.0}, {}, 3),
     "hollow-3d-eighth": ({"kind": "hollow_sphere", "dim": 3, "symmetry": True, "diameter": 200.0,
                           "inner_diameter": 150.0, "mesh_size": 15.0}, {}, 0),
+    "particle-2d-stress-assisted": ({"kind": "particle", "dim": 2, "symmetry": True, "diameter": 150.0,
+                                     "mesh_size": 15.0}, {}, 0),
     "film-2d-notch-cu": ({"kind": "thin_film", "dim": 2, "thickness": 200.0, "width": 400.0,
                           "notch_depth": 40.0, "notch_width": 20.0, "mesh_size": 25.0,
                           "mesh_size_surface": 10.0}, {}, 0),
@@ -40,8 +42,9 @@ CASES = {
 @pytest.mark.parametrize("name", CASES)
 def test_family_runs(tmp_path, name):
     geometry, electrolyte, free_modes = CASES[name]
+    loading = {"c_rate": 2.0, "stress_assisted": name.endswith("stress-assisted")}
     case = resolve_case({"geometry": geometry, "electrolyte": electrolyte or {"material": "liquid"},
-                         "loading": {"c_rate": 2.0}, "time": {"t_end": 90.0},
+                         "loading": loading, "time": {"t_end": 90.0},
                          "output": {"fields": False}}, name)
     result = run(case, MPI.COMM_WORLD, tmp_path)
     s = result.summary

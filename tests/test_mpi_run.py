@@ -1,5 +1,6 @@
 """Under mpiexec -n 2: a case on one rank (COMM_SELF of rank 0) and on both ranks gives the same
-history.csv to 1e-8 relative, for a 3D particle and a 2D film on a collector."""
+history.csv and probes.csv to 1e-8 relative: a 3D eighth sphere, a free 2D particle with the
+monolithic stress-assisted solve (rigid modes in the null space), and a film under an LLZO cap."""
 
 from solver import bootstrap  # noqa: F401
 
@@ -17,6 +18,10 @@ CASES = {
     "particle-3d": {"geometry": {"kind": "particle", "dim": 3, "symmetry": True, "diameter": 150.0,
                                  "mesh_size": 20.0},
                     "loading": {"c_rate": 20.0}, "time": {"t_end": 60.0}},
+    "particle-2d-free-stress-assisted": {"geometry": {"kind": "particle", "dim": 2, "diameter": 150.0,
+                                                      "mesh_size": 15.0},
+                                         "loading": {"c_rate": 20.0, "stress_assisted": True},
+                                         "time": {"t_end": 40.0}},
     "film-2d-llzo-cap": {"geometry": {"kind": "thin_film", "dim": 2, "thickness": 200.0, "width": 400.0,
                                       "cap": True, "notch_depth": 40.0, "notch_width": 20.0, "mesh_size": 20.0},
                          "electrolyte": {"material": "LLZO"}, "loading": {"c_rate": 20.0},
