@@ -6,6 +6,7 @@ divided by the largest magnitude of the reference profile (a relative max norm).
 
 from solver import bootstrap  # noqa: F401
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -115,3 +116,42 @@ def test_stress_assisted_flux_relieves_stress(tmp_path):
         assert s["soc"] == pytest.approx(case["loading"]["c_rate"] / 3600 * s["time"], rel=1e-8)
     print("peak max principal stress without/with stress-assisted flux:", peaks)
     assert peaks["true"] < 0.95 * peaks["false"]
+
+
+def test_stack_pressure_uniaxial_strain(tmp_path):
+    """A film stack on rollers under stack pressure p: sigma_yy = -p through every layer and
+    sigma_xx = nu / (1 - nu) sigma_yy in each (uniaxial strain), before any lithiation."""
+    p = 0.05
+    case = load_case(CASE, ["geometry.kind=thin_film", "geometry.dim=2", "geometry.thickness=100.0",
+                            "geometry.width=200.0", "geometry.cap=true", "geometry.mesh_size=20.0",
+                            "electrolyte.material=LLZO", f"loading.stack_pressure={p}", "time.t_end=0.1",
+                            "output.probes=[[30.0, -20.0], [30.0, 50.0], [30.0, 120.0]]"])
+    result = run(case, MPI.COMM_WORLD, tmp_path / "out")
+    assert result.status == "complete"
+    if MPI.COMM_WORLD.rank != 0:
+        return
+    rows = [r for r in csv.DictReader(open(tmp_path / "out" / "probes.csv")) if float(r["time"]) == 0.0]
+    for row, mat in zip(rows, (case["collector"], case["active"], case["electrolyte"])):
+        assert float(row["syy"]) == pytest.approx(-p, rel=1e-6)
+        assert float(row["sxx"]) == pytest.approx(-p * mat["nu"] / (1 - mat["nu"]), rel=1e-6)
+
+
+@pytest.mark.slow
+def test_sphere_convergence_study(tmp_path):
+    """`make validate`: galvanostatic sphere errors at h = R/5, R/10, R/20 fall monotonically."""
+    errors = []
+    for h in (20.0, 10.0, 5.0):
+        x, c, sigma_r, sig, case, result = radial_run(
+            tmp_path / f"h{h}", ["loading.mode=galvanostatic", f"geometry.mesh_size={h}",
+                                 f"geometry.mesh_size_surface={h}", "time.dc_target=0.005"])
+        act = case["active"]
+        R, D = case["geometry"]["diameter"] / 2, act["diffusivity"]
+        tau = D * result.summary["time"] / R**2
+        j = case["loading"]["c_rate"] / 3600 * R / 3
+        profile = lambda s: analytic.sphere_c_galvanostatic(s, tau, j * R / D)  # noqa: E731
+        sr, st = analytic.sphere_stress(x, profile, act["E"], act["nu"], act["expansion"])
+        sigma_t = 0.5 * (np.trace(sig, axis1=1, axis2=2) - sigma_r)
+        errors.append((h, rel_max_error(sigma_r, sr), rel_max_error(sigma_t, st)))
+    print("sphere convergence (h, sigma_r, sigma_theta):", errors)
+    assert errors[1][1] < errors[0][1] and errors[2][1] < errors[1][1]
+    assert errors[1][2] < errors[0][2] and errors[2][2] < errors[1][2]
