@@ -23,7 +23,7 @@ from typing import Any
 
 import tomli_w
 
-from solver import materials
+from solver import materials, phasefield
 from solver.materials import FRACTION, NON_NEGATIVE, POSITIVE, Range
 
 
@@ -257,7 +257,7 @@ def _tidy(value: Any) -> Any:
 def _duration(case: dict) -> float:
     """Expected length of the run (s), the scale of the auto time steps."""
     load, time = case["loading"], case["time"]
-    if load["mode"] == "galvanostatic":
+    if load["mode"] in ("galvanostatic", "uniform"):
         return abs(load["soc_end"] - load["soc_start"]) * 3600.0 / load["c_rate"]
     if "t_end" in time:
         return time["t_end"]
@@ -306,6 +306,29 @@ def _check_probes(case: dict) -> None:
         if p[2] != 0.0:
             raise _error(f"[output] probes[{i}]", p,
                          "the third coordinate must be 0 or absent in a 2D case (dim = 2)")
+
+
+def _check_fracture(case: dict) -> None:
+    """Combinations the fracture model does not support, and the strength that ell implies."""
+    frac = case["fracture"]
+    if frac["model"] == "none":
+        frac.pop("strength", None)
+        return
+    if frac["split"] == "spectral" and case["geometry"]["dim"] == 3:
+        raise _error("[fracture] split", "spectral", "is implemented for 2D (plane strain) only; "
+                     "allowed in 3D: none, voldev")
+    if case["loading"]["stress_assisted"]:
+        raise _error("[loading] stress_assisted", True, "cannot be combined with fracture yet; "
+                     "allowed with [fracture] model = AT1/AT2: false")
+    unknown = sorted(set(frac["regions"]) - {"si", "electrolyte", "collector"})
+    if unknown or "si" not in frac["regions"]:
+        raise _error("[fracture] regions", frac["regions"], "must contain si; allowed: si, "
+                     "electrolyte, collector")
+    if "initial_crack" in frac and len(frac["initial_crack"]) != 2:
+        raise _error("[fracture] initial_crack", frac["initial_crack"],
+                     "expected a segment of two points [[x0, y0], [x1, y1]]")
+    act = case["active"]
+    frac["strength"] = round(phasefield.strength(frac["model"], act["Gc"], act["E"], frac["length_scale"]), 12)
 
 
 # --------------------------------------------------------------------------- the schema
@@ -410,8 +433,9 @@ SCHEMA: dict[str, Section] = {
                                    ("collector",), "a current collector", "Cu"),
     "loading": Section("Electrochemical loading of the active surfaces.", {
         "mode": KeySpec("str", "galvanostatic: constant flux set by c_rate; potentiostatic: "
-                        "fixed surface concentration", "galvanostatic",
-                        choices=("galvanostatic", "potentiostatic")),
+                        "fixed surface concentration; uniform: the concentration is imposed "
+                        "uniformly in Si and follows the C-rate (homogeneous benchmarks)",
+                        "galvanostatic", choices=("galvanostatic", "potentiostatic", "uniform")),
         "c_rate": KeySpec("float", "charge rate: 1/c_rate hours for a full lithiation", 1.0,
                           "1/h", Range(0.0, 1000.0, lo_open=True)),
         "direction": KeySpec("str", "lithiation (Li in) or delithiation (Li out)", "lithiation",
@@ -469,6 +493,8 @@ SCHEMA: dict[str, Section] = {
                              "auto", choices=("auto", "lu", "cg_gamg")),
         "diffusion": KeySpec("str", "diffusion linear solver; auto: by problem size", "auto",
                              choices=("auto", "lu", "cg")),
+        "damage": KeySpec("str", "damage (VI) linear solver; auto: by problem size", "auto",
+                          choices=("auto", "lu", "cg")),
         "linear_rtol": KeySpec("float", "relative tolerance of iterative linear solvers", 1e-10,
                                "-", _POS_LT_1),
         "newton_rtol": KeySpec("float", "Newton relative tolerance", 1e-10, "-", _POS_LT_1),
@@ -477,6 +503,49 @@ SCHEMA: dict[str, Section] = {
         "petsc_options": KeySpec("scalar_map", "extra PETSc options passed through as given "
                                  "(e.g. ksp_type = \"cg\")", {}),
     }),
+    "fracture": Section("Phase-field fracture (AT1/AT2) by alternate minimisation with the damage "
+                        "bounded by its previous value and 1 (SNES vinewtonrsls).", {
+        "model": KeySpec("str", "crack model; none: no damage field", "none",
+                         choices=("none", "AT1", "AT2")),
+        "split": KeySpec("str", "elastic energy split: which part damage degrades. spectral "
+                         "(2D only) never degrades compression; voldev degrades the deviatoric "
+                         "part, so strong uniaxial compression can damage (at sqrt(1.5) times "
+                         "the tensile strength for nu = 0)",
+                         Auto("spectral in 2D, voldev in 3D",
+                              lambda case, _name: "spectral" if case["geometry"]["dim"] == 2 else "voldev"),
+                         choices=("none", "voldev", "spectral")),
+        "length_scale": KeySpec("float", "regularisation length ell of the active material",
+                                _times("geometry", "mesh_size_surface", 2.0), "nm", POSITIVE),
+        "length_scale_electrolyte": KeySpec("float", "ell of the electrolyte when it may crack "
+                                            "(default: length_scale)", None, "nm", POSITIVE),
+        "regions": KeySpec("str_list", "regions carrying a damage field (si, electrolyte, "
+                           "collector); elsewhere d = 0", ["si"]),
+        "residual_stiffness": KeySpec("float", "k in g(d) = (1 - d)^2 + k", 1e-6, "-",
+                                      Range(0.0, 0.01)),
+        "max_iterations": KeySpec("int", "largest number of alternate-minimisation iterations "
+                                  "per step; more cuts the step", 300, range=Range(1)),
+        "tol_damage": KeySpec("float", "alternate minimisation stops when the damage increment "
+                              "(max norm) ...", 1e-4, "-", POSITIVE),
+        "tol_energy": KeySpec("float", "... and the relative change of the total energy are "
+                              "below these", 1e-6, "-", POSITIVE),
+        "max_damage_increment": KeySpec("float", "a step whose damage grows by more than this "
+                                        "anywhere is cut (unless at dt_min)", 1.0, "-",
+                                        Range(0.0, 1.0, lo_open=True)),
+        "threshold": KeySpec("float", "damage level that counts as cracked (crack initiation, "
+                             "`fractured`)", 0.9, "-", Range(0.0, 1.0, lo_open=True)),
+        "criterion": KeySpec("str", "`fractured` in summary.json: max_damage >= threshold, or "
+                             "also crack_length >= crack_length_min", "max_damage",
+                             choices=("max_damage", "crack_length")),
+        "crack_length_min": KeySpec("float", "crack length (area in 3D) for criterion = "
+                                    "crack_length", 0.0, "nm", NON_NEGATIVE),
+        "initial_crack": KeySpec("points", "pre-existing crack: a segment [start, end] where "
+                                 "d = 1 initially (2D)", None, "nm"),
+        "damaged_diffusivity_factor": KeySpec("float", "D in cracked material is D (1 + (f - 1) d) "
+                                              "(f = 1: no coupling)", 1.0, "-", Range(1.0, 1e6)),
+        "strength": KeySpec("float", "derived, not an input: the homogeneous peak stress of the "
+                            "active material that ell implies (AT1: sqrt(3 Gc E / (8 ell)))",
+                            None, "GPa", POSITIVE),
+    }, checks=(_check_fracture,)),
     "output": Section("What is written and where.", {
         "dir": KeySpec("str", "output directory",
                        Auto("results/<case name>",

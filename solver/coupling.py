@@ -18,13 +18,13 @@ from dolfinx.la.petsc import create_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver import diffusion, elasticity
+from solver import diffusion, elasticity, phasefield
 from solver.case import CaseError
 
 if TYPE_CHECKING:
     from meshes import MeshBundle
 
-SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_", "sifrac_coupled_")
+SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_", "sifrac_coupled_", "sifrac_damage_")
 
 #: Problems with at most this many unknowns use a direct solver when the preset is "auto".
 DIRECT_SOLVER_LIMIT = 100_000
@@ -163,17 +163,25 @@ class ChemoElasticProblem:
         self.c_ref = fem.Constant(mesh, default_scalar_type(case["loading"]["soc_start"]))
 
         self.E, self.nu, self.beta = self._material_fields()
+        frac = case["fracture"]
+        self.fracture = frac["model"] != "none"
+        self.split = frac["split"]
+        self.d = fem.Function(self.Vc, name="damage")
+        self.d_prev, self.d_iter = fem.Function(self.Vc), fem.Function(self.Vc)
+        self.g = phasefield.degradation(self.d, frac["residual_stiffness"]) if self.fracture else None
         self.loading = self._loading()
         self.si_volume = self._assemble(1.0 * self.dx_si)
         self.surface_area = self._assemble(self._on_surfaces(fem.Constant(mesh, default_scalar_type(1.0))))
-        self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu)
+        self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split)
         self.sigma_h = self._stress_assisted_field()
         self.flux = fem.Constant(mesh, default_scalar_type(0.0))
         self.surface_value = fem.Constant(mesh, default_scalar_type(self.loading.surface_concentration))
         self._diffusion = self._build_diffusion()
         self._mechanics = self._build_mechanics()
         self._soc_form = fem.form(self.c * self.dx_si)
-        self._energy_form = fem.form(elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu) * self.dx_mech)
+        self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split)
+        self._energy_form = fem.form(self.psi * self.dx_mech)
+        self._damage = self._build_damage() if self.fracture else None
 
     # -- set-up -------------------------------------------------------------------------------
     def _assemble(self, integrand) -> float:
@@ -252,6 +260,9 @@ class ChemoElasticProblem:
         act, sol = self.case["active"], self.case["solver"]
         v = ufl.TestFunction(self.Vc)
         D = diffusion.diffusivity(self.c, act["diffusivity_law"], act["diffusivity"], act["diffusivity_lithiated"])
+        factor = self.case["fracture"]["damaged_diffusivity_factor"]
+        if self.fracture and factor != 1.0:
+            D = D * (1 + (factor - 1) * self.d)  # cracks as fast paths for Li
         self._outside_si = self._dofs_outside_si()
         bcs = [fem.dirichletbc(default_scalar_type(0.0), self._outside_si, self.Vc)]
         influx = 0
@@ -324,7 +335,8 @@ class ChemoElasticProblem:
         if p > 0 and "top" in self.bundle.boundaries:
             n = ufl.FacetNormal(self.bundle.mesh)
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
-        F = elasticity.weak_form(self.u, v, self.c - self.c_ref, self.beta, self.E, self.nu, self.dx_mech, traction)
+        F = elasticity.weak_form(self.u, v, self.c - self.c_ref, self.beta, self.E, self.nu, self.dx_mech, traction,
+                                 self.g, self.split)
         bcs = self._mechanics_bcs()
         self._modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
@@ -339,10 +351,13 @@ class ChemoElasticProblem:
         F, bcs, free = self._mechanics_form()
         size = self.Vu.dofmap.index_map.size_global * self.Vu.dofmap.index_map_bs
         preset = sol["mechanics"].replace("cg_gamg", "cg")
-        opts = {"snes_type": "ksponly",
+        # The split energies are piecewise quadratic in u: Newton then, one linear solve otherwise.
+        nonlinear = self.fracture and self.split != "none"
+        opts = {"snes_type": "newtonls" if nonlinear else "ksponly", "snes_linesearch_type": "basic",
+                "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"], "snes_max_it": sol["newton_max_it"],
                 **_solver_options(preset, size, True, sol["linear_rtol"], singular=bool(free))}
         act = self.case["active"]
-        if act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"]:
+        if act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"] and not self.fracture:
             # The stiffness does not depend on c: assemble and factorise it once for the whole run.
             opts.update(snes_lag_jacobian=-2, snes_lag_jacobian_persists=True)
         opts.update(_case_options(sol, "sifrac_mechanics_"))
@@ -351,6 +366,72 @@ class ChemoElasticProblem:
         if self.nullspace is not None:
             problem.A.setNullSpace(self.nullspace)
         return problem
+
+    def _region_field(self, values: dict[str, float]) -> fem.Function:
+        """A DG0 field with one value per named region (0 elsewhere)."""
+        f = fem.Function(fem.functionspace(self.bundle.mesh, ("DG", 0)))
+        for region, value in values.items():
+            f.x.array[self.bundle.cell_tags.find(self.bundle.regions[region])] = value
+        f.x.scatter_forward()
+        return f
+
+    def _dofs_outside(self, regions: list[str]) -> np.ndarray:
+        """P1 dofs that touch no cell of the given regions (pinned for fields living there only)."""
+        mesh = self.bundle.mesh
+        tdim = mesh.topology.dim
+        inside = [self.bundle.cell_tags.find(self.bundle.regions[r]) for r in regions if r in self.bundle.regions]
+        inside_dofs = np.unique(self.Vc.dofmap.list[np.concatenate(inside)].ravel())
+        n_cells = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
+        all_dofs = np.unique(self.Vc.dofmap.list[:n_cells].ravel())
+        return np.setdiff1d(all_dofs, inside_dofs).astype(np.int32)
+
+    def _build_damage(self) -> NonlinearProblem:
+        """Damage minimisation as a bound-constrained problem: d_prev <= d <= 1 (SNES VI)."""
+        frac, act, sol = self.case["fracture"], self.case["active"], self.case["solver"]
+        regions = [r for r in frac["regions"] if r in self.bundle.regions]
+        gc0, gc1, ell = {"si": act["Gc"]}, {"si": act["Gc_lithiated"]}, {"si": frac["length_scale"]}
+        for r in regions:
+            if r != "si":
+                if "Gc" not in self.case[r]:
+                    raise CaseError(f"[fracture] regions = {frac['regions']}: {self.case[r]['material']} has no Gc; "
+                                    f"set [{r}] Gc or allowed: regions without {r}")
+                gc0[r] = gc1[r] = self.case[r]["Gc"]
+                ell[r] = frac.get("length_scale_electrolyte", frac["length_scale"])
+        Gc0, Gc1, self.ell = self._region_field(gc0), self._region_field(gc1), self._region_field(ell)
+        Gc = Gc0 + (Gc1 - Gc0) * self.c
+        model = frac["model"]
+        dx_frac = self.dx(tuple(self.bundle.regions[r] for r in regions))
+        self._dissipation_form = fem.form(phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac)
+        self._crack_measure_form = fem.form(phasefield.surface_energy_density(self.d, 1.0, self.ell, model) * dx_frac)
+        self._crack_factor = phasefield.effective_gc_factor(model, self.case["geometry"]["mesh_size_surface"],
+                                                            frac["length_scale"])
+        q = ufl.TestFunction(self.Vc)
+        total = self.psi * self.dx_mech + phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac
+        F = ufl.derivative(total, self.d, q)
+        self._outside_frac = self._dofs_outside(regions)
+        bcs = [fem.dirichletbc(default_scalar_type(0.0), self._outside_frac, self.Vc)]
+        size = self.Vc.dofmap.index_map.size_global
+        opts = {"snes_type": "vinewtonrsls", "snes_rtol": 1e-9, "snes_atol": 1e-9, "snes_stol": 0.0,
+                "snes_max_it": 50, **_solver_options(sol["damage"], size, True, sol["linear_rtol"])}
+        opts.update(_case_options(sol, "sifrac_damage_"))
+        problem = NonlinearProblem(F, self.d, bcs=bcs, petsc_options_prefix="sifrac_damage_", petsc_options=opts)
+        self._upper = self.d.x.petsc_vec.duplicate()
+        self._upper.set(1.0)
+        problem.solver.setVariableBounds(self.d_prev.x.petsc_vec, self._upper)
+        return problem
+
+    def _initial_crack(self) -> None:
+        """d = 1 on the nodes within one surface element size of the case's initial segment."""
+        seg = self.case["fracture"].get("initial_crack")
+        if seg is None:
+            return
+        a, b = np.asarray(seg[0]), np.asarray(seg[1])
+        x = self.Vc.tabulate_dof_coordinates()
+        t = np.clip((x - a) @ (b - a) / max((b - a) @ (b - a), 1e-300), 0.0, 1.0)
+        dist = np.linalg.norm(x - (a + t[:, None] * (b - a)), axis=1)
+        band = dist <= 0.6 * self.case["geometry"]["mesh_size_surface"]
+        band[self._outside_frac] = False
+        self.d.x.array[band] = 1.0
 
     def initialise(self, soc: float) -> None:
         """Uniform concentration soc in Si (zero elsewhere), taken as the stress-free state.
@@ -362,7 +443,12 @@ class ChemoElasticProblem:
         self.c_old.x.array[:] = self.c.x.array
         self.dt_old = None
         self.c_ref.value = soc
-        self.solve_mechanics(coupled_done=False)
+        if self.fracture:
+            self._initial_crack()
+            self.d_prev.x.array[:] = self.d.x.array
+            self.solve_equilibrium()
+        else:
+            self.solve_mechanics(coupled_done=False)
         self.u_old.x.array[:] = self.u.x.array
         if self.sigma_h is not None:
             self._sigma_h_old = self.sigma_h.x.array.copy()
@@ -380,6 +466,10 @@ class ChemoElasticProblem:
     def solve_diffusion(self, dt: float) -> int:
         """One implicit step of Li transport (BDF2, or backward Euler); returns Newton iterations."""
         self.dt.value = dt
+        if self.loading.mode == "uniform":  # imposed uniform concentration: no transport problem
+            si = np.setdiff1d(np.arange(self.c.x.array.size), self._outside_si)
+            self.c.x.array[si] = self.c_old.x.array[si] + self.loading.sign * self.loading.rate * dt
+            return 0
         bdf2 = self.case["time"]["scheme"] == "bdf2" and self.dt_old is not None
         self.bdf.value[:] = diffusion.bdf_coefficients(dt, self.dt_old if bdf2 else None)
         if self.loading.mode == "galvanostatic":
@@ -404,6 +494,53 @@ class ChemoElasticProblem:
             self.sigma_h.interpolate(self._sigma_h_expr)
         return self._mechanics.solver.getKSP().getIterationNumber()
 
+    def solve_equilibrium(self) -> int:
+        """Mechanics at the current concentration; with fracture, alternate minimisation of the
+        energy in u and d until the damage increment and the energy change are below tolerance.
+        Returns the number of staggered iterations (0 without fracture)."""
+        if not self.fracture:
+            self.solve_mechanics()
+            return 0
+        frac = self.case["fracture"]
+        energy_old = None
+        for it in range(1, frac["max_iterations"] + 1):
+            self.solve_mechanics()
+            self.d_iter.x.array[:] = self.d.x.array
+            self._damage.solve()
+            self._check(self._damage, "damage")
+            increment = self._max_abs(self.d.x.array - self.d_iter.x.array)
+            energy = self.total_energy()
+            change = abs(energy - energy_old) / max(abs(energy), 1e-300) if energy_old is not None else np.inf
+            if increment < frac["tol_damage"] and (change < frac["tol_energy"] or increment == 0.0):
+                self.solve_mechanics()  # u in equilibrium with the converged damage
+                return it
+            energy_old = energy
+        raise SolverFailure(f"alternate minimisation did not converge in {frac['max_iterations']} iterations "
+                            f"(damage increment {increment:.2e}, energy change {change:.2e})")
+
+    def _max_abs(self, values: np.ndarray) -> float:
+        n = self.Vc.dofmap.index_map.size_local
+        return self.comm.allreduce(float(np.abs(values[:n]).max(initial=0.0)), op=MPI.MAX)
+
+    def damage_increment(self) -> float:
+        """Largest growth of damage in the current step."""
+        return self._max_abs(self.d.x.array - self.d_prev.x.array) if self.fracture else 0.0
+
+    def total_energy(self) -> float:
+        """Stored elastic energy plus crack surface energy."""
+        return self.elastic_energy() + (self.dissipated_energy() if self.fracture else 0.0)
+
+    def dissipated_energy(self) -> float:
+        """Crack surface energy: Gc times the regularised crack length (area in 3D)."""
+        return self.comm.allreduce(fem.assemble_scalar(self._dissipation_form))
+
+    def crack_length(self) -> float:
+        """Regularised crack length (area in 3D) over the discretisation's effective-Gc factor."""
+        return self.comm.allreduce(fem.assemble_scalar(self._crack_measure_form)) / self._crack_factor
+
+    def max_damage(self) -> float:
+        return self._max_abs(self.d.x.array) if self.fracture else 0.0
+
     def _remove_rigid_motion(self) -> None:
         if self.nullspace is not None:
             self.nullspace.remove(self.u.x.petsc_vec)
@@ -414,6 +551,7 @@ class ChemoElasticProblem:
         self.c_older.x.array[:] = self.c_old.x.array
         self.c_old.x.array[:] = self.c.x.array
         self.u_old.x.array[:] = self.u.x.array
+        self.d_prev.x.array[:] = self.d.x.array
         self.dt_old = float(self.dt.value)
         if self.sigma_h is not None:
             self._sigma_h_old = self.sigma_h.x.array.copy()
@@ -422,6 +560,7 @@ class ChemoElasticProblem:
         """Return to the last accepted state."""
         self.c.x.array[:] = self.c_old.x.array
         self.u.x.array[:] = self.u_old.x.array
+        self.d.x.array[:] = self.d_prev.x.array
         if self.sigma_h is not None:
             self.sigma_h.x.array[:] = self._sigma_h_old
 

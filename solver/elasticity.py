@@ -45,16 +45,59 @@ def elastic_energy(eps_e: ufl.core.expr.Expr, E: ufl.core.expr.Expr, nu: ufl.cor
     return 0.5 * lmbda * ufl.tr(eps_e) ** 2 + mu * ufl.inner(eps_e, eps_e)
 
 
-def stress(u, c, beta, E, nu) -> ufl.core.expr.Expr:
-    """Cauchy stress sigma = d psi / d eps at the current displacement and concentration."""
+def _pos(x):
+    return 0.5 * (x + abs(x))
+
+
+def _neg(x):
+    return 0.5 * (x - abs(x))
+
+
+def split_energy(eps_e, E, nu, split: str) -> tuple[ufl.core.expr.Expr, ufl.core.expr.Expr]:
+    """(psi_plus, psi_minus): the part of the stored energy that damage degrades, and the rest.
+
+    "none": all of it; "voldev" (Amor, Marigo & Maurini 2009): volumetric expansion and the
+    deviatoric part degrade, volumetric compression does not; "spectral" (Miehe, Welschinger &
+    Hofacker 2010): positive principal strains degrade. Both keep a film pressed against a stiff
+    electrolyte from being damaged by compression. The spectral split uses the closed-form
+    principal strains of the in-plane block plus eps_zz, i.e. plane strain (2D) only.
+    """
+    lmbda, mu = lame(E, nu)
+    if split == "none":
+        return elastic_energy(eps_e, E, nu), 0 * ufl.tr(eps_e)
+    tr = ufl.tr(eps_e)
+    if split == "voldev":
+        K = lmbda + 2 * mu / 3
+        dev = ufl.dev(eps_e)
+        return 0.5 * K * _pos(tr) ** 2 + mu * ufl.inner(dev, dev), 0.5 * K * _neg(tr) ** 2
+    if split == "spectral":
+        mean = 0.5 * (eps_e[0, 0] + eps_e[1, 1])
+        radius = ufl.sqrt(0.25 * (eps_e[0, 0] - eps_e[1, 1]) ** 2 + eps_e[0, 1] ** 2 + 1e-30)
+        principal = (mean + radius, mean - radius, eps_e[2, 2])
+        plus = 0.5 * lmbda * _pos(tr) ** 2 + mu * sum(_pos(e) ** 2 for e in principal)
+        minus = 0.5 * lmbda * _neg(tr) ** 2 + mu * sum(_neg(e) ** 2 for e in principal)
+        return plus, minus
+    raise ValueError(f"unknown energy split {split!r}")
+
+
+def degraded_energy(eps_e, E, nu, g=None, split: str = "none") -> ufl.core.expr.Expr:
+    """psi = g(d) psi_plus + psi_minus; the intact energy when there is no degradation g."""
+    if g is None:
+        return elastic_energy(eps_e, E, nu)
+    plus, minus = split_energy(eps_e, E, nu, split)
+    return g * plus + minus
+
+
+def stress(u, c, beta, E, nu, g=None, split: str = "none") -> ufl.core.expr.Expr:
+    """Cauchy stress sigma = d psi / d eps at the current displacement, concentration (and damage)."""
     eps = ufl.variable(strain(u))
-    psi = elastic_energy(eps - chemical_strain(c, beta), E, nu)
+    psi = degraded_energy(eps - chemical_strain(c, beta), E, nu, g, split)
     return ufl.diff(psi, eps)
 
 
-def energy_density(u, c, beta, E, nu) -> ufl.core.expr.Expr:
+def energy_density(u, c, beta, E, nu, g=None, split: str = "none") -> ufl.core.expr.Expr:
     """Stored elastic energy density at the current state."""
-    return elastic_energy(strain(u) - chemical_strain(c, beta), E, nu)
+    return degraded_energy(strain(u) - chemical_strain(c, beta), E, nu, g, split)
 
 
 def hydrostatic(sigma: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
@@ -68,6 +111,6 @@ def von_mises(sigma: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
     return ufl.sqrt(1.5 * ufl.inner(s, s) + 1e-30)
 
 
-def weak_form(u, v, c, beta, E, nu, dx, traction_terms=0) -> ufl.Form:
+def weak_form(u, v, c, beta, E, nu, dx, traction_terms=0, g=None, split: str = "none") -> ufl.Form:
     """Equilibrium: the variation of the stored energy, minus external work terms."""
-    return ufl.inner(stress(u, c, beta, E, nu), strain(v)) * dx - traction_terms
+    return ufl.inner(stress(u, c, beta, E, nu, g, split), strain(v)) * dx - traction_terms

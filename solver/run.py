@@ -63,7 +63,7 @@ def end_time(case: dict, soc_start: float) -> float:
     load = case["loading"]
     if "t_end" in case["time"]:
         return case["time"]["t_end"]
-    if load["mode"] == "galvanostatic":
+    if load["mode"] in ("galvanostatic", "uniform"):
         return abs(load["soc_end"] - soc_start) * 3600.0 / load["c_rate"]
     return float("inf")
 
@@ -78,9 +78,9 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     stress = StressFields(problem)
     probes = Probes(bundle.mesh, case["output"]["probes"])
     fields_on = case["output"]["fields"]
-    writer = ResultWriter(outdir, comm, dump_case(case),
-                          [problem.c, stress.displacement, *stress.scalars.values()] if fields_on else None,
-                          stress.tensor if fields_on else None, ())
+    fields = [problem.c, stress.displacement, *stress.scalars.values(), *([problem.d] if problem.fracture else [])]
+    writer = ResultWriter(outdir, comm, dump_case(case), fields if fields_on else None,
+                          stress.tensor if fields_on else None, ("damage",) if problem.fracture else ())
     dofs = problem.dofs()
     _log.info("%s: %s %dD, %d cells, %d + %d dofs on %d rank(s); rigid modes left to the null space: %d",
               case["case"]["name"], case["geometry"]["kind"], bundle.mesh.geometry.dim,
@@ -92,14 +92,20 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     t, step, t_stop = 0.0, 0, end_time(case, load["soc_start"])
     sign = 1.0 if load["direction"] == "lithiation" else -1.0
 
-    def record(dt: float, newton: int, linear: int) -> dict:
+    def record(dt: float, newton: int, staggered: int) -> dict:
         stress.update()
         soc = problem.soc()
+        c_lo, c_hi = problem.c_range()
         row = {"step": step, "time": t, "soc": soc, "dt": dt, "elastic_energy": problem.elastic_energy(),
-               **stress.measures(), "c_min": problem.c_range()[0], "c_max": problem.c_range()[1],
-               "newton_iterations": newton, "linear_iterations": linear}
-        values = probes.evaluate(problem.c, stress.tensor) if len(probes) else None
+               **stress.measures(), "c_min": c_lo, "c_max": c_hi, "newton_iterations": newton}
+        if problem.fracture:
+            row.update(dissipated_energy=problem.dissipated_energy(), crack_length=problem.crack_length(),
+                       max_damage=problem.max_damage(), staggered_iterations=staggered)
+        values = probes.evaluate(problem.c, stress.tensor, problem.d if problem.fracture else None) \
+            if len(probes) else None
         writer.record(row, values, probes.points)
+        if problem.fracture and not initiated and row["max_damage"] >= case["fracture"]["threshold"]:
+            initiated.update(time=t, soc=soc)
         if fields_on:
             stress.update_output_fields()
             if step % case["output"]["every"] == 0 or done:
@@ -109,8 +115,9 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
                 writer.write_vtu(state_fields, "peak_state.vtu", {"time": t, "soc": soc, "step": step})
         return row
 
-    state_fields = [problem.c, stress.displacement, *stress.scalars.values()]
+    state_fields = fields
     peak = [-float("inf")]
+    initiated: dict[str, float] = {}
     done = False
     record(0.0, 0, 0)
     status, reason = "complete", "end of loading"
@@ -125,7 +132,10 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
                 dc = problem.max_increment()
                 if ctl.too_large(dc) and dt > ctl.dt_min:
                     raise SolverFailure(f"concentration changed by {dc:.3g} > 2 x dc_target in one step")
-                linear = problem.solve_mechanics()
+                staggered = problem.solve_equilibrium()
+                grown = problem.damage_increment()
+                if grown > case["fracture"]["max_damage_increment"] and dt > ctl.dt_min:
+                    raise SolverFailure(f"damage grew by {grown:.3g} in one step")
             except SolverFailure as err:
                 problem.reject()
                 _log.debug("step %d: %s; cutting dt = %.4g s", step + 1, err, dt)
@@ -137,13 +147,13 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
             step += 1
             soc = problem.soc()
             c_lo, c_hi = problem.c_range()
-            if load["mode"] == "galvanostatic":
+            if load["mode"] in ("galvanostatic", "uniform"):
                 done = t >= t_stop * (1 - 1e-12)
                 if not done and (c_hi >= 1.0 if sign > 0 else c_lo <= 0.0):
                     done, reason = True, f"surface concentration reached its limit at SOC {soc:.4f} (voltage cut-off)"
             else:
                 done = sign * (soc - load["soc_end"]) >= -1e-3 or t >= t_stop * (1 - 1e-12)
-            row = record(dt, newton, linear)
+            row = record(dt, newton, staggered)
             _log.info("step %4d  t = %10.4g s  SOC = %.4f  dt = %9.3g s  Newton %d  max sigma_1 = %.4g GPa",
                       step, t, soc, dt, newton, row["max_principal_stress"])
     except StepFailure as err:
@@ -162,6 +172,7 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
         "final": {k: v for k, v in last.items() if k not in ("step", "time", "soc", "dt")},
         "extremes": {k: (max if k.startswith("max") else min)(r[k] for r in writer.history)
                      for k in last if k.startswith(("max_", "min_"))},
+        **(_fracture_summary(case, writer.history, initiated) if problem.fracture else {}),
         "ranks": comm.size, "dofs": dofs, "rigid_modes_in_null_space": problem.n_rigid_free,
         "cells": bundle.mesh.topology.index_map(bundle.mesh.topology.dim).size_global,
         "si_volume": problem.si_volume, "lithiation_area": problem.surface_area,
@@ -172,3 +183,13 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     writer.write_summary(summary)
     _log.info("%s: %s after %d steps (%s); results in %s", case["case"]["name"], status, step, reason, outdir)
     return Result(status, reason, outdir, writer.history, summary, writer.last_probes)
+
+
+def _fracture_summary(case: dict, history: list[dict], initiated: dict[str, float]) -> dict:
+    """`fractured` by the case's criterion, and when the first crack formed (max damage >= threshold)."""
+    frac, last = case["fracture"], history[-1]
+    fractured = last["max_damage"] >= frac["threshold"]
+    if frac["criterion"] == "crack_length":
+        fractured = fractured and last["crack_length"] >= frac["crack_length_min"]
+    return {"fractured": bool(fractured), "crack_initiation_time": initiated.get("time"),
+            "crack_initiation_soc": initiated.get("soc"), "strength": frac["strength"]}
