@@ -9,7 +9,7 @@ import pyvista
 
 pyvista.OFF_SCREEN = True
 
-LABELS = {"concentration": "c / c_max", "hoop_stress": "hoop stress (GPa)",
+LABELS = {"concentration": "c / c_max", "damage": "damage d", "hoop_stress": "hoop stress (GPa)",
           "inplane_stress": "in-plane stress sigma_xx (GPa)", "von_mises": "von Mises stress (GPa)",
           "max_principal_stress": "max principal stress (GPa)", "hydrostatic_stress": "hydrostatic stress (GPa)"}
 
@@ -50,7 +50,7 @@ def field_picture(grid: pyvista.DataSet, name: str, path: Path, warp: float = 0.
     shown = grid.warp_by_vector("displacement", factor=warp) if warp and "displacement" in grid.point_data else grid
     shown = _interior(shown)
     p = _plotter(shown)
-    cmap = "viridis" if name == "concentration" else "coolwarm"
+    cmap = {"concentration": "viridis", "damage": "inferno_r"}.get(name, "coolwarm")
     clim = None
     if cmap == "coolwarm":  # symmetric colour range so that tension and compression read at a glance
         m = float(np.abs(grid.point_data[name]).max()) or 1.0

@@ -43,3 +43,24 @@ def history_plot(history: dict[str, list[float]], path: Path, title: str = "") -
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def fracture_plot(history: dict[str, list[float]], path: Path, title: str = "") -> Path:
+    """Normalised maximum crack opening and crack dissipation against SOC (as in the review's Fig. 13)."""
+    soc = [100 * s for s in history["soc"]]
+    fig, axes = plt.subplots(2, 1, figsize=(6, 6), sharex=True)
+    axes[0].plot(soc, history["cod_normalized"], "o-", ms=3)
+    axes[0].set_ylabel("max COD / reference length")
+    axes[1].plot(soc, history["dissipated_energy"], "o-", ms=3, color="tab:red")
+    axes[1].set_ylabel("crack dissipation (GPa nm^d = 1e-18 J)")
+    axes[1].set_xlabel("SOC (%)")
+    if soc[-1] < soc[0]:
+        axes[1].invert_xaxis()  # delithiation reads left to right
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -353,8 +353,9 @@ class ChemoElasticProblem:
         preset = sol["mechanics"].replace("cg_gamg", "cg")
         # The split energies are piecewise quadratic in u: Newton then, one linear solve otherwise.
         nonlinear = self.fracture and self.split != "none"
-        opts = {"snes_type": "newtonls" if nonlinear else "ksponly", "snes_linesearch_type": "basic",
-                "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"], "snes_max_it": sol["newton_max_it"],
+        newton = {"snes_type": "newtonls", "snes_linesearch_type": "bt"} if nonlinear else {"snes_type": "ksponly"}
+        opts = {**newton, "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"],
+                "snes_max_it": sol["newton_max_it"],
                 **_solver_options(preset, size, True, sol["linear_rtol"], singular=bool(free))}
         act = self.case["active"]
         if act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"] and not self.fracture:

@@ -22,6 +22,7 @@ from solver.case import dump_case
 from solver.coupling import ChemoElasticProblem, SolverFailure
 from solver.fields import StressFields
 from solver.outputs import ResultWriter
+from postprocess.crack_metrics import CrackOpening
 from solver.probes import Probes
 from solver.timestepping import StepController, StepFailure
 
@@ -77,6 +78,7 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     problem = ChemoElasticProblem(bundle, case)
     stress = StressFields(problem)
     probes = Probes(bundle.mesh, case["output"]["probes"])
+    opening = CrackOpening(problem) if problem.fracture else None
     fields_on = case["output"]["fields"]
     fields = [problem.c, stress.displacement, *stress.scalars.values(), *([problem.d] if problem.fracture else [])]
     writer = ResultWriter(outdir, comm, dump_case(case), fields if fields_on else None,
@@ -99,8 +101,10 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
         row = {"step": step, "time": t, "soc": soc, "dt": dt, "elastic_energy": problem.elastic_energy(),
                **stress.measures(), "c_min": c_lo, "c_max": c_hi, "newton_iterations": newton}
         if problem.fracture:
+            cod = opening.max_cod()
             row.update(dissipated_energy=problem.dissipated_energy(), crack_length=problem.crack_length(),
-                       max_damage=problem.max_damage(), staggered_iterations=staggered)
+                       max_damage=problem.max_damage(), max_cod=cod, cod_normalized=cod / bundle.reference_length,
+                       staggered_iterations=staggered)
         values = probes.evaluate(problem.c, stress.tensor, problem.d if problem.fracture else None) \
             if len(probes) else None
         writer.record(row, values, probes.points)
@@ -130,11 +134,11 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
             try:
                 newton = problem.solve_diffusion(dt)
                 dc = problem.max_increment()
-                if ctl.too_large(dc) and dt > ctl.dt_min:
+                if ctl.too_large(dc):
                     raise SolverFailure(f"concentration changed by {dc:.3g} > 2 x dc_target in one step")
                 staggered = problem.solve_equilibrium()
                 grown = problem.damage_increment()
-                if grown > case["fracture"]["max_damage_increment"] and dt > ctl.dt_min:
+                if grown > case["fracture"]["max_damage_increment"] and ctl.can_cut():
                     raise SolverFailure(f"damage grew by {grown:.3g} in one step")
             except SolverFailure as err:
                 problem.reject()

@@ -37,7 +37,12 @@ class StepController:
 
     def too_large(self, dc: float) -> bool:
         """Whether a step's concentration change overshoots the target enough to redo it."""
-        return dc > 2.0 * self.dc_target
+        return dc > 2.0 * self.dc_target and self.can_cut()
+
+    def can_cut(self) -> bool:
+        """Whether the step may still shrink. Soft criteria (too large a change of c or d) give
+        way at dt_min: an unstable crack snaps through in one step however small it is."""
+        return self.dt * self.cutback >= self.dt_min
 
     def cut(self, why: str) -> None:
         """Shrink the step after a failure; raise StepFailure below dt_min."""
