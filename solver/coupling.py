@@ -495,6 +495,12 @@ class ChemoElasticProblem:
             self.sigma_h.interpolate(self._sigma_h_expr)
         return self._mechanics.solver.getKSP().getIterationNumber()
 
+    @property
+    def solvers(self) -> dict[str, NonlinearProblem]:
+        """The PETSc problems by role (for benchmarks and diagnostics)."""
+        return {name: p for name, p in (("diffusion", self._diffusion), ("mechanics", self._mechanics),
+                                        ("damage", self._damage)) if p is not None}
+
     def solve_equilibrium(self) -> int:
         """Mechanics at the current concentration; with fracture, alternate minimisation of the
         energy in u and d until the damage increment and the energy change are below tolerance.
