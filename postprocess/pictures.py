@@ -65,7 +65,7 @@ def field_picture(grid: pyvista.DataSet, name: str, path: Path, warp: float = 0.
     return path
 
 
-def mesh_picture(case: dict, comm, outdir: Path) -> bool:
+def mesh_picture(case: dict, comm, outdir: Path) -> None:
     """`sifrac mesh`: build the case's mesh, write it as .msh and .vtu, and a PNG coloured by region."""
     import meshes
     from dolfinx import plot
@@ -79,7 +79,7 @@ def mesh_picture(case: dict, comm, outdir: Path) -> bool:
     region[bundle.cell_tags.indices] = bundle.cell_tags.values
     parts = comm.gather((topo, types, x, region), root=0)
     if comm.rank != 0:
-        return True
+        return
     outdir.mkdir(parents=True, exist_ok=True)
     meshes.write_msh(case["geometry"], outdir / "mesh.msh", with_electrolyte=case["electrolyte"]["material"] != "liquid")
     grids = [pyvista.UnstructuredGrid(t, ty, xx) for t, ty, xx, _ in parts]
@@ -96,4 +96,3 @@ def mesh_picture(case: dict, comm, outdir: Path) -> bool:
     p.close()
     print(f"mesh: {grid.n_cells} cells, regions {bundle.regions}, boundaries {sorted(bundle.boundaries)}; "
           f"written {outdir / 'mesh.msh'}, {outdir / 'mesh.vtu'}, {outdir / 'mesh.png'}")
-    return True

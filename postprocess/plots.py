@@ -18,6 +18,18 @@ def read_history(path: Path) -> dict[str, list[float]]:
     return {k: [float(r[k]) for r in rows] for k in rows[0]} if rows else {}
 
 
+def _save(fig, axes, path: Path, title: str) -> Path:
+    """Grid, title, layout, file: the common finish of every sifrac figure."""
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def history_plot(history: dict[str, list[float]], path: Path, title: str = "") -> Path:
     """SOC, stresses and elastic energy against time, one panel each."""
     t = history["time"]
@@ -35,14 +47,7 @@ def history_plot(history: dict[str, list[float]], path: Path, title: str = "") -
     axes[2].plot(t, history["elastic_energy"], color="tab:red")
     axes[2].set_ylabel("elastic energy (GPa nm^d)")
     axes[2].set_xlabel("time (s)")
-    for ax in axes:
-        ax.grid(alpha=0.3)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, axes, path, title)
 
 
 def fracture_plot(history: dict[str, list[float]], path: Path, title: str = "") -> Path:
@@ -56,11 +61,4 @@ def fracture_plot(history: dict[str, list[float]], path: Path, title: str = "") 
     axes[1].set_xlabel("SOC (%)")
     if soc[-1] < soc[0]:
         axes[1].invert_xaxis()  # delithiation reads left to right
-    for ax in axes:
-        ax.grid(alpha=0.3)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, axes, path, title)

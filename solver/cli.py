@@ -98,8 +98,8 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
     if args.command == "mesh":
         from postprocess.pictures import mesh_picture
 
-        outdir = Path(case["output"]["dir"])
-        return 0 if mesh_picture(case, comm, outdir) else EXIT_INPUT
+        mesh_picture(case, comm, Path(case["output"]["dir"]))
+        return 0
 
     from solver.run import run
 

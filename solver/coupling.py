@@ -247,15 +247,6 @@ class ChemoElasticProblem:
     def _facets(self, name: str) -> np.ndarray:
         return self.bundle.facet_tags.find(self.bundle.boundaries[name])
 
-    def _dofs_outside_si(self) -> np.ndarray:
-        mesh = self.bundle.mesh
-        tdim = mesh.topology.dim
-        si_cells = self.bundle.cell_tags.find(self.bundle.regions["si"])
-        si_dofs = np.unique(self.Vc.dofmap.list[si_cells].ravel())
-        n_cells = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
-        all_dofs = np.unique(self.Vc.dofmap.list[:n_cells].ravel())
-        return np.setdiff1d(all_dofs, si_dofs).astype(np.int32)
-
     def _build_diffusion(self) -> NonlinearProblem:
         act, sol = self.case["active"], self.case["solver"]
         v = ufl.TestFunction(self.Vc)
@@ -263,7 +254,7 @@ class ChemoElasticProblem:
         factor = self.case["fracture"]["damaged_diffusivity_factor"]
         if self.fracture and factor != 1.0:
             D = D * (1 + (factor - 1) * self.d)  # cracks as fast paths for Li
-        self._outside_si = self._dofs_outside_si()
+        self._outside_si = self._dofs_outside(["si"])
         bcs = [fem.dirichletbc(default_scalar_type(0.0), self._outside_si, self.Vc)]
         influx = 0
         if self.loading.mode == "galvanostatic":
