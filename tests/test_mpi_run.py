@@ -71,3 +71,29 @@ def test_bar_peak_load_one_and_two_ranks(tmp_path_factory):
     if comm.rank == 0:
         peaks = [max(r["max_principal_stress"] for r in res.history) for res in (serial, parallel)]
         assert peaks[1] == pytest.approx(peaks[0], rel=1e-6)
+
+
+def test_film_crack_3d_iterative_matches_2d(tmp_path_factory):
+    """The notched film as a 3D slab (40 nm deep) on 2 ranks with the iterative presets (CG + GAMG
+    with the rigid-body near-null space for mechanics and diffusion, CG + GAMG inside the damage
+    VI) cracks at the SOC of the 2D plane-strain film, with a crack area close to the 2D crack
+    length times the depth."""
+    from pathlib import Path
+
+    from solver.case import load_case
+
+    comm = MPI.COMM_WORLD
+    base = comm.bcast(str(tmp_path_factory.mktemp("film3d")) if comm.rank == 0 else None, root=0)
+    path = Path(__file__).parents[1] / "cases" / "film_delithiation_notch.toml"
+    common = ["geometry.mesh_size=16.0", "geometry.mesh_size_surface=8.0", "loading.soc_end=0.93",
+              "output.fields=false", "output.probes=[]"]
+    results = {}
+    for dim, extra in ((2, []), (3, ["geometry.depth=40.0", "solver.mechanics=cg_gamg", "solver.damage=cg",
+                                      "solver.diffusion=cg"])):
+        case = load_case(path, [*common, f"geometry.dim={dim}", *extra])
+        results[dim] = run(case, comm, f"{base}/{dim}d")
+        assert results[dim].status == "complete", results[dim].reason
+    s2, s3 = results[2].summary, results[3].summary
+    assert s3["crack_initiation_soc"] == pytest.approx(s2["crack_initiation_soc"], abs=0.005)
+    area, length = results[3].history[-1]["crack_length"], results[2].history[-1]["crack_length"]
+    assert area / 40.0 == pytest.approx(length, rel=0.2)
