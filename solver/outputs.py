@@ -78,7 +78,8 @@ class ResultWriter:
 
     def write_summary(self, summary: dict) -> None:
         if self.comm.rank == 0:
-            write_atomic(self.outdir / "summary.json", json.dumps(summary, indent=2, default=_jsonable) + "\n")
+            text = json.dumps(_finite(summary), indent=2, default=_jsonable, allow_nan=False)
+            write_atomic(self.outdir / "summary.json", text + "\n")
 
     def write_vtu(self, functions: list[fem.Function], name: str, meta: dict[str, float]) -> None:
         """Gather P1 functions on rank 0 into one VTU (duplicated shared nodes are harmless).
@@ -118,6 +119,15 @@ class ResultWriter:
         for w in self._vtx:
             w.close()
         self._vtx = []
+
+
+def _finite(obj):
+    """NaN/inf (e.g. a COD that a geometry does not define) become null: summary.json stays JSON."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (float, np.floating)) and not np.isfinite(obj):
+        return None
+    return obj
 
 
 def _jsonable(obj):

@@ -116,10 +116,9 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
                 writer.write_fields(t)
             if row["max_principal_stress"] > peak[0]:  # the same on every rank: allreduced
                 peak[0] = row["max_principal_stress"]
-                writer.write_vtu(state_fields, "peak_state.vtu", {"time": t, "soc": soc, "step": step})
+                writer.write_vtu(fields, "peak_state.vtu", {"time": t, "soc": soc, "step": step})
         return row
 
-    state_fields = fields
     peak = [-float("inf")]
     initiated: dict[str, float] = {}
     done = False
@@ -168,7 +167,7 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
 
     last = writer.history[-1]
     if fields_on:  # the output fields still hold the last recorded (good) state
-        writer.write_vtu(state_fields, "final_state.vtu", {"time": t, "soc": last["soc"], "step": step})
+        writer.write_vtu(fields, "final_state.vtu", {"time": t, "soc": last["soc"], "step": step})
     summary = {
         "status": status, "reason": reason, "case": case["case"]["name"],
         "case_sha256": hashlib.sha256(dump_case(case).encode()).hexdigest(),
