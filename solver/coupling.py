@@ -189,24 +189,17 @@ class ChemoElasticProblem:
 
     def _material_fields(self):
         """Piecewise-constant moduli and swelling; E and nu vary linearly with c in Si."""
-        DG0 = fem.functionspace(self.bundle.mesh, ("DG", 0))
-        fields = {k: fem.Function(DG0) for k in ("E0", "E1", "nu0", "nu1", "beta")}
         act = self.case["active"]
         props = {"si": (act["E"], act["E_lithiated"], act["nu"], act["nu_lithiated"], act["expansion"] / 3)}
         for region in ("electrolyte", "collector"):
             if region in self.bundle.regions:
                 mat = self.case[region]
                 props[region] = (mat["E"], mat["E"], mat["nu"], mat["nu"], 0.0)
-        for region, values in props.items():
-            cells = self.bundle.cell_tags.find(self.bundle.regions[region])
-            for f, value in zip(fields.values(), values):
-                f.x.array[cells] = value
-        for f in fields.values():
-            f.x.scatter_forward()
-        E = fields["E0"] + (fields["E1"] - fields["E0"]) * self.c
-        nu = fields["nu0"] + (fields["nu1"] - fields["nu0"]) * self.c
+        E0, E1, nu0, nu1, beta0 = (self._region_field({r: v[k] for r, v in props.items()}) for k in range(5))
+        E = E0 + (E1 - E0) * self.c
+        nu = nu0 + (nu1 - nu0) * self.c
         w = np.asarray(self.case["mechanics"]["expansion_weights"], dtype=float)
-        beta = fields["beta"] * ufl.as_matrix(np.diag(3 * w / w.sum()).tolist())
+        beta = beta0 * ufl.as_matrix(np.diag(3 * w / w.sum()).tolist())
         return E, nu, beta
 
     def _loading(self) -> Loading:
@@ -564,10 +557,9 @@ class ChemoElasticProblem:
 
     def max_increment(self) -> float:
         """Largest change of c in this step over unconstrained dofs (drives dt adaptivity)."""
-        d = np.abs(self.c.x.array - self.c_old.x.array)
+        d = self.c.x.array - self.c_old.x.array
         d[self._constrained_c] = 0.0
-        n = self.Vc.dofmap.index_map.size_local
-        return self.comm.allreduce(float(d[:n].max(initial=0.0)), op=MPI.MAX)
+        return self._max_abs(d)
 
     # -- scalars ------------------------------------------------------------------------------
     def c_range(self) -> tuple[float, float]:
