@@ -463,6 +463,12 @@ SCHEMA: dict[str, Section] = {
         "expansion_weights": KeySpec("weights", "relative swelling along x, y, z (normalised to "
                                      "mean 1, so the volume change stays `expansion`); the hook "
                                      "for anisotropic c-Si swelling", [1.0, 1.0, 1.0]),
+        "plasticity": KeySpec("str", "none: elastic Si; J2: von Mises plasticity of Si with a "
+                              "yield stress linear in c from active.yield_stress_pristine to "
+                              "active.yield_stress (radial return, consistent tangent)", "none",
+                              choices=("none", "J2")),
+        "hardening": KeySpec("float", "linear isotropic hardening modulus H (0: perfect "
+                             "plasticity)", 0.0, "GPa", NON_NEGATIVE),
     }),
     "time": Section("Adaptive time stepping. duration = |soc_end - soc_start| * 3600 / c_rate "
                     "(galvanostatic); t_end, else reference_length^2 / active.diffusivity "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import basix.ufl
 import numpy as np
 import ufl
 from dolfinx import default_scalar_type, fem
@@ -18,7 +19,7 @@ from dolfinx.la.petsc import create_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver import diffusion, elasticity, phasefield
+from solver import diffusion, elasticity, phasefield, plasticity
 from solver.case import CaseError
 
 if TYPE_CHECKING:
@@ -172,14 +173,18 @@ class ChemoElasticProblem:
         self.loading = self._loading()
         self.si_volume = self._assemble(1.0 * self.dx_si)
         self.surface_area = self._assemble(self._on_surfaces(fem.Constant(mesh, default_scalar_type(1.0))))
-        self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split)
+        self.plastic = case["mechanics"]["plasticity"] == "J2"
+        self.eps_p = self._plastic_strain() if self.plastic else None
+        self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split,
+                                       self.eps_p)
         self.sigma_h = self._stress_assisted_field()
         self.flux = fem.Constant(mesh, default_scalar_type(0.0))
         self.surface_value = fem.Constant(mesh, default_scalar_type(self.loading.surface_concentration))
         self._diffusion = self._build_diffusion()
         self._mechanics = self._build_mechanics()
         self._soc_form = fem.form(self.c * self.dx_si)
-        self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split)
+        self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
+                                             self.split, self.eps_p)
         self._energy_form = fem.form(self.psi * self.dx_mech)
         self._damage = self._build_damage() if self.fracture else None
 
@@ -227,6 +232,38 @@ class ChemoElasticProblem:
         self._sigma_h_expr = fem.Expression(elasticity.hydrostatic(self.sigma), self.Vc.element.interpolation_points)
         return fem.Function(self.Vc, name="hydrostatic_stress")
 
+    def _plastic_strain(self) -> ufl.core.expr.Expr:
+        """The plastic strain of the current iterate: the accepted state plus its radial return.
+
+        The state (eps_p, p) lives at the quadrature points of the mechanics forms (`dx_mech`);
+        `accept()` evaluates the returned state there. Only Si flows.
+        """
+        mesh, mech, act = self.bundle.mesh, self.case["mechanics"], self.case["active"]
+        degree = self.dx_mech.metadata()["quadrature_degree"]
+
+        def space(shape: tuple) -> fem.FunctionSpace:
+            return fem.functionspace(mesh, basix.ufl.quadrature_element(mesh.topology.cell_name(), value_shape=shape,
+                                                                        degree=degree))
+
+        self.eps_p_old = fem.Function(space((3, 3)), name="plastic_strain")
+        self.p_old = fem.Function(space(()), name="equivalent_plastic_strain")
+        sigma_y = plasticity.yield_stress(self.c, act["yield_stress_pristine"], act["yield_stress"])
+        trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old)
+        _, mu = elasticity.lame(self.E, self.nu)
+        deps, dp = plasticity.radial_return(trial, mu, sigma_y, mech["hardening"], self.p_old,
+                                            self._region_field({"si": 1.0}))
+        points = self.eps_p_old.function_space.element.interpolation_points
+        self._plastic_update = [(f, fem.Expression(expr, points), fem.Function(f.function_space))
+                                for f, expr in ((self.eps_p_old, self.eps_p_old + deps), (self.p_old, self.p_old + dp))]
+        return self.eps_p_old + deps
+
+    def _accept_plastic_state(self) -> None:
+        """Evaluate both returned fields first, then store them (each expression reads both)."""
+        for _, expr, tmp in self._plastic_update:
+            tmp.interpolate(expr)
+        for f, _, tmp in self._plastic_update:
+            f.x.array[:] = tmp.x.array
+
     def _on_surfaces(self, integrand) -> ufl.Form:
         """Integral over the lithiation surfaces: exterior (free surface) or interior facets
         (a Si/electrolyte interface). The integrand is continuous, so either side of an interior
@@ -243,7 +280,8 @@ class ChemoElasticProblem:
     def _build_diffusion(self) -> NonlinearProblem:
         act, sol = self.case["active"], self.case["solver"]
         v = ufl.TestFunction(self.Vc)
-        D = diffusion.diffusivity(self.c, act["diffusivity_law"], act["diffusivity"], act["diffusivity_lithiated"])
+        D = diffusion.diffusivity(self.c, act["diffusivity_law"], act["diffusivity"], act["diffusivity_lithiated"],
+                                  act["diffusivity_omega"])
         factor = self.case["fracture"]["damaged_diffusivity_factor"]
         if self.fracture and factor != 1.0:
             D = D * (1 + (factor - 1) * self.d)  # cracks as fast paths for Li
@@ -319,8 +357,7 @@ class ChemoElasticProblem:
         if p > 0 and "top" in self.bundle.boundaries:
             n = ufl.FacetNormal(self.bundle.mesh)
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
-        F = elasticity.weak_form(self.u, v, self.c - self.c_ref, self.beta, self.E, self.nu, self.dx_mech, traction,
-                                 self.g, self.split)
+        F = elasticity.weak_form(self.sigma, v, self.dx_mech, traction)
         bcs = self._mechanics_bcs()
         self._modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
@@ -335,14 +372,15 @@ class ChemoElasticProblem:
         F, bcs, free = self._mechanics_form()
         size = self.Vu.dofmap.index_map.size_global * self.Vu.dofmap.index_map_bs
         preset = sol["mechanics"].replace("cg_gamg", "cg")
-        # The split energies are piecewise quadratic in u: Newton then, one linear solve otherwise.
-        nonlinear = self.fracture and self.split != "none"
+        # Split energies are piecewise quadratic in u and the return mapping is nonlinear: Newton
+        # then, one linear solve otherwise.
+        nonlinear = (self.fracture and self.split != "none") or self.plastic
         newton = {"snes_type": "newtonls", "snes_linesearch_type": "bt"} if nonlinear else {"snes_type": "ksponly"}
         opts = {**newton, "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"],
                 "snes_max_it": sol["newton_max_it"],
                 **_solver_options(preset, size, True, sol["linear_rtol"], singular=bool(free))}
         act = self.case["active"]
-        if act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"] and not self.fracture:
+        if act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"] and not (self.fracture or self.plastic):
             # The stiffness does not depend on c: assemble and factorise it once for the whole run.
             opts.update(snes_lag_jacobian=-2, snes_lag_jacobian_persists=True)
         opts.update(_case_options(sol, "sifrac_mechanics_"))
@@ -437,6 +475,8 @@ class ChemoElasticProblem:
         self.u_old.x.array[:] = self.u.x.array
         if self.sigma_h is not None:
             self._sigma_h_old = self.sigma_h.x.array.copy()
+        if self.plastic:
+            self._accept_plastic_state()
 
     # -- solves -------------------------------------------------------------------------------
     @staticmethod
@@ -529,6 +569,12 @@ class ChemoElasticProblem:
         """Regularised crack length (area in 3D) over the discretisation's effective-Gc factor."""
         return self.comm.allreduce(fem.assemble_scalar(self._crack_measure_form)) / self._crack_factor
 
+    def max_plastic_strain(self) -> float:
+        """Largest equivalent plastic strain at any quadrature point of Si (accepted state)."""
+        Q = self.p_old.function_space
+        n = Q.dofmap.index_map.size_local * Q.dofmap.index_map_bs
+        return self.comm.allreduce(float(self.p_old.x.array[:n].max(initial=0.0)), op=MPI.MAX)
+
     def max_damage(self) -> float:
         return self._max_abs(self.d.x.array) if self.fracture else 0.0
 
@@ -546,6 +592,8 @@ class ChemoElasticProblem:
         self.dt_old = float(self.dt.value)
         if self.sigma_h is not None:
             self._sigma_h_old = self.sigma_h.x.array.copy()
+        if self.plastic:
+            self._accept_plastic_state()
 
     def reject(self) -> None:
         """Return to the last accepted state."""

@@ -21,13 +21,22 @@ import ufl
 R_GAS = 8.314462618  # J/(mol K)
 
 
-def diffusivity(c: ufl.core.expr.Expr, law: str, d0: float, d1: float) -> ufl.core.expr.Expr:
+#: The regular-solution law diverges at c = 1; it is evaluated at min(c, C_CAP) (D <= ~100 D(0)).
+C_CAP = 0.99
+
+
+def diffusivity(c: ufl.core.expr.Expr, law: str, d0: float, d1: float, omega: float = 0.0) -> ufl.core.expr.Expr:
     """D(c) interpolating D(0) = d0 and D(1) = d1 (nm^2/s).
 
     "log_linear" (D = d0 (d1/d0)^c) is the usual form for Li in LixSi (Zhang, Krischok & Linder
-    2016: 1e-12 -> 1.5e-11 cm^2/s rising with c); a steeper law is the hook for a sharp
-    two-phase front.
+    2016: 1e-12 -> 1.5e-11 cm^2/s rising with c). "regular_solution", D = d0 (1/(1-c) - 2 omega c),
+    is the two-phase model of c-Si lithiation used with plasticity by Liu et al. (ACS Nano 2012):
+    for omega near 2, D nearly vanishes at c = 1/2, so the concentration jumps from about 0 to
+    about 1 across a narrow front that moves into the pristine core.
     """
+    if law == "regular_solution":
+        cc = ufl.min_value(c, C_CAP)
+        return d0 * (1 / (1 - cc) - 2 * omega * cc)
     if law == "constant":
         return d0 + 0 * c
     if law == "linear":

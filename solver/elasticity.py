@@ -88,16 +88,28 @@ def degraded_energy(eps_e, E, nu, g=None, split: str = "none") -> ufl.core.expr.
     return g * plus + minus
 
 
-def stress(u, c, beta, E, nu, g=None, split: str = "none") -> ufl.core.expr.Expr:
-    """Cauchy stress sigma = d psi / d eps at the current displacement, concentration (and damage)."""
+def elastic_strain(u, c, beta, eps_p=None) -> ufl.core.expr.Expr:
+    """Total minus chemical (and plastic, if any) strain."""
+    eps_e = strain(u) - chemical_strain(c, beta)
+    return eps_e if eps_p is None else eps_e - eps_p
+
+
+def stress(u, c, beta, E, nu, g=None, split: str = "none", eps_p=None) -> ufl.core.expr.Expr:
+    """Cauchy stress sigma = d psi / d eps_e at the current displacement, concentration (and damage).
+
+    eps_p is the plastic strain (0: elastic). It is differentiated as a constant here, which is
+    exactly d psi / d eps_e, even when it is itself a function of u (the return mapping):
+    `ufl.derivative` of the residual still sees that dependence and gives the consistent tangent.
+    """
     eps = ufl.variable(strain(u))
-    psi = degraded_energy(eps - chemical_strain(c, beta), E, nu, g, split)
+    eps_e = eps - chemical_strain(c, beta)
+    psi = degraded_energy(eps_e if eps_p is None else eps_e - eps_p, E, nu, g, split)
     return ufl.diff(psi, eps)
 
 
-def energy_density(u, c, beta, E, nu, g=None, split: str = "none") -> ufl.core.expr.Expr:
+def energy_density(u, c, beta, E, nu, g=None, split: str = "none", eps_p=None) -> ufl.core.expr.Expr:
     """Stored elastic energy density at the current state."""
-    return degraded_energy(strain(u) - chemical_strain(c, beta), E, nu, g, split)
+    return degraded_energy(elastic_strain(u, c, beta, eps_p), E, nu, g, split)
 
 
 def hydrostatic(sigma: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
@@ -111,6 +123,6 @@ def von_mises(sigma: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
     return ufl.sqrt(1.5 * ufl.inner(s, s) + 1e-30)
 
 
-def weak_form(u, v, c, beta, E, nu, dx, traction_terms=0, g=None, split: str = "none") -> ufl.Form:
-    """Equilibrium: the variation of the stored energy, minus external work terms."""
-    return ufl.inner(stress(u, c, beta, E, nu, g, split), strain(v)) * dx - traction_terms
+def weak_form(sigma, v, dx, traction_terms=0) -> ufl.Form:
+    """Equilibrium: the stress against the virtual strain, minus external work terms."""
+    return ufl.inner(sigma, strain(v)) * dx - traction_terms

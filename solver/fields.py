@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dolfinx import fem
+import ufl
+from dolfinx import fem, la
+from dolfinx.fem.petsc import LinearProblem
 from mpi4py import MPI
 
 if TYPE_CHECKING:
@@ -59,7 +61,17 @@ class StressFields:
         degree = max(problem.Vu.ufl_element().embedded_superdegree - 1, 0)
         W = fem.functionspace(mesh, ("DG", degree, (3, 3)))
         self.tensor = fem.Function(W, name="stress")
-        self._expr = fem.Expression(problem.sigma, W.element.interpolation_points)
+        if problem.plastic:
+            # The plastic state lives at quadrature points, so sigma cannot be sampled elsewhere:
+            # L2-project it instead. The DG mass matrix is block diagonal by cell, so block Jacobi
+            # with LU is an exact solve on any number of ranks.
+            S, T = ufl.TrialFunction(W), ufl.TestFunction(W)
+            self._projection = LinearProblem(
+                ufl.inner(S, T) * problem.dx_mech, ufl.inner(problem.sigma, T) * problem.dx_mech, u=self.tensor,
+                petsc_options_prefix="sifrac_stress_",
+                petsc_options={"ksp_type": "preonly", "pc_type": "bjacobi", "sub_pc_type": "lu"})
+        else:
+            self._expr = fem.Expression(problem.sigma, W.element.interpolation_points)
         tdim = mesh.topology.dim
         si_cells = bundle.cell_tags.find(bundle.regions["si"])
         si_cells = si_cells[si_cells < mesh.topology.index_map(tdim).size_local]
@@ -75,10 +87,19 @@ class StressFields:
                                          name="displacement")
         self.scalars = {name: fem.Function(P1, name=name) for name in
                         ("von_mises", "hydrostatic_stress", "max_principal_stress", self.tangential_name)}
+        if problem.plastic:
+            self.plastic_strain = fem.Function(P1, name="equivalent_plastic_strain")
+            phi = ufl.TestFunction(P1)
+            self._p_form = fem.form(problem.p_old * phi * problem.dx_mech)
+            self._lumped_mass = fem.assemble_vector(fem.form(phi * problem.dx_mech))
+            self._lumped_mass.scatter_reverse(la.InsertMode.add)
 
     def update(self) -> None:
         """Resample the stress tensor after a mechanics solve."""
-        self.tensor.interpolate(self._expr)
+        if self.problem.plastic:
+            self._projection.solve()
+        else:
+            self.tensor.interpolate(self._expr)
 
     def _si_tensors(self) -> np.ndarray:
         return self.tensor.x.array.reshape(-1, 9)[self._si_nodes].reshape(-1, 3, 3)
@@ -107,3 +128,9 @@ class StressFields:
                   self.tangential_name: tangential(s, self._p1_x, self.bundle)}
         for name, f in self.scalars.items():
             f.x.array[:] = values[name]
+        if self.problem.plastic:  # nodal value: the mass-lumped L2 projection of p
+            b = fem.assemble_vector(self._p_form)
+            b.scatter_reverse(la.InsertMode.add)
+            n = b.index_map.size_local
+            self.plastic_strain.x.array[:n] = b.array[:n] / self._lumped_mass.array[:n]
+            self.plastic_strain.x.scatter_forward()

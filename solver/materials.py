@@ -106,14 +106,22 @@ PARAMETERS: dict[str, ParamSpec] = {
     "diffusivity_lithiated": ParamSpec("nm^2/s", "Li diffusivity at c = 1", ("active",),
                                        Range(0.0, 1e12, lo_open=True)),
     "diffusivity_law": ParamSpec("", "D(c) between the two diffusivities: constant (D(0)), "
-                                 "linear in c, or log_linear (log D linear in c)", ("active",),
-                                 choices=("constant", "linear", "log_linear")),
+                                 "linear in c, log_linear (log D linear in c), or "
+                                 "regular_solution (D(0) (1/(1-c) - 2 omega c), a sharp "
+                                 "two-phase front; D(1) unused)", ("active",),
+                                 choices=("constant", "linear", "log_linear", "regular_solution")),
+    "diffusivity_omega": ParamSpec("-", "omega of the regular_solution law: the closer to 2, "
+                                   "the sharper the front (D nearly vanishes at c = 1/2)",
+                                   ("active",), Range(0.0, 2.0, hi_open=True)),
     "c_max": ParamSpec("mol/m^3", "Li concentration at c = 1, per reference (unlithiated) "
                        "volume", ("active",), Range(0.0, 1e7, lo_open=True)),
     "partial_molar_volume": ParamSpec("m^3/mol", "partial molar volume of Li in the host",
                                       ("active",), Range(0.0, 1e-3, lo_open=True)),
     "yield_stress": ParamSpec("GPa", "yield (flow) stress of the lithiated phase", ("active",),
                               Range(0.0, 100.0, lo_open=True)),
+    "yield_stress_pristine": ParamSpec("GPa", "yield stress at c = 0; J2 plasticity "
+                                       "interpolates linearly in c", ("active",),
+                                       Range(0.0, 100.0, lo_open=True)),
     "Gc": ParamSpec("GPa nm", "fracture energy (J/m^2); pristine state for active materials",
                     _SOLIDS, Range(0.0, 1e6, lo_open=True)),
     "Gc_lithiated": ParamSpec("GPa nm", "fracture energy of the fully lithiated state (J/m^2)",
@@ -138,6 +146,7 @@ _SETHURAMAN = "Sethuraman et al., J. Power Sources 195 (2010) 5062"
 _ZHANG = "Zhang, Krischok & Linder, CMAME 312 (2016) 51"
 _LITHIATED_E = ("Shenoy, Johari & Qi, J. Power Sources 195 (2010) 6825; Berla et al., "
                 f"J. Power Sources 273 (2015) 41 (via {_ZHANG})")
+_LIU_2012 = "Liu et al., ACS Nano 6 (2012) 1522"
 _PHARR = "Pharr, Suo & Vlassak, Nano Lett. 13 (2013) 5570"
 _AHMADI = "Ahmadi et al. 2020 (as quoted in physics brief section 3; full reference to confirm)"
 _WOLFENSTINE = "Wolfenstine et al., Mater. Lett. 96 (2013) 117"
@@ -175,10 +184,17 @@ def _lixsi() -> dict[str, Param]:
                                        "1.5e-11 cm^2/s; D rises with c"),
         "diffusivity_law": Param("log_linear", "", _ZHANG, "log D linear in c: a steep D(c) "
                                  "that sharpens the lithiation front"),
+        "diffusivity_omega": Param(1.95, "-", _LIU_2012, "two-phase front of c-Si lithiation "
+                                   "by the regular-solution diffusivity D0 (1/(1-c) - 2 omega c) "
+                                   "(Huang & Zhu's model); omega near 2 makes the front sharp; "
+                                   "value to confirm"),
         "partial_molar_volume": Param(_OMEGA, "m^3/mol", _AHMADI),
         "yield_stress": Param(1.0, "GPa", f"{_SETHURAMAN}; Zhao et al. 2012",
                               "lithiated phase; range 0.5-2.0 GPa, about 1 GPa flow stress in "
                               "films"),
+        "yield_stress_pristine": Param(1.75, "GPa", _SETHURAMAN, "compressive flow stress early "
+                                       "in lithiation (low Li content), inside the 0.5-2.0 GPa "
+                                       "range; to confirm"),
         "Gc_lithiated": Param(6.0, "GPa nm", _PHARR, "range 5.4-6.9 J/m^2 at about Li2.8Si"),
     }
 

@@ -80,7 +80,8 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     probes = Probes(bundle.mesh, case["output"]["probes"])
     opening = CrackOpening(problem) if problem.fracture else None
     fields_on = case["output"]["fields"]
-    fields = [problem.c, stress.displacement, *stress.scalars.values(), *([problem.d] if problem.fracture else [])]
+    fields = [problem.c, stress.displacement, *stress.scalars.values(), *([problem.d] if problem.fracture else []),
+              *([stress.plastic_strain] if problem.plastic else [])]
     writer = ResultWriter(outdir, comm, dump_case(case), fields if fields_on else None,
                           stress.tensor if fields_on else None, ("damage",) if problem.fracture else ())
     dofs = problem.dofs()
@@ -100,6 +101,8 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
         c_lo, c_hi = problem.c_range()
         row = {"step": step, "time": t, "soc": soc, "dt": dt, "elastic_energy": problem.elastic_energy(),
                **stress.measures(), "c_min": c_lo, "c_max": c_hi, "newton_iterations": newton}
+        if problem.plastic:
+            row["max_plastic_strain"] = problem.max_plastic_strain()
         if problem.fracture:
             cod = opening.max_cod()
             row.update(dissipated_energy=problem.dissipated_energy(), crack_length=problem.crack_length(),
