@@ -516,10 +516,12 @@ SCHEMA: dict[str, Section] = {
         "split": KeySpec("str", "elastic energy split: which part damage degrades. spectral "
                          "(2D only) never degrades compression; voldev degrades the deviatoric "
                          "part, so strong uniaxial compression can damage (at sqrt(1.5) times "
-                         "the tensile strength for nu = 0)",
+                         "the tensile strength for nu = 0); rankine (2D and 3D): hybrid model, "
+                         "stiffness degraded isotropically, damage driven by the positive "
+                         "principal stress only, <sigma_1>^2/(2E)",
                          Auto("spectral in 2D, voldev in 3D",
                               lambda case, _name: "spectral" if case["geometry"]["dim"] == 2 else "voldev"),
-                         choices=("none", "voldev", "spectral")),
+                         choices=("none", "voldev", "spectral", "rankine")),
         "length_scale": KeySpec("float", "regularisation length ell of the active material",
                                 _times("geometry", "mesh_size_surface", 2.0), "nm", POSITIVE),
         "length_scale_electrolyte": KeySpec("float", "ell of the electrolyte when it may crack "
@@ -544,6 +546,9 @@ SCHEMA: dict[str, Section] = {
                              choices=("max_damage", "crack_length")),
         "crack_length_min": KeySpec("float", "crack length (area in 3D) for criterion = "
                                     "crack_length", 0.0, "nm", NON_NEGATIVE),
+        "stop_at_fracture": KeySpec("bool", "end the run (status complete) as soon as the "
+                                    "fracture criterion holds: threshold studies need no more",
+                                    False),
         "initial_crack": KeySpec("points", "pre-existing crack: a segment [start, end] where "
                                  "d = 1 initially (2D)", None, "nm"),
         "damaged_diffusivity_factor": KeySpec("float", "D in cracked material is D (1 + (f - 1) d) "

@@ -248,6 +248,8 @@ class ChemoElasticProblem:
         self.eps_p_old = fem.Function(space((3, 3)), name="plastic_strain")
         self.p_old = fem.Function(space(()), name="equivalent_plastic_strain")
         sigma_y = plasticity.yield_stress(self.c, act["yield_stress_pristine"], act["yield_stress"])
+        if self.fracture:  # the nominal (degraded) stress yields: see solver/plasticity.py
+            sigma_y = sigma_y / self.g
         trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old)
         _, mu = elasticity.lame(self.E, self.nu)
         deps, dp = plasticity.radial_return(trial, mu, sigma_y, mech["hardening"], self.p_old,
@@ -374,7 +376,7 @@ class ChemoElasticProblem:
         preset = sol["mechanics"].replace("cg_gamg", "cg")
         # Split energies are piecewise quadratic in u and the return mapping is nonlinear: Newton
         # then, one linear solve otherwise.
-        nonlinear = (self.fracture and self.split != "none") or self.plastic
+        nonlinear = (self.fracture and self.split not in ("none", "rankine")) or self.plastic
         newton = {"snes_type": "newtonls", "snes_linesearch_type": "bt"} if nonlinear else {"snes_type": "ksponly"}
         opts = {**newton, "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"],
                 "snes_max_it": sol["newton_max_it"],
@@ -429,7 +431,19 @@ class ChemoElasticProblem:
         self._crack_factor = phasefield.effective_gc_factor(model, self.case["geometry"]["mesh_size_surface"],
                                                             frac["length_scale"])
         q = ufl.TestFunction(self.Vc)
-        total = self.psi * self.dx_mech + phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac
+        eps_p = None
+        if self.plastic:
+            # The damage step sees the plastic strain of the last mechanics solve as given (the
+            # yield stress depends on d, but the driving force is g'(d) psi_plus at fixed eps_p).
+            self._eps_p_frozen = eps_p = fem.Function(self.eps_p_old.function_space)
+            self._freeze_expr = fem.Expression(self.eps_p, self.eps_p_old.function_space.element.interpolation_points)
+        if self.split == "rankine":
+            sigma_eff = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, eps_p=eps_p)
+            psi = self.g * elasticity.rankine_energy(sigma_eff, self.E)
+        else:
+            psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
+                                            self.split, eps_p)
+        total = psi * self.dx_mech + phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac
         F = ufl.derivative(total, self.d, q)
         self._outside_frac = self._dofs_outside(regions)
         bcs = [fem.dirichletbc(default_scalar_type(0.0), self._outside_frac, self.Vc)]
@@ -514,6 +528,8 @@ class ChemoElasticProblem:
             return 0
         self._mechanics.solve()
         self._check(self._mechanics, "mechanics")
+        if self.plastic and self.fracture:
+            self._eps_p_frozen.interpolate(self._freeze_expr)
         self._remove_rigid_motion()
         if self.sigma_h is not None:
             self.sigma_h.interpolate(self._sigma_h_expr)

@@ -61,9 +61,11 @@ def split_energy(eps_e, E, nu, split: str) -> tuple[ufl.core.expr.Expr, ufl.core
     Hofacker 2010): positive principal strains degrade. Both keep a film pressed against a stiff
     electrolyte from being damaged by compression. The spectral split uses the closed-form
     principal strains of the in-plane block plus eps_zz, i.e. plane strain (2D) only.
+    "rankine" degrades all of it here; its crack driving force is `rankine_energy` (a hybrid
+    model, see there).
     """
     lmbda, mu = lame(E, nu)
-    if split == "none":
+    if split in ("none", "rankine"):
         return elastic_energy(eps_e, E, nu), 0 * ufl.tr(eps_e)
     tr = ufl.tr(eps_e)
     if split == "voldev":
@@ -78,6 +80,28 @@ def split_energy(eps_e, E, nu, split: str) -> tuple[ufl.core.expr.Expr, ufl.core
         minus = 0.5 * lmbda * _neg(tr) ** 2 + mu * sum(_neg(e) ** 2 for e in principal)
         return plus, minus
     raise ValueError(f"unknown energy split {split!r}")
+
+
+def max_principal(sigma: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
+    """Largest eigenvalue of a symmetric 3x3 tensor in closed form (trigonometric/Lode form)."""
+    s = ufl.dev(sigma)
+    j2 = 0.5 * ufl.inner(s, s) + 1e-24
+    cos3 = 1.5 * 3**0.5 * ufl.det(s) / j2**1.5
+    lode = ufl.acos(ufl.max_value(ufl.min_value(cos3, 1.0 - 1e-12), -1.0 + 1e-12)) / 3
+    return ufl.tr(sigma) / 3 + 2 * ufl.sqrt(j2 / 3) * ufl.cos(lode)
+
+
+def rankine_energy(sigma_eff: ufl.core.expr.Expr, E: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
+    """Crack driving energy <sigma_1>^2 / (2 E) of the undamaged (effective) stress.
+
+    The hybrid formulation of Ambati, Gerasimov & De Lorenzis (Comput. Mech. 55 (2015) 383) with
+    the Rankine driving force of Wu's phase-field cohesive zone model (JMPS 103 (2017) 72):
+    the stiffness is degraded isotropically, but only tensile principal stress drives damage, so
+    compression never cracks, in 2D and 3D alike, and AT1 nucleates at the bar strength
+    sqrt(3 Gc E / (8 ell)) under any tensile stress state (uniaxial, biaxial, triaxial).
+    Not variational: the damage step takes this energy at the current displacement as given.
+    """
+    return ufl.max_value(max_principal(sigma_eff), 0) ** 2 / (2 * E)
 
 
 def degraded_energy(eps_e, E, nu, g=None, split: str = "none") -> ufl.core.expr.Expr:

@@ -13,9 +13,17 @@ plasticity). The yield stress varies linearly with Li concentration between its 
 lithiated values (Sethuraman et al. 2010 measured about 1.75 GPa early in lithiation and about
 1 GPa for the lithiated film).
 
-Damage acts on the elastic energy only: the plastic work does not drive cracks (a documented
-choice: the LixSi shell dissipates its plastic work as heat, and cracks in the model are driven
-by the stored elastic energy, as in the energy-release-rate argument for the critical size).
+With damage d the stress is sigma = g(d) sigma_eff (on the split's degraded part) and the yield
+condition acts on the nominal stress: q(g sigma_eff) <= sigma_y, i.e. the return mapping runs on
+the effective stress with the yield stress sigma_y / g(d). This is the gradient-damage/plasticity
+coupling of Alessi, Marigo & Vidoli (Arch. Ration. Mech. Anal. 214 (2014) 575) with undegraded
+plastic dissipation. Why: with an undegraded effective yield stress the elastic energy is capped
+at sigma_y^2/(2E), and AT1 damage then stalls at d = 1 - (sigma_c/sigma_y)^2 instead of forming a
+crack; a cracking zone must open elastically, not flow. With the spectral or voldev split only the
+degraded part scales with g, so the rule is exact for tension and approximate otherwise.
+Damage is driven by the elastic energy only: the plastic work does not drive cracks (the LixSi
+shell dissipates it; cracks are driven by stored elastic energy, as in the energy-release-rate
+argument for the critical size).
 """
 
 from __future__ import annotations

@@ -160,6 +160,8 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
             else:
                 done = sign * (soc - load["soc_end"]) >= -1e-3 or t >= t_stop * (1 - 1e-12)
             row = record(dt, newton, staggered)
+            if problem.fracture and case["fracture"]["stop_at_fracture"] and _fractured(case["fracture"], row):
+                done, reason = True, f"fractured at SOC {soc:.4f} (stop_at_fracture)"
             _log.info("step %4d  t = %10.4g s  SOC = %.4f  dt = %9.3g s  Newton %d  max sigma_1 = %.4g GPa",
                       step, t, soc, dt, newton, row["max_principal_stress"])
     except StepFailure as err:
@@ -191,11 +193,15 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     return Result(status, reason, outdir, writer.history, summary, writer.last_probes)
 
 
+def _fractured(frac: dict, row: dict) -> bool:
+    """The case's fracture criterion on one history row."""
+    fractured = row["max_damage"] >= frac["threshold"]
+    if frac["criterion"] == "crack_length":
+        fractured = fractured and row["crack_length"] >= frac["crack_length_min"]
+    return bool(fractured)
+
+
 def _fracture_summary(case: dict, history: list[dict], initiated: dict[str, float]) -> dict:
     """`fractured` by the case's criterion, and when the first crack formed (max damage >= threshold)."""
-    frac, last = case["fracture"], history[-1]
-    fractured = last["max_damage"] >= frac["threshold"]
-    if frac["criterion"] == "crack_length":
-        fractured = fractured and last["crack_length"] >= frac["crack_length_min"]
-    return {"fractured": bool(fractured), "crack_initiation_time": initiated.get("time"),
-            "crack_initiation_soc": initiated.get("soc"), "strength": frac["strength"]}
+    return {"fractured": _fractured(case["fracture"], history[-1]), "crack_initiation_time": initiated.get("time"),
+            "crack_initiation_soc": initiated.get("soc"), "strength": case["fracture"]["strength"]}
