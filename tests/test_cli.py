@@ -87,3 +87,33 @@ def test_run_writes_results_and_report(tmp_path):
     proc = sifrac("run", str(out / "case.toml"), "--output", str(tmp_path / "again"))
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "again" / "history.csv").read_text() == (out / "history.csv").read_text()
+
+
+def test_solver_trouble_cuts_the_step_then_exits_3_with_the_last_good_state(tmp_path):
+    """A case built to fail: one alternate-minimisation iteration per step cannot converge once the
+    damage grows, so the step is cut down to dt_min; the run then stops with exit status 3 and keeps
+    the last good state (history up to it, final_state.vtu of it)."""
+    import json
+
+    import pyvista
+
+    out = tmp_path / "run"
+    sets = ["geometry.mesh_size=16.0", "geometry.mesh_size_surface=8.0", "loading.soc_end=0.9",
+            "time.dc_target=0.004", "fracture.max_iterations=1", "time.dt_min=1.0"]
+    proc = sifrac("-v", "run", str(ROOT / "cases" / "film_delithiation_notch.toml"), "--output", str(out),
+                  *[a for s in sets for a in ("--set", s)])
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.count("alternate minimisation did not converge in 1 iterations") >= 3
+    assert proc.stderr.count("cutting dt") >= 2
+    last_line = proc.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("sifrac: error: solver stopped:") and "dt_min = 1 s" in last_line
+    assert "Traceback" not in proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "failed" and "cannot be cut below dt_min" in summary["reason"]
+    good = summary["steps"]
+    assert good >= 5
+    history = (out / "history.csv").read_text().splitlines()
+    assert len(history) == good + 2 and history[-1].startswith(f"{good},")
+    final = pyvista.read(out / "final_state.vtu")
+    assert final.field_data["step"][0] == good
+    assert final.field_data["time"][0] == pytest.approx(summary["time"], rel=1e-12)
