@@ -43,7 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("materials", help="print the materials library with sources")
     rep = sub.add_parser("report", help="pictures and plots of a finished run directory")
     rep.add_argument("dir", help="a run's output directory")
+    rep.add_argument("--steps", type=_steps, default=[], metavar="N,M,...",
+                     help="also draw these steps (snapshots written every [output] snapshot_every steps)")
     return p
+
+
+def _steps(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected step numbers separated by commas, e.g. 10,20; got {text!r}") \
+            from None
 
 
 def _fail(comm_rank: int, message: str, code: int) -> int:
@@ -86,7 +96,8 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
 
         if comm.rank == 0:
             try:
-                print(f"report written to {write_report(Path(args.dir))}")
+                index = write_report(Path(args.dir), args.steps)
+                print(f"report written to {index} and {index.with_suffix('.html')}")
             except FileNotFoundError as err:
                 return _fail(0, str(err), EXIT_INPUT)
         return 0
