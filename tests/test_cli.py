@@ -65,6 +65,11 @@ def test_mesh_command_writes_mesh_and_picture(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for name in ("mesh.msh", "mesh.vtu", "mesh.png"):
         assert (tmp_path / name).stat().st_size > 0
+    # a file mesh is drawn too (and not rewritten)
+    proc = sifrac("mesh", str(ROOT / "cases" / "demo_particle.toml"), "--output", str(tmp_path / "file"),
+                  "--set", "geometry.kind=file", "--set", f"geometry.file={tmp_path / 'mesh.msh'}")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "file" / "mesh.png").stat().st_size > 0 and not (tmp_path / "file" / "mesh.msh").exists()
 
 
 def test_run_writes_results_and_report(tmp_path):
