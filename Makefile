@@ -5,7 +5,7 @@ MPIEXEC := $(VENV)/bin/mpiexec
 NP      ?= 2
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test test-serial test-mpi validate docs venv clean
+.PHONY: demo test test-serial test-mpi validate docs docs-figures venv clean
 
 venv: $(STAMP)
 
@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(MPIEXEC) -n $(NP) $(VENV)/bin/sifrac run cases/demo_particle.toml --output results/demo
 	$(VENV)/bin/sifrac report results/demo
 	@echo "demo results: results/demo (history.csv, probes.csv, summary.json, fields.bp and stress.bp for ParaView)"
-	@echo "demo pictures: results/demo/figures/*.png, indexed in results/demo/report.md"
+	@echo "demo pictures: results/demo/figures/*.png, indexed in results/demo/report.md and results/demo/report.html"
 
 ## test: the whole suite, serial tests then MPI tests under mpiexec -n 2
 test: test-serial test-mpi
@@ -36,6 +36,10 @@ validate: $(STAMP)
 ## docs: regenerate the case-file reference from the schema
 docs: $(STAMP)
 	$(PY) -c "from solver.case import reference_markdown; open('docs/case-reference.md', 'w').write(reference_markdown())"
+
+## docs-figures: one picture per geometry family for docs/user-guide.md (docs/figures/geometry_*.png)
+docs-figures: $(STAMP)
+	SIFRAC=$(VENV)/bin/sifrac bash tools/docs_figures.sh
 
 clean:
 	rm -rf results .pytest_cache

@@ -81,7 +81,9 @@ def mesh_picture(case: dict, comm, outdir: Path) -> None:
     if comm.rank != 0:
         return
     outdir.mkdir(parents=True, exist_ok=True)
-    meshes.write_msh(case["geometry"], outdir / "mesh.msh", with_electrolyte=case["electrolyte"]["material"] != "liquid")
+    if case["geometry"]["kind"] != "file":  # a file mesh is already a mesh file
+        meshes.write_msh(case["geometry"], outdir / "mesh.msh",
+                         with_electrolyte=case["electrolyte"]["material"] != "liquid")
     grids = [pyvista.UnstructuredGrid(t, ty, xx) for t, ty, xx, _ in parts]
     for g, (_, _, _, r) in zip(grids, parts):
         g.cell_data["region"] = r
@@ -94,5 +96,6 @@ def mesh_picture(case: dict, comm, outdir: Path) -> None:
     _view(p, grid)
     p.screenshot(str(outdir / "mesh.png"))
     p.close()
+    written = [outdir / n for n in ("mesh.msh", "mesh.vtu", "mesh.png") if (outdir / n).exists()]
     print(f"mesh: {grid.n_cells} cells, regions {bundle.regions}, boundaries {sorted(bundle.boundaries)}; "
-          f"written {outdir / 'mesh.msh'}, {outdir / 'mesh.vtu'}, {outdir / 'mesh.png'}")
+          f"written {', '.join(map(str, written))}")

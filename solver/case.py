@@ -11,6 +11,7 @@ results records everything the run used. SCHEMA is data: a new section or key (e
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import operator
@@ -565,6 +566,12 @@ SCHEMA: dict[str, Section] = {
         "fields": KeySpec("bool", "write field files", True),
         "probes": KeySpec("points", "points where fields are sampled each step; stored as "
                           "[x, y, z]", [], "nm"),
+        "checkpoint_every": KeySpec("int", "write a restart checkpoint every N steps (0: only when "
+                                    "the run is stopped early, e.g. by SIGTERM); see `--resume`", 0,
+                                    range=Range(0)),
+        "snapshot_every": KeySpec("int", "write a gathered VTU snapshot (state_step_N.vtu) every N "
+                                  "steps for `sifrac report --steps` (0: only the initiation, peak "
+                                  "and final states)", 0, range=Range(0)),
     }, checks=(_check_probes,)),
 }
 
@@ -705,6 +712,13 @@ def dump_case(case: dict) -> str:
     """TOML text of a resolved case; load_case on it gives the same case back."""
     return (f"# sifrac case {case['case']['name']!r}, resolved: every default and material "
             "parameter written out\n\n" + tomli_w.dumps(case))
+
+
+def case_sha256(case: dict) -> str:
+    """SHA-256 of the resolved case without its output directory: what the run computes, so a
+    run resumed in a directory given another way (`--resume DIR`) still matches its case."""
+    physics = {**case, "output": {k: v for k, v in case["output"].items() if k != "dir"}}
+    return hashlib.sha256(dump_case(physics).encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- reference docs

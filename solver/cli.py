@@ -1,7 +1,8 @@
 """Command line: `sifrac run|mesh|materials|report`.
 
 Exit status: 0 success, 2 bad input (one message, nothing written), 3 the solver stopped
-(last good state kept). Case files are validated on every rank before any collective call, so
+(last good state kept), 4 stopped by SIGTERM/SIGINT at the end of a step (a checkpoint was
+written; `sifrac run CASE --resume DIR` continues). Case files are validated on every rank before any collective call, so
 bad input ends every rank the same way without a traceback.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from solver import log
 from solver.case import CaseError, load_case
 
-EXIT_INPUT, EXIT_SOLVER = 2, 3
+EXIT_INPUT, EXIT_SOLVER, EXIT_STOPPED = 2, 3, 4
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,12 +36,24 @@ def _parser() -> argparse.ArgumentParser:
         c.add_argument("--output", "-o", help="output directory (default: [output] dir of the case)")
         return c
 
-    case_command("run", "run a case")
+    run = case_command("run", "run a case")
+    run.add_argument("--resume", metavar="DIR", help="continue the stopped run in DIR from its latest checkpoint "
+                     "(same case, same number of ranks)")
     case_command("mesh", "build the case's mesh, write it (.msh) and a PNG picture of it")
     sub.add_parser("materials", help="print the materials library with sources")
     rep = sub.add_parser("report", help="pictures and plots of a finished run directory")
     rep.add_argument("dir", help="a run's output directory")
+    rep.add_argument("--steps", type=_steps, default=[], metavar="N,M,...",
+                     help="also draw these steps (snapshots written every [output] snapshot_every steps)")
     return p
+
+
+def _steps(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected step numbers separated by commas, e.g. 10,20; got {text!r}") \
+            from None
 
 
 def _fail(comm_rank: int, message: str, code: int) -> int:
@@ -83,7 +96,8 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
 
         if comm.rank == 0:
             try:
-                print(f"report written to {write_report(Path(args.dir))}")
+                index = write_report(Path(args.dir), args.steps)
+                print(f"report written to {index} and {index.with_suffix('.html')}")
             except FileNotFoundError as err:
                 return _fail(0, str(err), EXIT_INPUT)
         return 0
@@ -92,7 +106,19 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
         case = load_case(args.case, args.overrides)
     except CaseError as err:
         return _fail(comm.rank, str(err), EXIT_INPUT)
-    if args.output:
+    if getattr(args, "resume", None):
+        from solver.case import case_sha256
+        from solver.checkpoint import inspect
+
+        if args.output and Path(args.output).resolve() != Path(args.resume).resolve():
+            return _fail(comm.rank, f"--output {args.output} and --resume {args.resume}: a resumed run writes "
+                         "into its own directory; give only --resume", EXIT_INPUT)
+        case["output"]["dir"] = args.resume
+        try:
+            inspect(Path(args.resume), case_sha256(case), comm.size)
+        except CaseError as err:
+            return _fail(comm.rank, str(err), EXIT_INPUT)
+    elif args.output:
         case["output"]["dir"] = args.output
 
     if args.command == "mesh":
@@ -104,12 +130,16 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
     from solver.run import run
 
     try:
-        result = run(case, comm)
+        result = run(case, comm, resume=bool(getattr(args, "resume", None)))
     except CaseError as err:  # input only checkable against the mesh (e.g. probes outside it)
         return _fail(comm.rank, str(err), EXIT_INPUT)
     if result.status == "failed":
         return _fail(comm.rank, f"solver stopped: {result.reason}; last good state kept in {result.outdir}",
                      EXIT_SOLVER)
+    if result.signal:
+        if comm.rank == 0:
+            print(f"sifrac: stopped: {result.reason}", file=sys.stderr)
+        return EXIT_STOPPED
     return 0
 
 

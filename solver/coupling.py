@@ -230,6 +230,7 @@ class ChemoElasticProblem:
         if not self.case["loading"]["stress_assisted"]:
             return None
         self._sigma_h_expr = fem.Expression(elasticity.hydrostatic(self.sigma), self.Vc.element.interpolation_points)
+        self.sigma_h_old = fem.Function(self.Vc)  # the last accepted sigma_h (reject returns to it)
         return fem.Function(self.Vc, name="hydrostatic_stress")
 
     def _plastic_strain(self) -> ufl.core.expr.Expr:
@@ -488,9 +489,24 @@ class ChemoElasticProblem:
             self.solve_mechanics(coupled_done=False)
         self.u_old.x.array[:] = self.u.x.array
         if self.sigma_h is not None:
-            self._sigma_h_old = self.sigma_h.x.array.copy()
+            self.sigma_h_old.x.array[:] = self.sigma_h.x.array
         if self.plastic:
             self._accept_plastic_state()
+
+    def state_functions(self) -> dict[str, fem.Function]:
+        """Every Function that carries state from one step to the next, by a stable name.
+
+        The one list of the problem's state: checkpoints save and restore exactly these arrays
+        (owned and ghost entries), so a new state field is registered here and nowhere else.
+        """
+        state = {"c": self.c, "c_old": self.c_old, "c_older": self.c_older, "u": self.u, "u_old": self.u_old}
+        if self.fracture:
+            state.update(d=self.d, d_prev=self.d_prev)
+        if self.sigma_h is not None:
+            state.update(sigma_h=self.sigma_h, sigma_h_old=self.sigma_h_old)
+        if self.plastic:
+            state.update(eps_p=self.eps_p_old, p=self.p_old)
+        return state
 
     # -- solves -------------------------------------------------------------------------------
     @staticmethod
@@ -607,7 +623,7 @@ class ChemoElasticProblem:
         self.d_prev.x.array[:] = self.d.x.array
         self.dt_old = float(self.dt.value)
         if self.sigma_h is not None:
-            self._sigma_h_old = self.sigma_h.x.array.copy()
+            self.sigma_h_old.x.array[:] = self.sigma_h.x.array
         if self.plastic:
             self._accept_plastic_state()
 
@@ -617,7 +633,7 @@ class ChemoElasticProblem:
         self.u.x.array[:] = self.u_old.x.array
         self.d.x.array[:] = self.d_prev.x.array
         if self.sigma_h is not None:
-            self.sigma_h.x.array[:] = self._sigma_h_old
+            self.sigma_h.x.array[:] = self.sigma_h_old.x.array
 
     def max_increment(self) -> float:
         """Largest change of c in this step over unconstrained dofs (drives dt adaptivity)."""

@@ -41,7 +41,9 @@ class ResultWriter:
     """Collects the per-step records of a run and writes them under one directory."""
 
     def __init__(self, outdir: Path, comm, case_toml: str, fields: list[fem.Function] | None,
-                 stress: fem.Function | None, probe_columns: tuple[str, ...]) -> None:
+                 stress: fem.Function | None, probe_columns: tuple[str, ...], series_tag: str = "") -> None:
+        """`series_tag` names the field series of a resumed run (fields<tag>.bp): a VTX series
+        cannot be appended to, so each segment of a resumed run writes its own."""
         self.outdir = Path(outdir)
         self.comm = comm
         self.history: list[dict] = []
@@ -54,9 +56,14 @@ class ResultWriter:
         comm.barrier()
         self._vtx = []
         if fields:
-            self._vtx.append(VTXWriter(comm, self.outdir / "fields.bp", fields, engine="BP4"))
+            self._vtx.append(VTXWriter(comm, self.outdir / f"fields{series_tag}.bp", fields, engine="BP4"))
         if stress is not None:
-            self._vtx.append(VTXWriter(comm, self.outdir / "stress.bp", [stress], engine="BP4"))
+            self._vtx.append(VTXWriter(comm, self.outdir / f"stress{series_tag}.bp", [stress], engine="BP4"))
+
+    def restore(self, history: list[dict], probe_rows: list[dict]) -> None:
+        """Take over the rows of a checkpointed run (history.csv and probes.csv continue them)."""
+        self.history = list(history)
+        self.probe_rows = list(probe_rows) if self.comm.rank == 0 else []
 
     def record(self, row: dict, probes: np.ndarray | None, points: np.ndarray) -> None:
         """Append one step to history.csv (and probes.csv) and rewrite them atomically."""

@@ -7,7 +7,6 @@ sub-communicators); everything below reads it back from the mesh.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -17,8 +16,8 @@ import numpy as np
 from mpi4py import MPI
 
 import meshes
-from solver import __version__, log
-from solver.case import dump_case
+from solver import __version__, checkpoint, log
+from solver.case import case_sha256, dump_case
 from solver.coupling import ChemoElasticProblem, SolverFailure
 from solver.fields import StressFields
 from solver.outputs import ResultWriter
@@ -39,6 +38,7 @@ class Result:
     history: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     probes: np.ndarray | None = None  # rank 0: (c, sxx, syy, szz, sxy, sxz, syz) per probe at the end
+    signal: str | None = None  # the signal (SIGTERM, SIGINT) that stopped the run; a checkpoint was written
 
 
 def versions() -> dict[str, str]:
@@ -69,8 +69,13 @@ def end_time(case: dict, soc_start: float) -> float:
     return float("inf")
 
 
-def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
-    """Run a resolved case on `comm` and write its results to `outdir` (default: [output] dir)."""
+def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False) -> Result:
+    """Run a resolved case on `comm` and write its results to `outdir` (default: [output] dir).
+
+    With `resume`, continue from the latest checkpoint in `outdir` (checked beforehand with
+    `checkpoint.inspect`): the state, history and bookkeeping are restored and the run goes on
+    as if it had never stopped.
+    """
     wall0 = time.perf_counter()
     outdir = Path(outdir or case["output"]["dir"])
     load = case["loading"]
@@ -82,15 +87,16 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     fields_on = case["output"]["fields"]
     fields = [problem.c, stress.displacement, *stress.scalars.values(), *([problem.d] if problem.fracture else []),
               *([stress.plastic_strain] if problem.plastic else [])]
+    restart = checkpoint.load(outdir, problem) if resume else None
     writer = ResultWriter(outdir, comm, dump_case(case), fields if fields_on else None,
-                          stress.tensor if fields_on else None, ("damage",) if problem.fracture else ())
+                          stress.tensor if fields_on else None, ("damage",) if problem.fracture else (),
+                          series_tag=f"_from_step_{restart['step']}" if restart else "")
     dofs = problem.dofs()
     _log.info("%s: %s %dD, %d cells, %d + %d dofs on %d rank(s); rigid modes left to the null space: %d",
               case["case"]["name"], case["geometry"]["kind"], bundle.mesh.geometry.dim,
               bundle.mesh.topology.index_map(bundle.mesh.topology.dim).size_global,
               dofs["concentration"], dofs["displacement"], comm.size, problem.n_rigid_free)
 
-    problem.initialise(load["soc_start"])
     ctl = StepController.from_case(case["time"])
     t, step, t_stop = 0.0, 0, end_time(case, load["soc_start"])
     sign = 1.0 if load["direction"] == "lithiation" else -1.0
@@ -111,7 +117,9 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
         values = probes.evaluate(problem.c, stress.tensor, problem.d if problem.fracture else None) \
             if len(probes) else None
         writer.record(row, values, probes.points)
-        if problem.fracture and not initiated and row["max_damage"] >= case["fracture"]["threshold"]:
+        meta = {"time": t, "soc": soc, "step": step}
+        crack_starts = problem.fracture and not initiated and row["max_damage"] >= case["fracture"]["threshold"]
+        if crack_starts:
             initiated.update(time=t, soc=soc)
         if fields_on:
             stress.update_output_fields()
@@ -119,63 +127,100 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
                 writer.write_fields(t)
             if row["max_principal_stress"] > peak[0]:  # the same on every rank: allreduced
                 peak[0] = row["max_principal_stress"]
-                writer.write_vtu(fields, "peak_state.vtu", {"time": t, "soc": soc, "step": step})
+                writer.write_vtu(fields, "peak_state.vtu", meta)
+            if crack_starts:
+                writer.write_vtu(fields, "initiation_state.vtu", meta)
+            every = case["output"]["snapshot_every"]
+            if every and step % every == 0:
+                writer.write_vtu(fields, f"state_step_{step:06d}.vtu", meta)
         return row
+
+    def save_checkpoint() -> None:
+        checkpoint.save(outdir, comm, problem, {
+            "step": step, "t": t, "dt": ctl.dt, "dt_old": problem.dt_old, "peak": peak[0],
+            "initiated": initiated, "history": writer.history, "probe_rows": writer.probe_rows,
+            "resumed_at": resumed_at, "case_sha256": case_sha256(case)})
+        saved[0] = step
 
     peak = [-float("inf")]
     initiated: dict[str, float] = {}
+    resumed_at: list[int] = []
     done = False
-    record(0.0, 0, 0)
-    status, reason = "complete", "end of loading"
+    if restart is None:
+        problem.initialise(load["soc_start"])
+        record(0.0, 0, 0)
+        saved = [-1]
+    else:
+        t, step, ctl.dt, problem.dt_old, peak[0] = (restart[k] for k in ("t", "step", "dt", "dt_old", "peak"))
+        initiated.update(restart["initiated"])
+        resumed_at = [*restart["resumed_at"], step]
+        writer.restore(restart["history"], restart["probe_rows"])
+        saved = [step]
+        _log.info("resumed at step %d, t = %.6g s, from the checkpoint in %s", step, t, outdir)
+    status, reason, stop_signal = "complete", "end of loading", None
+    every_checkpoint = case["output"]["checkpoint_every"]
     try:
-        while not done:
-            if step >= case["time"]["max_steps"]:
-                status, reason = "stopped", f"max_steps = {case['time']['max_steps']} reached"
-                break
-            dt = ctl.propose(t, t_stop)
-            try:
-                newton = problem.solve_diffusion(dt)
-                dc = problem.max_increment()
-                if ctl.too_large(dc):
-                    raise SolverFailure(f"concentration changed by {dc:.3g} > 2 x dc_target in one step")
-                staggered = problem.solve_equilibrium()
-                grown = problem.damage_increment()
-                if grown > case["fracture"]["max_damage_increment"] and ctl.can_cut():
-                    raise SolverFailure(f"damage grew by {grown:.3g} in one step")
-            except SolverFailure as err:
-                problem.reject()
-                _log.debug("step %d: %s; cutting dt = %.4g s", step + 1, err, dt)
-                ctl.cut(str(err))
-                continue
-            problem.accept()
-            ctl.accepted(dt, dc)
-            t += dt
-            step += 1
-            soc = problem.soc()
-            c_lo, c_hi = problem.c_range()
-            if load["mode"] in ("galvanostatic", "uniform"):
-                done = t >= t_stop * (1 - 1e-12)
-                if not done and (c_hi >= 1.0 if sign > 0 else c_lo <= 0.0):
-                    done, reason = True, f"surface concentration reached its limit at SOC {soc:.4f} (voltage cut-off)"
-            else:
-                done = sign * (soc - load["soc_end"]) >= -1e-3 or t >= t_stop * (1 - 1e-12)
-            row = record(dt, newton, staggered)
-            if problem.fracture and case["fracture"]["stop_at_fracture"] and _fractured(case["fracture"], row):
-                done, reason = True, f"fractured at SOC {soc:.4f} (stop_at_fracture)"
-            _log.info("step %4d  t = %10.4g s  SOC = %.4f  dt = %9.3g s  Newton %d  max sigma_1 = %.4g GPa",
-                      step, t, soc, dt, newton, row["max_principal_stress"])
+        with checkpoint.GracefulStop(comm) as stop:
+            while not done:
+                stop_signal = stop.requested()  # collective: every rank stops at the same step
+                if stop_signal:
+                    status, reason = "stopped", f"{stop_signal} received"
+                    break
+                if step >= case["time"]["max_steps"]:
+                    status, reason = "stopped", f"max_steps = {case['time']['max_steps']} reached"
+                    break
+                dt = ctl.propose(t, t_stop)
+                try:
+                    newton = problem.solve_diffusion(dt)
+                    dc = problem.max_increment()
+                    if ctl.too_large(dc):
+                        raise SolverFailure(f"concentration changed by {dc:.3g} > 2 x dc_target in one step")
+                    staggered = problem.solve_equilibrium()
+                    grown = problem.damage_increment()
+                    if grown > case["fracture"]["max_damage_increment"] and ctl.can_cut():
+                        raise SolverFailure(f"damage grew by {grown:.3g} in one step")
+                except SolverFailure as err:
+                    problem.reject()
+                    _log.debug("step %d: %s; cutting dt = %.4g s", step + 1, err, dt)
+                    ctl.cut(str(err))
+                    continue
+                problem.accept()
+                ctl.accepted(dt, dc)
+                t += dt
+                step += 1
+                soc = problem.soc()
+                c_lo, c_hi = problem.c_range()
+                if load["mode"] in ("galvanostatic", "uniform"):
+                    done = t >= t_stop * (1 - 1e-12)
+                    if not done and (c_hi >= 1.0 if sign > 0 else c_lo <= 0.0):
+                        done, reason = True, f"surface concentration reached its limit at SOC {soc:.4f} (voltage cut-off)"
+                else:
+                    done = sign * (soc - load["soc_end"]) >= -1e-3 or t >= t_stop * (1 - 1e-12)
+                row = record(dt, newton, staggered)
+                if problem.fracture and case["fracture"]["stop_at_fracture"] and _fractured(case["fracture"], row):
+                    done, reason = True, f"fractured at SOC {soc:.4f} (stop_at_fracture)"
+                _log.info("step %4d  t = %10.4g s  SOC = %.4f  dt = %9.3g s  Newton %d  max sigma_1 = %.4g GPa",
+                          step, t, soc, dt, newton, row["max_principal_stress"])
+                if every_checkpoint and step % every_checkpoint == 0 and not done:
+                    save_checkpoint()
     except StepFailure as err:
         status, reason = "failed", str(err)
         _log.error("run failed: %s (last good state: step %d, t = %.6g s)", err, step, t)
     finally:
         writer.close()
+    if status == "stopped":  # by a signal or max_steps: resumable from here
+        if saved[0] != step:
+            save_checkpoint()
+        reason += f"; checkpoint at step {step}: continue with `sifrac run CASE --resume {outdir}`"
+    elif status == "complete":
+        checkpoint.remove(outdir, comm)  # nothing left to resume
 
     last = writer.history[-1]
     if fields_on:  # the output fields still hold the last recorded (good) state
         writer.write_vtu(fields, "final_state.vtu", {"time": t, "soc": last["soc"], "step": step})
     summary = {
         "status": status, "reason": reason, "case": case["case"]["name"],
-        "case_sha256": hashlib.sha256(dump_case(case).encode()).hexdigest(),
+        "case_sha256": case_sha256(case), **({"resumed_at_steps": resumed_at} if resumed_at else {}),
         "steps": step, "time": t, "soc": last["soc"],
         "final": {k: v for k, v in last.items() if k not in ("step", "time", "soc", "dt")},
         "extremes": {k: (max if k.startswith("max") else min)(r[k] for r in writer.history)
@@ -190,7 +235,7 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
     }
     writer.write_summary(summary)
     _log.info("%s: %s after %d steps (%s); results in %s", case["case"]["name"], status, step, reason, outdir)
-    return Result(status, reason, outdir, writer.history, summary, writer.last_probes)
+    return Result(status, reason, outdir, writer.history, summary, writer.last_probes, stop_signal)
 
 
 def _fractured(frac: dict, row: dict) -> bool:

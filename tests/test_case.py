@@ -56,7 +56,8 @@ def test_empty_file_resolves_to_a_full_case(tmp_path):
     assert case["electrolyte"] == {"material": "liquid"}
     assert case["collector"] == {"material": "Cu", "E": 120.0, "nu": 0.34}
     assert case["loading"]["soc_start"] == 0.0 and case["loading"]["soc_end"] == 1.0
-    assert case["output"] == {"dir": "results/my_case", "every": 1, "fields": True, "probes": []}
+    assert case["output"] == {"dir": "results/my_case", "every": 1, "fields": True, "probes": [],
+                              "checkpoint_every": 0, "snapshot_every": 0}
     assert case["solver"]["petsc_options"] == {}
     assert "surfaces" not in case["loading"] and "t_end" not in case["time"]
     assert None not in list(_values(case))

@@ -65,6 +65,11 @@ def test_mesh_command_writes_mesh_and_picture(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for name in ("mesh.msh", "mesh.vtu", "mesh.png"):
         assert (tmp_path / name).stat().st_size > 0
+    # a file mesh is drawn too (and not rewritten)
+    proc = sifrac("mesh", str(ROOT / "cases" / "demo_particle.toml"), "--output", str(tmp_path / "file"),
+                  "--set", "geometry.kind=file", "--set", f"geometry.file={tmp_path / 'mesh.msh'}")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "file" / "mesh.png").stat().st_size > 0 and not (tmp_path / "file" / "mesh.msh").exists()
 
 
 def test_run_writes_results_and_report(tmp_path):
@@ -87,3 +92,80 @@ def test_run_writes_results_and_report(tmp_path):
     proc = sifrac("run", str(out / "case.toml"), "--output", str(tmp_path / "again"))
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "again" / "history.csv").read_text() == (out / "history.csv").read_text()
+
+
+def test_solver_trouble_cuts_the_step_then_exits_3_with_the_last_good_state(tmp_path):
+    """A case built to fail: one alternate-minimisation iteration per step cannot converge once the
+    damage grows, so the step is cut down to dt_min; the run then stops with exit status 3 and keeps
+    the last good state (history up to it, final_state.vtu of it)."""
+    import json
+
+    import pyvista
+
+    out = tmp_path / "run"
+    sets = ["geometry.mesh_size=16.0", "geometry.mesh_size_surface=8.0", "loading.soc_end=0.9",
+            "time.dc_target=0.004", "fracture.max_iterations=1", "time.dt_min=1.0"]
+    proc = sifrac("-v", "run", str(ROOT / "cases" / "film_delithiation_notch.toml"), "--output", str(out),
+                  *[a for s in sets for a in ("--set", s)])
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.count("alternate minimisation did not converge in 1 iterations") >= 3
+    assert proc.stderr.count("cutting dt") >= 2
+    last_line = proc.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("sifrac: error: solver stopped:") and "dt_min = 1 s" in last_line
+    assert "Traceback" not in proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "failed" and "cannot be cut below dt_min" in summary["reason"]
+    good = summary["steps"]
+    assert good >= 5
+    history = (out / "history.csv").read_text().splitlines()
+    assert len(history) == good + 2 and history[-1].startswith(f"{good},")
+    final = pyvista.read(out / "final_state.vtu")
+    assert final.field_data["step"][0] == good
+    assert final.field_data["time"][0] == pytest.approx(summary["time"], rel=1e-12)
+
+
+def test_fracture_report_and_provenance(tmp_path):
+    """A cracking film: summary.json records where the result came from, and `sifrac report` draws
+    damage, concentration and stress at crack initiation, peak, end and the chosen steps, with the
+    history plots, into report.md and one self-contained report.html."""
+    import base64
+    import json
+    import re
+
+    from solver import bootstrap  # noqa: F401
+    import dolfinx
+    import gmsh
+    from petsc4py import PETSc
+
+    from solver import __version__
+    from solver.case import case_sha256, load_case
+
+    out = tmp_path / "run"
+    sets = ["geometry.mesh_size=24.0", "geometry.mesh_size_surface=10.0", "loading.soc_end=0.945",
+            "time.dc_target=0.01", "output.snapshot_every=5"]
+    proc = sifrac("-q", "run", str(ROOT / "cases" / "film_delithiation_notch.toml"), "--output", str(out),
+                  *[a for s in sets for a in ("--set", s)])
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{40}", summary["git_commit"]) and summary["git_commit"] == head
+    assert summary["versions"] == {"sifrac": __version__, "dolfinx": dolfinx.__version__,
+                                   "petsc": ".".join(map(str, PETSc.Sys.getVersion())), "gmsh": gmsh.__version__}
+    assert summary["ranks"] == 1
+    assert summary["case_sha256"] == case_sha256(load_case(out / "case.toml"))
+    assert summary["case_sha256"] != case_sha256(load_case(out / "case.toml", ["fracture.length_scale=17.0"]))
+
+    proc = sifrac("report", str(out), "--steps", "7")
+    assert proc.returncode == 2 and "available: 0, 5, 10" in proc.stderr and not (out / "figures").exists()
+    proc = sifrac("report", str(out), "--steps", "5,10")
+    assert proc.returncode == 0, proc.stderr
+    figs = {p.name for p in (out / "figures").glob("*.png")}
+    for state in ("initiation_state", "peak_state", "final_state", "state_step_000005", "state_step_000010"):
+        for field in ("damage", "concentration", "max_principal_stress", "von_mises"):
+            assert f"{state}_{field}.png" in figs
+    assert {"history.png", "fracture.png"} <= figs
+    page = (out / "report.html").read_text()
+    embedded = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
+    assert len(embedded) == len(figs) and "src='figures/" not in page
+    assert base64.b64decode(embedded[0])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "figures/final_state_damage.png" in (out / "report.md").read_text()
