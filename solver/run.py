@@ -7,7 +7,6 @@ sub-communicators); everything below reads it back from the mesh.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from mpi4py import MPI
 
 import meshes
 from solver import __version__, log
-from solver.case import dump_case
+from solver.case import case_sha256, dump_case
 from solver.coupling import ChemoElasticProblem, SolverFailure
 from solver.fields import StressFields
 from solver.outputs import ResultWriter
@@ -170,7 +169,7 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
         writer.write_vtu(fields, "final_state.vtu", {"time": t, "soc": last["soc"], "step": step})
     summary = {
         "status": status, "reason": reason, "case": case["case"]["name"],
-        "case_sha256": hashlib.sha256(dump_case(case).encode()).hexdigest(),
+        "case_sha256": case_sha256(case),
         "steps": step, "time": t, "soc": last["soc"],
         "final": {k: v for k, v in last.items() if k not in ("step", "time", "soc", "dt")},
         "extremes": {k: (max if k.startswith("max") else min)(r[k] for r in writer.history)
