@@ -26,7 +26,6 @@ resolved case, not the code version.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -43,6 +42,10 @@ from solver.case import (SCHEMA, Auto, CaseError, KeySpec, Section, add_type, ap
                          case_sha256, format_value, parse_overrides, read_toml, resolve_case,
                          resolve_section, section_markdown)
 from solver.materials import POSITIVE, Range
+from solver.outputs import csv_text, write_atomic
+# Imported here, on every rank: the first DOLFINx/PETSc import is collective over COMM_WORLD, so
+# it must not happen inside one sub-communicator's run.
+from solver.run import git_commit, run, versions
 
 _log = log.get("sweep")
 
@@ -462,8 +465,6 @@ Runner = Callable[[dict, Any, Path], dict]  # (case, comm, outdir) -> summary (o
 
 
 def _run_case(case: dict, comm, outdir: Path) -> dict:
-    from solver.run import run
-
     return run(case, comm, outdir).summary
 
 
@@ -623,9 +624,6 @@ def _study_toml(study: Study) -> str:
 def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: Strategy,
                   groups: int, ranks_per_run: int, wall: float, final: bool) -> None:
     """sweep.csv, summary.json and study.toml (each atomically); the figures at the end."""
-    from solver.outputs import csv_text, write_atomic
-    from solver.run import git_commit, versions
-
     outdir.mkdir(parents=True, exist_ok=True)
     sw = study.sweep
     write_atomic(outdir / "study.toml", _study_toml(study))
