@@ -239,3 +239,10 @@ def test_film_soc_end_bisection_through_the_cli(tmp_path):
     assert proc.returncode == 0, proc.stderr
     again = json.loads((out / "summary.json").read_text())
     assert again["runs_reused"] == 5 and again["bracket"] == [lo, hi]
+
+
+def test_study_reference_is_current():
+    """docs/sweep-reference.md is generated from the [sweep] schema (`make docs`); it must not drift."""
+    from solver.sweep import reference_markdown
+
+    assert (ROOT / "docs" / "sweep-reference.md").read_text() == reference_markdown(), "run `make docs`"
