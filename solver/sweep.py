@@ -148,8 +148,8 @@ def _check_study(sweep: dict) -> None:
             raise _err(f"[sweep] {key}", sweep[key], f"is used by mode = {modes} only; this study "
                        f"has mode = {json.dumps(sweep['mode'])}")
     if "parameter" in sweep:
-        _parameter_spec(sweep["parameter"])
-        if sweep["mode"] == "bisection" and _parameter_spec(sweep["parameter"]).type != "float":
+        spec = _parameter_spec(sweep["parameter"])
+        if sweep["mode"] == "bisection" and spec.type != "float":
             raise _err("[sweep] parameter", sweep["parameter"], "bisection needs a real-valued "
                        "(float) case key; use mode = \"grid\" for other keys")
 
@@ -501,8 +501,10 @@ class Executor:
             if self.sub.rank == 0:
                 mine[i] = summary
         parts = self.comm.gather(mine, root=0)
-        return [{k: v for p in parts for k, v in p.items()}[i] for i in range(len(jobs))] \
-            if self.comm.rank == 0 else []
+        if self.comm.rank != 0:
+            return []
+        done = {i: summary for part in parts for i, summary in part.items()}
+        return [done[i] for i in range(len(jobs))]
 
     def free(self) -> None:
         self.sub.Free()
