@@ -33,9 +33,10 @@ test-mpi: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m pytest -q -m slow tests
 
-## docs: regenerate the case-file reference from the schema
+## docs: regenerate the case-file and study-file references from their schemas
 docs: $(STAMP)
 	$(PY) -c "from solver.case import reference_markdown; open('docs/case-reference.md', 'w').write(reference_markdown())"
+	$(PY) -c "from solver.sweep import reference_markdown; open('docs/sweep-reference.md', 'w').write(reference_markdown())"
 
 ## docs-figures: one picture per geometry family for docs/user-guide.md (docs/figures/geometry_*.png)
 docs-figures: $(STAMP)

@@ -62,3 +62,59 @@ def fracture_plot(history: dict[str, list[float]], path: Path, title: str = "") 
     if soc[-1] < soc[0]:
         axes[1].invert_xaxis()  # delithiation reads left to right
     return _save(fig, axes, path, title)
+
+
+def _positions(values: list) -> tuple[list[float], list[str] | None]:
+    """Numbers as they are; anything else (variant names, strings) at 0, 1, 2, ... with tick labels."""
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return [float(v) for v in values], None
+    names = list(dict.fromkeys(str(v) for v in values))
+    return [float(names.index(str(v))) for v in values], names
+
+
+def sweep_plot(rows: list[dict], parameter: str, criterion: str, path: Path,
+               bracket: list | None = None, critical: float | None = None, title: str = "") -> Path:
+    """A study's criterion (and crack initiation SOC, final max damage) against the parameter.
+
+    Runs meeting the criterion are red, the others blue, undecided ones grey; the final bracket
+    is shaded and the critical value drawn as a line.
+    """
+    x, names = _positions([r["value"] for r in rows])
+    colours = ["tab:red" if r["criterion"] is True else "tab:blue" if r["criterion"] is False else "0.5"
+               for r in rows]
+    numeric = all(isinstance(r["criterion_value"], int | float) and not isinstance(r["criterion_value"], bool)
+                  for r in rows if r["criterion"] is not None)
+    panels = [(criterion if numeric else f"{criterion} (1 = true)",
+               [r["criterion_value"] if numeric else (None if r["criterion"] is None else float(r["criterion"]))
+                for r in rows])]
+    for key, ylabel in (("crack_initiation_soc", "crack initiation SOC"), ("max_damage", "final max damage")):
+        if any(r[key] is not None for r in rows):
+            panels.append((ylabel, [r[key] for r in rows]))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 2.6 * len(panels) + 0.6), sharex=True, squeeze=False)
+    axes = axes[:, 0]
+    for ax, (ylabel, y) in zip(axes, panels):
+        pts = [(xi, yi, c) for xi, yi, c in zip(x, y, colours) if yi is not None]
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], c=[p[2] for p in pts], zorder=3)
+        ax.set_ylabel(ylabel)
+        if bracket is not None and names is None:
+            ax.axvspan(bracket[0], bracket[1], color="tab:orange", alpha=0.2)
+        if critical is not None:
+            ax.axvline(critical, color="tab:orange", ls="--", label=f"critical {critical:.6g}")
+    if critical is not None:
+        axes[0].legend(fontsize=8)
+    if names is not None:
+        axes[-1].set_xticks(range(len(names)), names, rotation=30, ha="right")
+    axes[-1].set_xlabel(parameter)
+    return _save(fig, axes, path, title)
+
+
+def overlay_plot(curves: dict[str, tuple[list[float], list[float]]], xlabel: str, ylabel: str, path: Path,
+                 title: str = "") -> Path:
+    """One history column of several runs on the same axes, labelled by run (parameter value or variant)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, (x, y) in curves.items():
+        ax.plot(x, y, "o-", ms=2, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return _save(fig, [ax], path, title)

@@ -88,6 +88,9 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+format_value = _fmt  # public name for other formats' messages (the sweep study)
+
+
 def _unit(spec: KeySpec) -> str:
     return f" ({spec.unit})" if spec.unit not in ("", "-") else ""
 
@@ -222,6 +225,11 @@ _TYPES: dict[str, _Type] = {
     "points": _Type("list of [x, y] or [x, y, z]", _as_points),
     "weights": _Type("list of 3 positive numbers", _as_weights),
 }
+
+
+def add_type(name: str, label: str, normalise: Callable[[str, Any, Any], Any]) -> None:
+    """Register a key type for another file format built on KeySpec (e.g. the `[sweep]` study)."""
+    _TYPES[name] = _Type(label, normalise)
 
 
 def _check(where: str, value: Any, spec: KeySpec) -> Any:
@@ -635,6 +643,16 @@ def _resolve_section(name: str, spec: Section, given: dict, case: dict, case_nam
     return out
 
 
+def resolve_section(name: str, section: Section, given: dict, file_stem: str = "") -> dict:
+    """Validate and fill one stand-alone section (not part of a case), e.g. a study's `[sweep]`."""
+    if not isinstance(given, dict):
+        raise _error(f"[{name}]", given, "expected a table (a section)")
+    out = _resolve_section(name, section, given, {}, file_stem)
+    for check in section.checks:
+        check(out)
+    return out
+
+
 def resolve_case(raw: dict, name: str) -> dict:
     """Validate a raw case, fill defaults and derived values, expand materials.
 
@@ -682,7 +700,8 @@ def parse_overrides(items: Iterable[str]) -> list[tuple[tuple[str, ...], Any]]:
     return overrides
 
 
-def _apply_overrides(raw: dict, overrides: list[tuple[tuple[str, ...], Any]]) -> dict:
+def apply_overrides(raw: dict, overrides: list[tuple[tuple[str, ...], Any]]) -> dict:
+    """A copy of a raw (unresolved) case with parsed `--set` overrides applied."""
     raw = copy.deepcopy(raw)
     for path, value in overrides:
         node = raw
@@ -695,17 +714,21 @@ def _apply_overrides(raw: dict, overrides: list[tuple[tuple[str, ...], Any]]) ->
     return raw
 
 
-def load_case(path: str | os.PathLike, overrides: Iterable[str] = ()) -> dict:
-    """Read a TOML case file, apply `--set` overrides and resolve it (name: the file stem)."""
+def read_toml(path: str | os.PathLike, what: str = "case file") -> dict:
+    """A TOML file as a dict; unreadable or invalid files are a CaseError naming the file."""
     path = Path(path)
     try:
         with path.open("rb") as f:
-            raw = tomllib.load(f)
+            return tomllib.load(f)
     except OSError as exc:
-        raise CaseError(f"{path}: cannot read case file: {exc.strerror or exc}") from exc
+        raise CaseError(f"{path}: cannot read {what}: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CaseError(f"{path}: invalid TOML: {exc}") from exc
-    return resolve_case(_apply_overrides(raw, parse_overrides(overrides)), path.stem)
+
+
+def load_case(path: str | os.PathLike, overrides: Iterable[str] = ()) -> dict:
+    """Read a TOML case file, apply `--set` overrides and resolve it (name: the file stem)."""
+    return resolve_case(apply_overrides(read_toml(path), parse_overrides(overrides)), Path(path).stem)
 
 
 def dump_case(case: dict) -> str:
@@ -715,8 +738,8 @@ def dump_case(case: dict) -> str:
 
 
 def case_sha256(case: dict) -> str:
-    """SHA-256 of the resolved case without its output directory: what the run computes, so a
-    run resumed in a directory given another way (`--resume DIR`) still matches its case."""
+    """SHA-256 of the resolved case without its output directory (summary.json `case_sha256`): what
+    the run computes, so a run resumed via `--resume DIR` still matches and sweeps reuse it."""
     physics = {**case, "output": {k: v for k, v in case["output"].items() if k != "dir"}}
     return hashlib.sha256(dump_case(physics).encode()).hexdigest()
 
@@ -737,6 +760,24 @@ def _default_text(spec: KeySpec, from_material: bool) -> str:
     return "from the material" if from_material else "unset"
 
 
+def section_markdown(name: str, section: Section) -> list[str]:
+    """One section's reference: heading, doc and a table of its keys."""
+    lines = [f"## [{name}]", "", section.doc, "",
+             "| key | type | default | allowed | unit | meaning |",
+             "|---|---|---|---|---|---|"]
+    for key, spec in section.keys.items():
+        meaning = spec.doc + (f" (when {_when_text(spec)})" if spec.when else "")
+        if spec.relations:
+            meaning += "; must be " + ", ".join(f"{op} {o}" for op, o in spec.relations)
+        from_material = _is_material_section(section) and key != "material"
+        cells = (f"`{key}`", _TYPES[spec.type].label, _default_text(spec, from_material),
+                 _allowed(spec),
+                 spec.unit, meaning)
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    lines.append("")
+    return lines
+
+
 def reference_markdown() -> str:
     """The case-file reference (Markdown tables), generated from SCHEMA."""
     lines = ["# Case-file reference", "",
@@ -744,17 +785,5 @@ def reference_markdown() -> str:
              "is optional unless marked required. `auto` values are derived when the case is "
              "resolved; the resolved case is written next to the results.", ""]
     for name, section in SCHEMA.items():
-        lines += [f"## [{name}]", "", section.doc, "",
-                  "| key | type | default | allowed | unit | meaning |",
-                  "|---|---|---|---|---|---|"]
-        for key, spec in section.keys.items():
-            meaning = spec.doc + (f" (when {_when_text(spec)})" if spec.when else "")
-            if spec.relations:
-                meaning += "; must be " + ", ".join(f"{op} {o}" for op, o in spec.relations)
-            from_material = _is_material_section(section) and key != "material"
-            cells = (f"`{key}`", _TYPES[spec.type].label, _default_text(spec, from_material),
-                     _allowed(spec),
-                     spec.unit, meaning)
-            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-        lines.append("")
+        lines += section_markdown(name, section)
     return "\n".join(lines)

@@ -1,9 +1,10 @@
-"""Command line: `sifrac run|mesh|materials|report`.
+"""Command line: `sifrac run|sweep|mesh|materials|report`.
 
-Exit status: 0 success, 2 bad input (one message, nothing written), 3 the solver stopped
-(last good state kept), 4 stopped by SIGTERM/SIGINT at the end of a step (a checkpoint was
-written; `sifrac run CASE --resume DIR` continues). Case files are validated on every rank before any collective call, so
-bad input ends every rank the same way without a traceback.
+Exit status: 0 success, 2 bad input (one message, nothing written), 3 the solver stopped (last
+good state kept; for a sweep: the study ended without a result, see solver/sweep.py), 4 stopped
+by SIGTERM/SIGINT at the end of a step (a checkpoint was written; `sifrac run CASE --resume DIR`
+continues). Case files are validated on every rank before any collective call, so bad input
+ends every rank the same way without a traceback.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", metavar="DIR", help="continue the stopped run in DIR from its latest checkpoint "
                      "(same case, same number of ranks)")
     case_command("mesh", "build the case's mesh, write it (.msh) and a PNG picture of it")
+    sweep = case_command("sweep", "threshold study: a case over a parameter (bisection, grid) or variants")
+    sweep.add_argument("--ranks-per-run", type=int, default=1, metavar="N",
+                       help="MPI ranks per run; the other ranks run further cases concurrently (default 1)")
     sub.add_parser("materials", help="print the materials library with sources")
     rep = sub.add_parser("report", help="pictures and plots of a finished run directory")
     rep.add_argument("dir", help="a run's output directory")
@@ -101,6 +105,14 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
             except FileNotFoundError as err:
                 return _fail(0, str(err), EXIT_INPUT)
         return 0
+
+    if args.command == "sweep":
+        from solver.sweep import sweep_command
+
+        try:
+            return sweep_command(args.case, args.overrides, args.output, args.ranks_per_run, comm)
+        except CaseError as err:
+            return _fail(comm.rank, str(err), EXIT_INPUT)
 
     try:
         case = load_case(args.case, args.overrides)
