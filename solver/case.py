@@ -333,6 +333,11 @@ def _check_fracture(case: dict) -> None:
     if unknown or "si" not in frac["regions"]:
         raise _error("[fracture] regions", frac["regions"], "must contain si; allowed: si, "
                      "electrolyte, collector")
+    if frac["surface_flaw"] > 0 and case["geometry"]["kind"] not in ("particle", "nanowire", "hollow_sphere"):
+        raise _error("[fracture] surface_flaw", frac["surface_flaw"], "needs a round body; allowed with "
+                     "geometry.kind = particle, nanowire, hollow_sphere (films: notch_depth or initial_crack)")
+    if frac["surface_flaw"] >= case["geometry"].get("diameter", float("inf")) / 2:
+        raise _error("[fracture] surface_flaw", frac["surface_flaw"], "must be < geometry.diameter / 2")
     if "initial_crack" in frac and len(frac["initial_crack"]) != 2:
         raise _error("[fracture] initial_crack", frac["initial_crack"],
                      "expected a segment of two points [[x0, y0], [x1, y1]]")
@@ -558,6 +563,11 @@ SCHEMA: dict[str, Section] = {
         "stop_at_fracture": KeySpec("bool", "end the run (status complete) as soon as the "
                                     "fracture criterion holds: threshold studies need no more",
                                     False),
+        "surface_flaw": KeySpec("float", "depth of a pre-existing radial surface flaw (d = 1) of a "
+                                "round body, on the plane x = centre at the top (+y) of the outer "
+                                "surface: a segment in 2D, a half-penny disc of this radius in 3D; "
+                                "it moves with geometry.diameter in size studies (0: none)", 0.0,
+                                "nm", NON_NEGATIVE),
         "initial_crack": KeySpec("points", "pre-existing crack: a segment [start, end] where "
                                  "d = 1 initially (2D)", None, "nm"),
         "damaged_diffusivity_factor": KeySpec("float", "D in cracked material is D (1 + (f - 1) d) "

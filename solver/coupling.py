@@ -459,15 +459,23 @@ class ChemoElasticProblem:
         return problem
 
     def _initial_crack(self) -> None:
-        """d = 1 on the nodes within one surface element size of the case's initial segment."""
-        seg = self.case["fracture"].get("initial_crack")
-        if seg is None:
-            return
-        a, b = np.asarray(seg[0]), np.asarray(seg[1])
+        """d = 1 on the nodes within 0.6 surface element sizes of the case's initial segment, or of
+        the surface flaw: the part of the plane x = centre within `surface_flaw` of the top point
+        of the outer surface (a segment in 2D, a half-penny disc in 3D)."""
+        frac = self.case["fracture"]
+        seg, flaw = frac.get("initial_crack"), frac["surface_flaw"]
         x = self.Vc.tabulate_dof_coordinates()
-        t = np.clip((x - a) @ (b - a) / max((b - a) @ (b - a), 1e-300), 0.0, 1.0)
-        dist = np.linalg.norm(x - (a + t[:, None] * (b - a)), axis=1)
-        band = dist <= 0.6 * self.case["geometry"]["mesh_size_surface"]
+        width = 0.6 * self.case["geometry"]["mesh_size_surface"]
+        if seg is not None:
+            a, b = np.asarray(seg[0]), np.asarray(seg[1])
+            t = np.clip((x - a) @ (b - a) / max((b - a) @ (b - a), 1e-300), 0.0, 1.0)
+            band = np.linalg.norm(x - (a + t[:, None] * (b - a)), axis=1) <= width
+        elif flaw > 0:
+            center = np.asarray(self.bundle.center, dtype=float)
+            top = center + [0.0, self.bundle.reference_length / 2, 0.0]
+            band = (np.abs(x[:, 0] - center[0]) <= width) & (np.linalg.norm(x - top, axis=1) <= flaw)
+        else:
+            return
         band[self._outside_frac] = False
         self.d.x.array[band] = 1.0
 
