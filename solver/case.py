@@ -556,7 +556,8 @@ SCHEMA: dict[str, Section] = {
         "threshold": KeySpec("float", "damage level that counts as cracked (crack initiation, "
                              "`fractured`)", 0.9, "-", Range(0.0, 1.0, lo_open=True)),
         "criterion": KeySpec("str", "`fractured` in summary.json: max_damage >= threshold, or "
-                             "also crack_length >= crack_length_min", "max_damage",
+                             "also crack_length >= crack_length_min (use it with pre-existing "
+                             "cracks); crack initiation is when it first holds", "max_damage",
                              choices=("max_damage", "crack_length")),
         "crack_length_min": KeySpec("float", "crack length (area in 3D) for criterion = "
                                     "crack_length", 0.0, "nm", NON_NEGATIVE),

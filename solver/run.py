@@ -118,7 +118,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
             if len(probes) else None
         writer.record(row, values, probes.points)
         meta = {"time": t, "soc": soc, "step": step}
-        crack_starts = problem.fracture and not initiated and row["max_damage"] >= case["fracture"]["threshold"]
+        crack_starts = problem.fracture and not initiated and _fractured(case["fracture"], row)
         if crack_starts:
             initiated.update(time=t, soc=soc)
         if fields_on:
