@@ -17,7 +17,7 @@ import numpy as np
 from mpi4py import MPI
 
 import meshes
-from solver import __version__, log
+from solver import __version__, boundary_loading, log
 from solver.case import dump_case
 from solver.coupling import ChemoElasticProblem, SolverFailure
 from solver.fields import StressFields
@@ -105,6 +105,8 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
             row.update(dissipated_energy=problem.dissipated_energy(), crack_length=problem.crack_length(),
                        max_damage=problem.max_damage(), max_cod=cod, cod_normalized=cod / bundle.reference_length,
                        staggered_iterations=staggered)
+        if problem.boundary is not None:
+            row.update(problem.boundary.measures())
         values = probes.evaluate(problem.c, stress.tensor, problem.d if problem.fracture else None) \
             if len(probes) else None
         writer.record(row, values, probes.points)
@@ -176,6 +178,7 @@ def run(case: dict, comm, outdir: Path | str | None = None) -> Result:
         "extremes": {k: (max if k.startswith("max") else min)(r[k] for r in writer.history)
                      for k in last if k.startswith(("max_", "min_"))},
         **(_fracture_summary(case, writer.history, initiated) if problem.fracture else {}),
+        **boundary_loading.summary(writer.history),
         "ranks": comm.size, "dofs": dofs, "rigid_modes_in_null_space": problem.n_rigid_free,
         "cells": bundle.mesh.topology.index_map(bundle.mesh.topology.dim).size_global,
         "si_volume": problem.si_volume, "lithiation_area": problem.surface_area,
