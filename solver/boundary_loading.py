@@ -50,7 +50,9 @@ class BoundaryLoading:
 
     The load follows the problem's step cycle: `advance(dt)` sets the data at the accepted time
     plus dt (a rejected step simply advances again), `accept()` commits the step and updates the
-    external work.
+    external work. It keeps no reference to the problem (which holds it): a cycle would leave the
+    problem's parallel PETSc objects to the cyclic garbage collector, which runs at different
+    times on different ranks, and their collective destruction would deadlock.
     """
 
     def __init__(self, problem: ChemoElasticProblem) -> None:
@@ -58,8 +60,13 @@ class BoundaryLoading:
         self.load = case["loading"]
         self.mode = self.load["mode"]
         self.comm = problem.comm
-        self.problem = problem
+        self.dim = problem.dim
         V = problem.Vu
+        self._bs = V.dofmap.index_map_bs
+        self._d = problem.d if problem.fracture else None
+        self._threshold = case["fracture"]["threshold"]
+        n = problem.Vc.dofmap.index_map.size_local
+        self._x_damage = problem.Vc.tabulate_dof_coordinates()[:n, 0]
         fdim = problem.dim - 1
         for key in ("loaded", "clamped"):
             for name in self.load.get(key, []):
@@ -71,7 +78,7 @@ class BoundaryLoading:
         self.E = act["E"] + (act["E_lithiated"] - act["E"]) * c0
         self.nu = act["nu"] + (act["nu_lithiated"] - act["nu"]) * c0
         self.g = fem.Function(V, name="boundary_displacement")
-        loaded = np.concatenate([problem._facets(n) for n in self.load["loaded"]])
+        loaded = np.concatenate([problem._facets(name) for name in self.load["loaded"]])
         self._loaded_dofs = fem.locate_dofs_topological(V, fdim, np.unique(loaded))
         self.bcs = [fem.dirichletbc(self.g, self._loaded_dofs)]
         for name in self.load.get("clamped", []):
@@ -102,7 +109,7 @@ class BoundaryLoading:
 
     def _set(self, t: float) -> None:
         if self.mode == "displacement":
-            u = np.asarray(self.load["displacement"][:self.problem.dim]) * t
+            u = np.asarray(self.load["displacement"][:self.dim]) * t
             self.g.interpolate(lambda x: np.tile(u[:, None], (1, x.shape[1])))
         else:
             K, x_tip = self.load["stress_intensity"], self.load_parameter(t)
@@ -129,17 +136,15 @@ class BoundaryLoading:
     # -- measures -----------------------------------------------------------------------------
     def reaction_force(self) -> float:
         """Force of the loaded boundaries along the loading direction (per unit depth in 2D)."""
-        bs = self.problem.Vu.dofmap.index_map_bs
-        comps = self._direction[self._owned % bs] if self._f_old is not None else np.zeros(0)
-        local = float(self._f_old @ comps) if self._f_old is not None else 0.0
+        if self._f_old is None:
+            return 0.0
+        local = float(self._f_old @ self._direction[self._owned % self._bs])
         return self.comm.allreduce(local, op=MPI.SUM)
 
     def crack_tip_x(self) -> float:
         """Largest x where the damage reaches the case's threshold (nan without such a point)."""
-        problem = self.problem
-        n = problem.Vc.dofmap.index_map.size_local
-        x = problem.Vc.tabulate_dof_coordinates()[:n, 0]
-        cracked = problem.d.x.array[:n] >= problem.case["fracture"]["threshold"]
+        x = self._x_damage
+        cracked = self._d.x.array[:x.size] >= self._threshold
         tip = self.comm.allreduce(float(x[cracked].max(initial=-np.inf)), op=MPI.MAX)
         return tip if np.isfinite(tip) else float("nan")
 
@@ -148,7 +153,7 @@ class BoundaryLoading:
         row = {"load": self.load_parameter(self.time), "external_work": self.work}
         if self.mode == "displacement":
             row["reaction_force"] = self.reaction_force()
-        elif self.problem.fracture:
+        elif self._d is not None:
             row["crack_tip_x"] = self.crack_tip_x()
         return row
 
