@@ -384,6 +384,13 @@ def _check_fracture(case: dict) -> None:
                      "geometry.kind = particle, nanowire, hollow_sphere (films: notch_depth or initial_crack)")
     if frac["surface_flaw"] >= case["geometry"].get("diameter", float("inf")) / 2:
         raise _error("[fracture] surface_flaw", frac["surface_flaw"], "must be < geometry.diameter / 2")
+    if "initial_disc" in frac:
+        disc = frac["initial_disc"]
+        if case["geometry"]["dim"] != 3 or len(disc) != 2 or "initial_disc_radius" not in frac:
+            raise _error("[fracture] initial_disc", disc, "is a 3D disc [[cx, cy, cz], [nx, ny, nz]] (centre, "
+                         "normal) with [fracture] initial_disc_radius; allowed in 2D: initial_crack")
+        if not any(disc[1]):
+            raise _error("[fracture] initial_disc", disc, "the normal [nx, ny, nz] must not be zero")
     if "initial_crack" in frac and len(frac["initial_crack"]) != 2:
         raise _error("[fracture] initial_crack", frac["initial_crack"],
                      "expected a segment of two points [[x0, y0], [x1, y1]]")
@@ -655,6 +662,9 @@ SCHEMA: dict[str, Section] = {
                                 "surface: a segment in 2D, a half-penny disc of this radius in 3D; "
                                 "it moves with geometry.diameter in size studies (0: none)", 0.0,
                                 "nm", NON_NEGATIVE),
+        "initial_disc": KeySpec("points", "pre-existing crack in 3D: a disc [centre, normal] of radius "
+                                "initial_disc_radius where d = 1 initially", None, "nm"),
+        "initial_disc_radius": KeySpec("float", "radius of initial_disc", None, "nm", POSITIVE),
         "initial_crack": KeySpec("points", "pre-existing crack: a segment [start, end] where "
                                  "d = 1 initially (2D)", None, "nm"),
         "damaged_diffusivity_factor": KeySpec("float", "D in cracked material is D (1 + (f - 1) d) "

@@ -470,17 +470,23 @@ class ChemoElasticProblem:
         return problem
 
     def _initial_crack(self) -> None:
-        """d = 1 on the nodes within 0.6 surface element sizes of the case's initial segment, or of
-        the surface flaw: the part of the plane x = centre within `surface_flaw` of the top point
+        """d = 1 on the nodes within 0.6 surface element sizes of the case's initial segment (2D),
+        disc (3D), or of the surface flaw: the part of the plane x = centre within `surface_flaw` of the top point
         of the outer surface (a segment in 2D, a half-penny disc in 3D)."""
         frac = self.case["fracture"]
-        seg, flaw = frac.get("initial_crack"), frac["surface_flaw"]
+        seg, disc, flaw = frac.get("initial_crack"), frac.get("initial_disc"), frac["surface_flaw"]
         x = self.Vc.tabulate_dof_coordinates()
         width = 0.6 * self.case["geometry"]["mesh_size_surface"]
         if seg is not None:
             a, b = np.asarray(seg[0]), np.asarray(seg[1])
             t = np.clip((x - a) @ (b - a) / max((b - a) @ (b - a), 1e-300), 0.0, 1.0)
             band = np.linalg.norm(x - (a + t[:, None] * (b - a)), axis=1) <= width
+        elif disc is not None:
+            center, normal = np.asarray(disc[0], dtype=float), np.asarray(disc[1], dtype=float)
+            normal /= np.linalg.norm(normal)
+            off = (x - center) @ normal
+            radial = np.linalg.norm(x - center - off[:, None] * normal, axis=1)
+            band = (np.abs(off) <= width) & (radial <= frac["initial_disc_radius"])
         elif flaw > 0:
             center = np.asarray(self.bundle.center, dtype=float)
             top = center + [0.0, self.bundle.reference_length / 2, 0.0]
