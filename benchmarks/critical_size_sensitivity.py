@@ -15,7 +15,6 @@ import csv
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +27,8 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
     "Gc_5.4": ("Gc of Li3.75Si 5.4 J/m^2 (range 5.4-6.9)", ["active.Gc_lithiated=5.4"]),
     "Gc_6.9": ("Gc of Li3.75Si 6.9 J/m^2 (range 5.4-6.9)", ["active.Gc_lithiated=6.9"]),
     "ell_4": ("ell 4 nm, h = 1 nm", ["fracture.length_scale=4.0", "geometry.mesh_size_surface=1.0"]),
-    "ell_16": ("ell 16 nm, h = 4 nm", ["fracture.length_scale=16.0", "geometry.mesh_size_surface=4.0"]),
+    "ell_16": ("ell 16 nm, h = 4 nm", ["fracture.length_scale=16.0", "geometry.mesh_size_surface=4.0",
+                                       "sweep.bracket=[70.0, 300.0]"]),
     "h_1": ("surface mesh h = 1 nm (ell/8)", ["geometry.mesh_size_surface=1.0"]),
     "flaw_8": ("flaw depth 8 nm", ["fracture.surface_flaw=8.0", "fracture.crack_length_min=8.0"]),
     "flaw_32": ("flaw depth 32 nm", ["fracture.surface_flaw=32.0", "fracture.crack_length_min=32.0",
@@ -44,22 +44,23 @@ def main() -> int:
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for name, (what, sets) in VARIANTS.items():
+    for name, (_what, sets) in VARIANTS.items():
         if args.only and name not in args.only:
             continue
-        t0 = time.perf_counter()
         cmd = [str(ROOT / ".venv/bin/mpiexec"), "-n", str(args.ranks), str(ROOT / ".venv/bin/sifrac"), "-q", "sweep",
                str(ROOT / "cases/critical_size_csi.toml"), "--output", str(out / name)]
         for s in sets:
             cmd += ["--set", s]
-        proc = subprocess.run(cmd, cwd=ROOT)
-        summary = json.loads((out / name / "summary.json").read_text())
+        print(name, "exit", subprocess.run(cmd, cwd=ROOT).returncode, flush=True)
+    rows = []  # every variant measured so far in OUT (runs of earlier invocations included)
+    for name, (what, _sets) in VARIANTS.items():
+        path = out / name / "summary.json"
+        if not path.exists():
+            continue
+        summary = json.loads(path.read_text())
         rows.append({"variant": name, "change": what, "status": summary["status"],
                      "critical_diameter": summary.get("critical_value"), "bracket": summary.get("bracket"),
-                     "runs": summary.get("runs"), "wall_time": round(time.perf_counter() - t0, 1),
-                     "exit": proc.returncode})
-        print(rows[-1], flush=True)
+                     "runs": summary.get("runs"), "wall_time": round(summary.get("wall_time", float("nan")), 1)})
     with open(out / "sensitivity.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()

@@ -442,7 +442,8 @@ SCHEMA: dict[str, Section] = {
                                   lambda case, _name: reference_length(case["geometry"]) / 15.0),
                              "nm", POSITIVE),
         "mesh_size_surface": KeySpec("float", "element size at the lithiated surface",
-                                     _times("geometry", "mesh_size", 1.0), "nm", POSITIVE),
+                                     _times("geometry", "mesh_size", 1.0), "nm", POSITIVE,
+                                     relations=(("<=", "mesh_size"),)),
         "diameter": KeySpec("float", "outer diameter of the particle, wire or hollow sphere",
                             150.0, "nm", POSITIVE, when=_ROUND),
         "inner_diameter": KeySpec("float", "inner diameter of the hollow sphere (Yao et al. "
