@@ -51,3 +51,33 @@ def test_film_compressed_against_llzo(tmp_path, split):
         assert first is not None and hist[first - 1]["min_principal_stress"] < -2 * sigma_c
     else:
         assert first is not None and hist[first - 1]["min_principal_stress"] > -1.5 * sigma_c
+
+
+def test_electrolyte_series_trend_figure(tmp_path):
+    """The electrolyte series study file validates, and its trend figure takes x from each run's
+    resolved case (the library modulus; none for the liquid) and y from each run's summary. The
+    runs are faked (a summary with COD = E / 1000): the machinery, not the physics, is tested."""
+    import json
+
+    from solver.case import case_sha256
+    from solver.sweep import _trend_points, load_study, sweep
+
+    def fake(case: dict, comm, outdir: Path) -> dict:
+        e = case["electrolyte"].get("E")
+        summary = {"status": "complete", "reason": "fake", "case_sha256": case_sha256(case), "fractured": True,
+                   "crack_initiation_soc": 0.3, "final": {"cod_normalized": (e or 0.0) / 1000.0,
+                                                          "dissipated_energy": 1.0, "max_damage": 1.0},
+                   "extremes": {}, "ranks": 1, "wall_time": 0.0}
+        outdir.mkdir(parents=True, exist_ok=True)
+        (outdir / "summary.json").write_text(json.dumps(summary))
+        return summary
+
+    study = load_study(CASES / "studies" / "electrolyte_series.toml")
+    result = sweep(study, MPI.COMM_SELF, tmp_path, runner=fake)
+    assert result.status == "complete"
+    points = _trend_points(study, tmp_path, result.records)
+    assert points["material_liquid"][0] is None
+    assert points["material_LLZO"] == (150.0, {"crack_initiation_soc": 0.3, "final.cod_normalized": 0.15,
+                                               "final.dissipated_energy": 1.0})
+    assert points["material_PEO"][0] == pytest.approx(0.1)
+    assert (tmp_path / "trend.png").stat().st_size > 10_000
