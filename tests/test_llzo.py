@@ -81,3 +81,27 @@ def test_electrolyte_series_trend_figure(tmp_path):
                                                "final.dissipated_energy": 1.0})
     assert points["material_PEO"][0] == pytest.approx(0.1)
     assert (tmp_path / "trend.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_llzo_comparison_ordering(tmp_path):
+    """`sifrac sweep cases/llzo_vs_liquid.toml` (about 5 min on 2 ranks): the liquid film cracks at
+    SOC 0.36 +- 0.05 (ell is calibrated for it; measured 0.376), the LLZO substrate later in the
+    delithiation (measured 0.248), the LLZO cap not at all down to the cut-off; both LLZO variants
+    dissipate less, and the cap's final opening is below half the liquid's (measured 0.04 of it).
+    Margins: 0.05 SOC on the initiations, ordering only on the energies."""
+    from solver.sweep import load_study, sweep
+
+    study = load_study(CASES / "llzo_vs_liquid.toml", ["output.fields=false"])
+    result = sweep(study, MPI.COMM_WORLD, tmp_path)
+    assert result.status == "complete"
+    if MPI.COMM_WORLD.rank != 0:
+        return
+    s = {r.spec.id: r.summary for r in result.records}
+    liquid, substrate, cap = s["liquid"], s["llzo_substrate"], s["llzo_cap"]
+    assert liquid["crack_initiation_soc"] == pytest.approx(0.36, abs=0.05)
+    assert substrate["crack_initiation_soc"] == pytest.approx(0.25, abs=0.05)
+    assert not cap["fractured"] and cap["crack_initiation_soc"] is None
+    for llzo in (substrate, cap):
+        assert llzo["final"]["dissipated_energy"] < liquid["final"]["dissipated_energy"]
+    assert cap["final"]["cod_normalized"] < 0.5 * liquid["final"]["cod_normalized"]
