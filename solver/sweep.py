@@ -187,13 +187,13 @@ STUDY = Section("A threshold study (`sifrac sweep`): the varied parameter, how v
     "compare_x": KeySpec("str", "history.csv column on the x axis of the compare figures", "soc"),
     "pictures": KeySpec("str_list", "fields drawn from every run's final_state.vtu (e.g. "
                         "\"damage\"), one picture each (pictures/<run>_<field>.png); needs "
-                        "[output] fields = true", []),
+                        "[output] fields = true"),
     "trend_x": KeySpec("str", "resolved case key (section.key, e.g. \"electrolyte.E\") on the x "
                        "axis of trend.png; a run without it (a liquid electrolyte has no E) is "
                        "drawn as a horizontal reference line"),
     "trend_y": KeySpec("str_list", "run summary values plotted against trend_x in trend.png, "
                        "one panel each (keys as for criterion: \"crack_initiation_soc\", "
-                       "\"final.cod_normalized\")", []),
+                       "\"final.cod_normalized\")"),
     "max_runs": KeySpec("int", "most runs a study may take (bisection: checked against the "
                         "rounds the tolerance needs before the first run)", 50, range=Range(1)),
 }, checks=(_check_study,))
@@ -683,10 +683,10 @@ def _figures(study: Study, outdir: Path, records: list[Record], strategy: Strate
             continue
         overlay_plot(curves, sw["compare_x"], column, outdir / f"compare_{column}.png",
                      title=f"{study.name}: {column} ({label})")
-    if sw.get("trend_x") and sw["trend_y"]:
+    if sw.get("trend_x") and sw.get("trend_y"):
         trend_plot(_trend_points(study, outdir, records), sw["trend_x"], sw["trend_y"],
                    outdir / "trend.png", title=f"{study.name}: against {sw['trend_x']}")
-    if sw["pictures"]:
+    if sw.get("pictures"):
         _pictures(sw["pictures"], outdir, records)
 
 

@@ -10,7 +10,9 @@ from solver import materials
 from solver.case import (SCHEMA, Auto, CaseError, dump_case, load_case, parse_overrides,
                          reference_markdown, resolve_case)
 
-REPO_CASES = sorted((Path(__file__).parents[1] / "cases").glob("*.toml"))
+# Case files; a study file (a [sweep] section, e.g. cases/llzo_vs_liquid.toml) is checked by test_sweep.
+REPO_CASES = sorted(p for p in (Path(__file__).parents[1] / "cases").glob("*.toml")
+                    if not p.read_text().lstrip().startswith("[sweep]") and "\n[sweep]" not in p.read_text())
 
 VARIANTS = {
     "default": "",
