@@ -88,8 +88,8 @@ def test_electrolyte_series_trend_figure(tmp_path):
     assert result.status == "complete"
     points = _trend_points(study, tmp_path, result.records)
     assert points["material_liquid"][0] is None
-    assert points["material_LLZO"] == (150.0, {"crack_initiation_soc": 0.3, "final.cod_normalized": 0.15,
-                                               "final.dissipated_energy": 1.0})
+    assert points["material_LLZO"] == (150.0, {"crack_initiation_soc": 0.3, "final.max_damage": 1.0,
+                                               "final.cod_normalized": 0.15, "final.dissipated_energy": 1.0})
     assert points["material_PEO"][0] == pytest.approx(0.1)
     assert (tmp_path / "trend.png").stat().st_size > 10_000
 
