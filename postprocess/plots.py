@@ -117,6 +117,8 @@ def overlay_plot(curves: dict[str, tuple[list[float], list[float]]], xlabel: str
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
+    if xlabel == "soc" and all(x and x[-1] < x[0] for x, _ in curves.values()):
+        ax.invert_xaxis()  # delithiation reads left to right, as in fracture_plot
     return _save(fig, [ax], path, title)
 
 
