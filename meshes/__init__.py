@@ -16,7 +16,7 @@ from os import PathLike
 import gmsh
 from mpi4py import MPI
 
-from meshes import from_file, hollow_sphere, nanowire, particle, thin_film
+from meshes import from_file, hollow_sphere, nanowire, particle, plate, thin_film
 from meshes.common import (
     MeshBundle,
     Plan,
@@ -34,6 +34,7 @@ _PLANNERS: dict[str, Callable[[Mapping, bool], Plan]] = {
     "nanowire": nanowire.plan,
     "hollow_sphere": hollow_sphere.plan,
     "thin_film": thin_film.plan,
+    "plate": plate.plan,
 }
 
 

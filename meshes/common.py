@@ -139,6 +139,9 @@ class Plan:
     center: tuple[float, float, float] | None = None
     hoop_axis: int | None = None
     thickness_axis: int | None = None
+    # A family's own background size field (after the global options are set), replacing the
+    # refinement towards the REFINED groups; e.g. a band along an expected crack path.
+    size_field: Callable[[], None] | None = None
 
 
 # --------------------------------------------------------------------------- input checks
@@ -323,7 +326,9 @@ def build_model(plan: Plan) -> None:
         gmsh.model.addPhysicalGroup(plan.dim - 1, tags, BOUNDARY_TAGS[name], name)
 
     refined = sorted(t for name, tags in groups.items() if name in REFINED for t in tags)
-    _size_field(plan, refined)
+    _size_field(plan, [] if plan.size_field else refined)
+    if plan.size_field:
+        plan.size_field()
     gmsh.model.mesh.generate(plan.dim)
 
 

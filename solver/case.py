@@ -199,6 +199,14 @@ def _as_points(where: str, value: Any, spec: KeySpec) -> list[list[float]]:
     return points
 
 
+def _as_vector(where: str, value: Any, spec: KeySpec) -> list[float]:
+    """A vector of 2 or 3 finite numbers, padded to 3 components (x, y, z)."""
+    if not (isinstance(value, list) and len(value) in (2, 3)
+            and all(_is_finite(x) and not isinstance(x, bool) for x in value)):
+        raise _error(where, value, "expected a vector [x, y] or [x, y, z] of finite numbers" + _unit(spec))
+    return [float(x) for x in value] + [0.0] * (3 - len(value))
+
+
 def _as_weights(where: str, value: Any, spec: KeySpec) -> list[float]:
     """Three positive finite numbers (relative swelling along x, y, z)."""
     if not (isinstance(value, list) and len(value) == 3
@@ -224,6 +232,7 @@ _TYPES: dict[str, _Type] = {
     "scalar_map": _Type("table: name -> string, number or boolean", _as_scalar_map),
     "points": _Type("list of [x, y] or [x, y, z]", _as_points),
     "weights": _Type("list of 3 positive numbers", _as_weights),
+    "vector": _Type("[x, y] or [x, y, z]", _as_vector),
 }
 
 
@@ -255,6 +264,8 @@ def reference_length(geometry: dict) -> float:
         return geometry["diameter"]
     if kind == "thin_film":
         return geometry["thickness"]
+    if kind == "plate":
+        return geometry["width"]
     return geometry.get("reference_length", _FILE_FALLBACK_LENGTH)
 
 
@@ -308,6 +319,41 @@ def _check_soc(case: dict) -> None:
                      f"{_fmt(load['direction'])}")
 
 
+#: Loading modes without chemistry: the concentration stays at soc_start and boundary
+#: displacements grow with the (pseudo-)time (solver/boundary_loading.py).
+MECHANICAL_MODES = ("displacement", "surfing")
+
+
+def _check_mechanical_loading(case: dict) -> None:
+    """What displacement and surfing loading cannot be combined with."""
+    load = case["loading"]
+    if load["mode"] not in MECHANICAL_MODES:
+        return
+    if load["stress_assisted"]:
+        raise _error("[loading] stress_assisted", True, f"has no effect without chemistry; allowed with "
+                     f"mode = {_fmt(load['mode'])}: false")
+    if load["mode"] == "surfing" and case["geometry"]["dim"] != 2:
+        raise _error("[loading] mode", "surfing", "the K-field boundary data is plane strain: "
+                     "allowed with [geometry] dim = 3: galvanostatic, potentiostatic, uniform, displacement")
+    if load["mode"] == "displacement" and case["geometry"]["dim"] == 2 and load["displacement"][2] != 0.0:
+        raise _error("[loading] displacement", load["displacement"],
+                     "the third component must be 0 or absent in a 2D case (dim = 2)")
+
+
+def _check_load_time(case: dict) -> None:
+    """Displacement-driven runs have no SOC window: the pseudo-time span must be given."""
+    mode = case["loading"]["mode"]
+    if mode in MECHANICAL_MODES and "t_end" not in case["time"]:
+        raise CaseError(f"[time] t_end: required when [loading] mode = {_fmt(mode)} "
+                        "(the load grows with time; t_end ends the run)")
+
+
+def _stress_intensity(case: dict, _name: str) -> float:
+    """Plane-strain K_Ic of the active material: sqrt(Gc E / (1 - nu^2))."""
+    act = case["active"]
+    return math.sqrt(act["Gc"] * act["E"] / (1 - act["nu"] ** 2))
+
+
 def _check_probes(case: dict) -> None:
     if case["geometry"]["dim"] != 2:
         return
@@ -333,6 +379,18 @@ def _check_fracture(case: dict) -> None:
     if unknown or "si" not in frac["regions"]:
         raise _error("[fracture] regions", frac["regions"], "must contain si; allowed: si, "
                      "electrolyte, collector")
+    if frac["surface_flaw"] > 0 and case["geometry"]["kind"] not in ("particle", "nanowire", "hollow_sphere"):
+        raise _error("[fracture] surface_flaw", frac["surface_flaw"], "needs a round body; allowed with "
+                     "geometry.kind = particle, nanowire, hollow_sphere (films: notch_depth or initial_crack)")
+    if frac["surface_flaw"] >= case["geometry"].get("diameter", float("inf")) / 2:
+        raise _error("[fracture] surface_flaw", frac["surface_flaw"], "must be < geometry.diameter / 2")
+    if "initial_disc" in frac:
+        disc = frac["initial_disc"]
+        if case["geometry"]["dim"] != 3 or len(disc) != 2 or "initial_disc_radius" not in frac:
+            raise _error("[fracture] initial_disc", disc, "is a 3D disc [[cx, cy, cz], [nx, ny, nz]] (centre, "
+                         "normal) with [fracture] initial_disc_radius; allowed in 2D: initial_crack")
+        if not any(disc[1]):
+            raise _error("[fracture] initial_disc", disc, "the normal [nx, ny, nz] must not be zero")
     if "initial_crack" in frac and len(frac["initial_crack"]) != 2:
         raise _error("[fracture] initial_crack", frac["initial_crack"],
                      "expected a segment of two points [[x0, y0], [x1, y1]]")
@@ -360,6 +418,9 @@ def _material_section(doc: str, roles: tuple[str, ...], noun: str, default: str)
 _THIN = (("kind", ("thin_film",)),)
 _ROUND = (("kind", _ROUND_KINDS),)
 _FILE = (("kind", ("file",)),)
+_PLATE = (("kind", ("plate",)),)
+_DISPLACEMENT = (("mode", ("displacement",)),)
+_SURFING = (("mode", ("surfing",)),)
 _POS_LT_1 = Range(0.0, 1.0, lo_open=True, hi_open=True)
 
 SCHEMA: dict[str, Section] = {
@@ -370,7 +431,7 @@ SCHEMA: dict[str, Section] = {
     }),
     "geometry": Section("The Si body and its surroundings; keys of other kinds are kept.", {
         "kind": KeySpec("str", "geometry family", "particle",
-                        choices=("particle", "nanowire", "hollow_sphere", "thin_film", "file")),
+                        choices=("particle", "nanowire", "hollow_sphere", "thin_film", "plate", "file")),
         "dim": KeySpec("int", "spatial dimension", 2, choices=(2, 3)),
         "symmetry": KeySpec("bool", "mesh only the symmetric part, with symmetry boundary "
                             "conditions", False),
@@ -398,8 +459,11 @@ SCHEMA: dict[str, Section] = {
                                when=_ROUND + (("matrix", (True,)),),
                                relations=((">", "diameter"),)),
         "thickness": KeySpec("float", "Si film thickness", 1000.0, "nm", POSITIVE, when=_THIN),
-        "width": KeySpec("float", "film width (in-plane extent of the model)",
-                         _times("geometry", "thickness", 2.0), "nm", POSITIVE, when=_THIN),
+        "width": KeySpec("float", "film width (in-plane extent of the model); plate: x extent",
+                         Auto("2 * thickness (thin_film); 1000 (plate)",
+                              lambda case, _name: 2.0 * case["geometry"]["thickness"]
+                              if case["geometry"]["kind"] == "thin_film" else 1000.0),
+                         "nm", POSITIVE, when=(("kind", ("thin_film", "plate")),)),
         "depth": KeySpec("float", "film depth (3D, out-of-plane extent)",
                          _times("geometry", "thickness", 0.5), "nm", POSITIVE,
                          when=_THIN + (("dim", (3,)),)),
@@ -418,6 +482,18 @@ SCHEMA: dict[str, Section] = {
         "notch_width": KeySpec("float", "width of the surface notch",
                                _times("geometry", "thickness", 0.1), "nm", POSITIVE, when=_THIN,
                                relations=(("<", "width"),)),
+        "height": KeySpec("float", "plate y extent; the plate spans x in [0, width], y in "
+                          "[-height/2, height/2]", _times("geometry", "width", 1.0), "nm", POSITIVE,
+                          when=_PLATE),
+        "slit_length": KeySpec("float", "length of the edge slit from x = 0 along y = 0 (0: none)",
+                               0.0, "nm", NON_NEGATIVE, when=_PLATE, relations=(("<", "width"),)),
+        "slit_width": KeySpec("float", "opening of the edge slit (a thin void with a flat end)",
+                              _times("geometry", "mesh_size_surface", 1.0), "nm", POSITIVE,
+                              when=_PLATE, relations=(("<", "height"),)),
+        "band_width": KeySpec("float", "width of the band about y = 0, from the slit tip to x = width, "
+                              "meshed with mesh_size_surface (the expected crack path)",
+                              _times("geometry", "height", 0.1), "nm", POSITIVE, when=_PLATE,
+                              relations=(("<=", "height"),)),
         "file": KeySpec("str", "mesh file (.msh or .xdmf), relative to the working directory",
                         when=_FILE, required=True),
         "region_map": KeySpec("name_map", "region name (si, electrolyte, collector) -> physical "
@@ -443,8 +519,12 @@ SCHEMA: dict[str, Section] = {
     "loading": Section("Electrochemical loading of the active surfaces.", {
         "mode": KeySpec("str", "galvanostatic: constant flux set by c_rate; potentiostatic: "
                         "fixed surface concentration; uniform: the concentration is imposed "
-                        "uniformly in Si and follows the C-rate (homogeneous benchmarks)",
-                        "galvanostatic", choices=("galvanostatic", "potentiostatic", "uniform")),
+                        "uniformly in Si and follows the C-rate (homogeneous benchmarks); "
+                        "displacement: no chemistry, `loaded` boundaries move by t * "
+                        "displacement, `clamped` ones are fixed; surfing: no chemistry, the "
+                        "plane-strain mode-I K-field centred at (surfing_start + surfing_speed * t, 0) "
+                        "on the `loaded` boundaries (Hossain et al. 2014)",
+                        "galvanostatic", choices=("galvanostatic", "potentiostatic", "uniform", *MECHANICAL_MODES)),
         "c_rate": KeySpec("float", "charge rate: 1/c_rate hours for a full lithiation", 1.0,
                           "1/h", Range(0.0, 1000.0, lo_open=True)),
         "direction": KeySpec("str", "lithiation (Li in) or delithiation (Li out)", "lithiation",
@@ -463,7 +543,25 @@ SCHEMA: dict[str, Section] = {
         "temperature": KeySpec("float", "temperature (stress-assisted diffusion)", 298.15, "K",
                                POSITIVE),
         "stress_assisted": KeySpec("bool", "hydrostatic-stress-driven Li flux", False),
-    }, checks=(_check_soc,)),
+        "loaded": KeySpec("str_list", "boundaries with prescribed displacement; their reaction force "
+                          "along `displacement` is the history column reaction_force",
+                          Auto("[\"top\"] (displacement); [\"left\", \"right\", \"top\", \"bottom\"] (surfing)",
+                               lambda case, _name: ["top"] if case["loading"]["mode"] == "displacement"
+                               else ["left", "right", "top", "bottom"]),
+                          when=(("mode", MECHANICAL_MODES),)),
+        "clamped": KeySpec("str_list", "boundaries held at u = 0", ["bottom"], when=_DISPLACEMENT),
+        "displacement": KeySpec("vector", "displacement of the loaded boundaries per unit time "
+                                "(at t: t * displacement)", [0.0, 1.0, 0.0], "nm", when=_DISPLACEMENT),
+        "stress_intensity": KeySpec("float", "K of the surfing K-field", Auto(
+            "sqrt(Gc E / (1 - nu^2)) of [active]: plane-strain K_Ic", _stress_intensity),
+            "GPa nm^0.5", POSITIVE, when=_SURFING),
+        "surfing_speed": KeySpec("float", "speed of the K-field centre along x", 1.0, "nm/s", POSITIVE,
+                                 when=_SURFING),
+        "surfing_start": KeySpec("float", "x of the K-field centre at t = 0",
+                                 Auto("[geometry] slit_length (plate), else 0",
+                                      lambda case, _name: case["geometry"].get("slit_length", 0.0)),
+                                 "nm", when=_SURFING),
+    }, checks=(_check_soc, _check_mechanical_loading)),
     "mechanics": Section("Mechanical model options.", {
         "lateral": KeySpec("str", "film side faces: roller (an infinite film) or free with a "
                            "clamped bottom", "roller", choices=("roller", "free")),
@@ -502,7 +600,7 @@ SCHEMA: dict[str, Section] = {
                           Range(1.0, 4.0, lo_open=True)),
         "cutback": KeySpec("float", "step reduction factor after a failed step", 0.5, "-",
                            _POS_LT_1),
-    }),
+    }, checks=(_check_load_time,)),
     "solver": Section("Linear and nonlinear solvers.", {
         "mechanics": KeySpec("str", "mechanics linear solver; auto: by problem size",
                              "auto", choices=("auto", "lu", "cg_gamg")),
@@ -551,13 +649,22 @@ SCHEMA: dict[str, Section] = {
         "threshold": KeySpec("float", "damage level that counts as cracked (crack initiation, "
                              "`fractured`)", 0.9, "-", Range(0.0, 1.0, lo_open=True)),
         "criterion": KeySpec("str", "`fractured` in summary.json: max_damage >= threshold, or "
-                             "also crack_length >= crack_length_min", "max_damage",
+                             "also crack_length >= crack_length_min (use it with pre-existing "
+                             "cracks); crack initiation is when it first holds", "max_damage",
                              choices=("max_damage", "crack_length")),
         "crack_length_min": KeySpec("float", "crack length (area in 3D) for criterion = "
                                     "crack_length", 0.0, "nm", NON_NEGATIVE),
         "stop_at_fracture": KeySpec("bool", "end the run (status complete) as soon as the "
                                     "fracture criterion holds: threshold studies need no more",
                                     False),
+        "surface_flaw": KeySpec("float", "depth of a pre-existing radial surface flaw (d = 1) of a "
+                                "round body, on the plane x = centre at the top (+y) of the outer "
+                                "surface: a segment in 2D, a half-penny disc of this radius in 3D; "
+                                "it moves with geometry.diameter in size studies (0: none)", 0.0,
+                                "nm", NON_NEGATIVE),
+        "initial_disc": KeySpec("points", "pre-existing crack in 3D: a disc [centre, normal] of radius "
+                                "initial_disc_radius where d = 1 initially", None, "nm"),
+        "initial_disc_radius": KeySpec("float", "radius of initial_disc", None, "nm", POSITIVE),
         "initial_crack": KeySpec("points", "pre-existing crack: a segment [start, end] where "
                                  "d = 1 initially (2D)", None, "nm"),
         "damaged_diffusivity_factor": KeySpec("float", "D in cracked material is D (1 + (f - 1) d) "

@@ -19,8 +19,8 @@ from dolfinx.la.petsc import create_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver import diffusion, elasticity, phasefield, plasticity
-from solver.case import CaseError
+from solver import boundary_loading, diffusion, elasticity, phasefield, plasticity
+from solver.case import MECHANICAL_MODES, CaseError
 
 if TYPE_CHECKING:
     from meshes import MeshBundle
@@ -172,12 +172,15 @@ class ChemoElasticProblem:
         self.g = phasefield.degradation(self.d, frac["residual_stiffness"]) if self.fracture else None
         self.loading = self._loading()
         self.si_volume = self._assemble(1.0 * self.dx_si)
-        self.surface_area = self._assemble(self._on_surfaces(fem.Constant(mesh, default_scalar_type(1.0))))
+        self.surface_area = self._assemble(self._on_surfaces(fem.Constant(mesh, default_scalar_type(1.0)))) \
+            if self.loading.surfaces else 0.0
         self.plastic = case["mechanics"]["plasticity"] == "J2"
         self.eps_p = self._plastic_strain() if self.plastic else None
         self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split,
                                        self.eps_p)
         self.sigma_h = self._stress_assisted_field()
+        # Mechanical loading modes: no chemistry, boundary displacements grow with time.
+        self.boundary = boundary_loading.BoundaryLoading(self) if self.loading.mode in MECHANICAL_MODES else None
         self.flux = fem.Constant(mesh, default_scalar_type(0.0))
         self.surface_value = fem.Constant(mesh, default_scalar_type(self.loading.surface_concentration))
         self._diffusion = self._build_diffusion()
@@ -209,6 +212,8 @@ class ChemoElasticProblem:
 
     def _loading(self) -> Loading:
         load = self.case["loading"]
+        if load["mode"] in MECHANICAL_MODES:  # no Li enters: c stays at soc_start
+            return Loading(load["mode"], 1.0, 0.0, load["soc_start"], ())
         surfaces = tuple(load.get("surfaces", self.bundle.lithiation))
         allowed = ", ".join(sorted(self.bundle.boundaries))
         if not surfaces:
@@ -290,6 +295,9 @@ class ChemoElasticProblem:
             D = D * (1 + (factor - 1) * self.d)  # cracks as fast paths for Li
         self._outside_si = self._dofs_outside(["si"])
         bcs = [fem.dirichletbc(default_scalar_type(0.0), self._outside_si, self.Vc)]
+        if self.boundary is not None:  # no transport problem
+            self._constrained_c = bcs[0].dof_indices()[0]
+            return None
         influx = 0
         if self.loading.mode == "galvanostatic":
             influx = self._on_surfaces(self.flux * v)
@@ -332,7 +340,10 @@ class ChemoElasticProblem:
                                 petsc_options_prefix="sifrac_coupled_", petsc_options=opts)
 
     def _mechanics_bcs(self) -> list[fem.DirichletBC]:
-        """Rollers on symmetry planes, the film bottom and (by default) its side faces."""
+        """Rollers on symmetry planes, the film bottom and (by default) its side faces; a
+        mechanical loading mode brings its own supports instead."""
+        if self.boundary is not None:
+            return self.boundary.bcs
         fdim = self.dim - 1
         axis = {"symmetry_x": 0, "symmetry_y": 1, "symmetry_z": 2}
         if self.bundle.thickness_axis is not None:
@@ -459,15 +470,29 @@ class ChemoElasticProblem:
         return problem
 
     def _initial_crack(self) -> None:
-        """d = 1 on the nodes within one surface element size of the case's initial segment."""
-        seg = self.case["fracture"].get("initial_crack")
-        if seg is None:
-            return
-        a, b = np.asarray(seg[0]), np.asarray(seg[1])
+        """d = 1 on the nodes within 0.6 surface element sizes of the case's initial segment (2D),
+        disc (3D), or of the surface flaw: the part of the plane x = centre within `surface_flaw` of the top point
+        of the outer surface (a segment in 2D, a half-penny disc in 3D)."""
+        frac = self.case["fracture"]
+        seg, disc, flaw = frac.get("initial_crack"), frac.get("initial_disc"), frac["surface_flaw"]
         x = self.Vc.tabulate_dof_coordinates()
-        t = np.clip((x - a) @ (b - a) / max((b - a) @ (b - a), 1e-300), 0.0, 1.0)
-        dist = np.linalg.norm(x - (a + t[:, None] * (b - a)), axis=1)
-        band = dist <= 0.6 * self.case["geometry"]["mesh_size_surface"]
+        width = 0.6 * self.case["geometry"]["mesh_size_surface"]
+        if seg is not None:
+            a, b = np.asarray(seg[0]), np.asarray(seg[1])
+            t = np.clip((x - a) @ (b - a) / max((b - a) @ (b - a), 1e-300), 0.0, 1.0)
+            band = np.linalg.norm(x - (a + t[:, None] * (b - a)), axis=1) <= width
+        elif disc is not None:
+            center, normal = np.asarray(disc[0], dtype=float), np.asarray(disc[1], dtype=float)
+            normal /= np.linalg.norm(normal)
+            off = (x - center) @ normal
+            radial = np.linalg.norm(x - center - off[:, None] * normal, axis=1)
+            band = (np.abs(off) <= width) & (radial <= frac["initial_disc_radius"])
+        elif flaw > 0:
+            center = np.asarray(self.bundle.center, dtype=float)
+            top = center + [0.0, self.bundle.reference_length / 2, 0.0]
+            band = (np.abs(x[:, 0] - center[0]) <= width) & (np.linalg.norm(x - top, axis=1) <= flaw)
+        else:
+            return
         band[self._outside_frac] = False
         self.d.x.array[band] = 1.0
 
@@ -492,6 +517,8 @@ class ChemoElasticProblem:
             self.sigma_h_old.x.array[:] = self.sigma_h.x.array
         if self.plastic:
             self._accept_plastic_state()
+        if self.boundary is not None:
+            self.boundary.accept()
 
     def state_functions(self) -> dict[str, fem.Function]:
         """Every Function that carries state from one step to the next, by a stable name.
@@ -521,6 +548,9 @@ class ChemoElasticProblem:
     def solve_diffusion(self, dt: float) -> int:
         """One implicit step of Li transport (BDF2, or backward Euler); returns Newton iterations."""
         self.dt.value = dt
+        if self.boundary is not None:  # no chemistry: only the boundary data moves
+            self.boundary.advance(dt)
+            return 0
         if self.loading.mode == "uniform":  # imposed uniform concentration: no transport problem
             si = np.setdiff1d(np.arange(self.c.x.array.size), self._outside_si)
             self.c.x.array[si] = self.c_old.x.array[si] + self.loading.sign * self.loading.rate * dt
@@ -626,6 +656,8 @@ class ChemoElasticProblem:
             self.sigma_h_old.x.array[:] = self.sigma_h.x.array
         if self.plastic:
             self._accept_plastic_state()
+        if self.boundary is not None:
+            self.boundary.accept()
 
     def reject(self) -> None:
         """Return to the last accepted state."""

@@ -16,7 +16,7 @@ import numpy as np
 from mpi4py import MPI
 
 import meshes
-from solver import __version__, checkpoint, log
+from solver import __version__, boundary_loading, checkpoint, log
 from solver.case import case_sha256, dump_case
 from solver.coupling import ChemoElasticProblem, SolverFailure
 from solver.fields import StressFields
@@ -114,11 +114,13 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
             row.update(dissipated_energy=problem.dissipated_energy(), crack_length=problem.crack_length(),
                        max_damage=problem.max_damage(), max_cod=cod, cod_normalized=cod / bundle.reference_length,
                        staggered_iterations=staggered)
+        if problem.boundary is not None:
+            row.update(problem.boundary.measures())
         values = probes.evaluate(problem.c, stress.tensor, problem.d if problem.fracture else None) \
             if len(probes) else None
         writer.record(row, values, probes.points)
         meta = {"time": t, "soc": soc, "step": step}
-        crack_starts = problem.fracture and not initiated and row["max_damage"] >= case["fracture"]["threshold"]
+        crack_starts = problem.fracture and not initiated and _fractured(case["fracture"], row)
         if crack_starts:
             initiated.update(time=t, soc=soc)
         if fields_on:
@@ -155,6 +157,8 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
         initiated.update(restart["initiated"])
         resumed_at = [*restart["resumed_at"], step]
         writer.restore(restart["history"], restart["probe_rows"])
+        if problem.boundary is not None:
+            problem.boundary.restore(t, writer.history[-1]["external_work"])
         saved = [step]
         _log.info("resumed at step %d, t = %.6g s, from the checkpoint in %s", step, t, outdir)
     status, reason, stop_signal = "complete", "end of loading", None
@@ -226,6 +230,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
         "extremes": {k: (max if k.startswith("max") else min)(r[k] for r in writer.history)
                      for k in last if k.startswith(("max_", "min_"))},
         **(_fracture_summary(case, writer.history, initiated) if problem.fracture else {}),
+        **boundary_loading.summary(writer.history),
         "ranks": comm.size, "dofs": dofs, "rigid_modes_in_null_space": problem.n_rigid_free,
         "cells": bundle.mesh.topology.index_map(bundle.mesh.topology.dim).size_global,
         "si_volume": problem.si_volume, "lithiation_area": problem.surface_area,

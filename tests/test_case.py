@@ -10,9 +10,10 @@ from solver import materials
 from solver.case import (SCHEMA, Auto, CaseError, dump_case, load_case, parse_overrides,
                          reference_markdown, resolve_case)
 
-# Case files; a study file (a [sweep] section, e.g. cases/llzo_vs_liquid.toml) is checked by test_sweep.
-REPO_CASES = sorted(p for p in (Path(__file__).parents[1] / "cases").glob("*.toml")
-                    if not p.read_text().lstrip().startswith("[sweep]") and "\n[sweep]" not in p.read_text())
+_CASES = Path(__file__).parents[1] / "cases"
+REPO_FILES = sorted([*_CASES.glob("*.toml"), *_CASES.glob("studies/*.toml")])
+REPO_STUDIES = [p for p in REPO_FILES if "[sweep]" in p.read_text()]
+REPO_CASES = [p for p in REPO_FILES if p not in REPO_STUDIES]
 
 VARIANTS = {
     "default": "",
@@ -78,6 +79,15 @@ def test_round_trip_and_idempotence(tmp_path, variant):
 def test_repository_cases_resolve(path):
     case = load_case(path)
     assert case["case"]["name"] == path.stem
+
+
+@pytest.mark.parametrize("path", REPO_STUDIES, ids=[p.name for p in REPO_STUDIES])
+def test_repository_studies_resolve(path):
+    """Every study file loads: its [sweep] section and the base case it varies."""
+    from solver.sweep import load_study
+
+    study = load_study(path)
+    assert study.sweep["mode"] in ("bisection", "grid", "variants")
 
 
 def test_variant_values(tmp_path):

@@ -1,0 +1,78 @@
+"""Sensitivity of the predicted c-Si critical diameter to Gc, yield stress, ell, mesh size and flaw.
+
+Each variant is a full bisection of cases/critical_size_csi.toml with one setting changed (every
+value inside its published range, or a numerical parameter halved/doubled). Runs the studies one
+after another with `mpiexec -n RANKS sifrac sweep` and writes sensitivity.csv and sensitivity.md
+(a Markdown table) into OUT.
+
+    .venv/bin/python benchmarks/critical_size_sensitivity.py [--out results/sensitivity] [--ranks 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: name -> (what changes, --set overrides). Published ranges: physics brief section 3.
+VARIANTS: dict[str, tuple[str, list[str]]] = {
+    "base": ("library values, ell = 8 nm, h = 2 nm, flaw 16 nm", []),
+    "yield_0.5": ("lithiated yield stress 0.5 GPa (range 0.5-2)", ["active.yield_stress=0.5"]),
+    "yield_2.0": ("lithiated yield stress 2.0 GPa (range 0.5-2)", ["active.yield_stress=2.0"]),
+    "Gc_5.4": ("Gc of Li3.75Si 5.4 J/m^2 (range 5.4-6.9)", ["active.Gc_lithiated=5.4"]),
+    "Gc_6.9": ("Gc of Li3.75Si 6.9 J/m^2 (range 5.4-6.9)", ["active.Gc_lithiated=6.9"]),
+    "ell_4": ("ell 4 nm, h = 1 nm", ["fracture.length_scale=4.0", "geometry.mesh_size_surface=1.0"]),
+    "ell_16": ("ell 16 nm, h = 4 nm", ["fracture.length_scale=16.0", "geometry.mesh_size_surface=4.0"]),
+    "h_1": ("surface mesh h = 1 nm (ell/8)", ["geometry.mesh_size_surface=1.0"]),
+    "flaw_8": ("flaw depth 8 nm", ["fracture.surface_flaw=8.0", "fracture.crack_length_min=8.0"]),
+    "flaw_32": ("flaw depth 32 nm", ["fracture.surface_flaw=32.0", "fracture.crack_length_min=32.0",
+                                     "sweep.bracket=[70.0, 400.0]"]),
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="results/sensitivity")
+    ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument("--only", nargs="*", help="variant names (default: all)")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name, (what, sets) in VARIANTS.items():
+        if args.only and name not in args.only:
+            continue
+        t0 = time.perf_counter()
+        cmd = [str(ROOT / ".venv/bin/mpiexec"), "-n", str(args.ranks), str(ROOT / ".venv/bin/sifrac"), "-q", "sweep",
+               str(ROOT / "cases/critical_size_csi.toml"), "--output", str(out / name)]
+        for s in sets:
+            cmd += ["--set", s]
+        proc = subprocess.run(cmd, cwd=ROOT)
+        summary = json.loads((out / name / "summary.json").read_text())
+        rows.append({"variant": name, "change": what, "status": summary["status"],
+                     "critical_diameter": summary.get("critical_value"), "bracket": summary.get("bracket"),
+                     "runs": summary.get("runs"), "wall_time": round(time.perf_counter() - t0, 1),
+                     "exit": proc.returncode})
+        print(rows[-1], flush=True)
+    with open(out / "sensitivity.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    lines = ["| variant | change | D_c (nm) | bracket (nm) | runs | wall (s) |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        dc = f"{r['critical_diameter']:.0f}" if r["critical_diameter"] is not None else r["status"]
+        br = "-" if not r["bracket"] else f"{r['bracket'][0]:.0f}-{r['bracket'][1]:.0f}"
+        lines.append(f"| {r['variant']} | {r['change']} | {dc} | {br} | {r['runs']} | {r['wall_time']} |")
+    (out / "sensitivity.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
