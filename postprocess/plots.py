@@ -117,4 +117,37 @@ def overlay_plot(curves: dict[str, tuple[list[float], list[float]]], xlabel: str
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
+    if xlabel == "soc" and all(x and x[-1] < x[0] for x, _ in curves.values()):
+        ax.invert_xaxis()  # delithiation reads left to right, as in fracture_plot
     return _save(fig, [ax], path, title)
+
+
+def trend_plot(points: dict[str, tuple[float | None, dict[str, float | None]]], xlabel: str,
+               ykeys: list[str], path: Path, title: str = "") -> Path:
+    """Summary values of a study's runs against a case parameter (e.g. the electrolyte's modulus).
+
+    `points`: run -> (x, {key: y}). Runs without an x (a liquid electrolyte has no modulus) are
+    horizontal dashed reference lines; the x axis is logarithmic when the x values span more than
+    two decades (polymer to oxide moduli).
+    """
+    fig, axes = plt.subplots(len(ykeys), 1, figsize=(7, 2.8 * len(ykeys) + 0.6), sharex=True, squeeze=False)
+    axes = axes[:, 0]
+    xs = [x for x, _ in points.values() if x is not None]
+    log_x = bool(xs) and min(xs) > 0 and max(xs) / min(xs) > 100
+    for ax, key in zip(axes, ykeys):
+        for i, (name, (x, ys)) in enumerate(points.items()):
+            y = ys.get(key)
+            if y is None:
+                continue
+            if x is None:
+                ax.axhline(y, ls="--", color=f"C{i % 10}", label=f"{name} (no {xlabel})")
+            else:
+                ax.scatter([x], [y], color=f"C{i % 10}", zorder=3)
+                ax.annotate(name, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.set_ylabel(key)
+        if any(x is None and ys.get(key) is not None for x, ys in points.values()):
+            ax.legend(fontsize=7)
+    if log_x:
+        axes[-1].set_xscale("log")
+    axes[-1].set_xlabel(xlabel)
+    return _save(fig, axes, path, title)

@@ -770,6 +770,9 @@ def resolve_case(raw: dict, name: str) -> dict:
     if not isinstance(raw, dict):
         raise CaseError(f"case = {_fmt(raw)}: expected a table of sections")
     for section in raw:
+        if section == "sweep":  # a study file given to `sifrac run`
+            raise CaseError("[sweep]: this is a study file (a case plus a [sweep] section); run it "
+                            "with `sifrac sweep FILE`, or its base case with `sifrac run`")
         if section not in SCHEMA:
             raise CaseError(f"[{section}]: unknown section; allowed sections: "
                             f"{', '.join(sorted(SCHEMA))}")

@@ -152,6 +152,8 @@ def _check_study(sweep: dict) -> None:
         if sweep["mode"] == "bisection" and spec.type != "float":
             raise _err("[sweep] parameter", sweep["parameter"], "bisection needs a real-valued "
                        "(float) case key; use mode = \"grid\" for other keys")
+    if "trend_x" in sweep:
+        _parameter_spec(sweep["trend_x"], "[sweep] trend_x")
 
 
 STUDY = Section("A threshold study (`sifrac sweep`): the varied parameter, how values are chosen "
@@ -183,20 +185,29 @@ STUDY = Section("A threshold study (`sifrac sweep`): the varied parameter, how v
     "compare": KeySpec("str_list", "history.csv columns overlaid for all runs, one figure each "
                        "(compare_<column>.png)", []),
     "compare_x": KeySpec("str", "history.csv column on the x axis of the compare figures", "soc"),
+    "pictures": KeySpec("str_list", "fields drawn from every run's final_state.vtu (e.g. "
+                        "\"damage\"), one picture each (pictures/<run>_<field>.png); needs "
+                        "[output] fields = true"),
+    "trend_x": KeySpec("str", "resolved case key (section.key, e.g. \"electrolyte.E\") on the x "
+                       "axis of trend.png; a run without it (a liquid electrolyte has no E) is "
+                       "drawn as a horizontal reference line"),
+    "trend_y": KeySpec("str_list", "run summary values plotted against trend_x in trend.png, "
+                       "one panel each (keys as for criterion: \"crack_initiation_soc\", "
+                       "\"final.cod_normalized\")"),
     "max_runs": KeySpec("int", "most runs a study may take (bisection: checked against the "
                         "rounds the tolerance needs before the first run)", 50, range=Range(1)),
 }, checks=(_check_study,))
 
 
-def _parameter_spec(parameter: str) -> KeySpec:
-    """The SCHEMA entry of a dotted case key, or a CaseError naming [sweep] parameter."""
+def _parameter_spec(parameter: str, where: str = "[sweep] parameter") -> KeySpec:
+    """The SCHEMA entry of a dotted case key, or a CaseError naming the study key (`where`)."""
     path = parameter.split(".")
     section = SCHEMA.get(path[0])
     if len(path) < 2 or section is None:
-        raise _err("[sweep] parameter", parameter, "expected section.key with section one of "
+        raise _err(where, parameter, "expected section.key with section one of "
                    + ", ".join(SCHEMA))
     if path[1] not in section.keys:
-        raise _err("[sweep] parameter", parameter, f"[{path[0]}] has no key {path[1]!r}; allowed "
+        raise _err(where, parameter, f"[{path[0]}] has no key {path[1]!r}; allowed "
                    "keys: " + ", ".join(section.keys))
     return section.keys[path[1]]
 
@@ -651,7 +662,7 @@ def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: S
 
 
 def _figures(study: Study, outdir: Path, records: list[Record], strategy: Strategy) -> None:
-    from postprocess.plots import overlay_plot, read_history, sweep_plot
+    from postprocess.plots import overlay_plot, read_history, sweep_plot, trend_plot
 
     sw = study.sweep
     label = sw.get("parameter") or "variant"
@@ -672,6 +683,50 @@ def _figures(study: Study, outdir: Path, records: list[Record], strategy: Strate
             continue
         overlay_plot(curves, sw["compare_x"], column, outdir / f"compare_{column}.png",
                      title=f"{study.name}: {column} ({label})")
+    if sw.get("trend_x") and sw.get("trend_y"):
+        trend_plot(_trend_points(study, outdir, records), sw["trend_x"], sw["trend_y"],
+                   outdir / "trend.png", title=f"{study.name}: against {sw['trend_x']}")
+    if sw.get("pictures"):
+        _pictures(sw["pictures"], outdir, records)
+
+
+def _trend_points(study: Study, outdir: Path, records: list[Record]) -> dict[str, tuple[Any, dict]]:
+    """run -> (its resolved case's trend_x value or None, {trend_y key: summary value or None})."""
+    section, key = study.sweep["trend_x"].split(".", 1)
+    points = {}
+    for r in records:
+        x = run_case(study, r.spec, outdir).get(section, {}).get(key)
+        ys = {}
+        for k in study.sweep["trend_y"]:
+            try:
+                ys[k] = lookup(r.summary, k)
+            except KeyError:
+                ys[k] = None
+        points[r.spec.id] = (x if _is_finite(x) else None, ys)
+    return points
+
+
+def _pictures(fields: list[str], outdir: Path, records: list[Record]) -> None:
+    """pictures/<run>_<field>.png from each run's final state (the damaged region at the end)."""
+    import pyvista
+
+    from postprocess.pictures import field_picture
+
+    (outdir / "pictures").mkdir(exist_ok=True)
+    for r in records:
+        vtu = r.outdir / "final_state.vtu"
+        if not vtu.is_file():
+            _log.warning("pictures: run %s has no final_state.vtu (is [output] fields = false?)", r.spec.id)
+            continue
+        grid = pyvista.read(vtu)
+        for name in fields:
+            if name not in grid.point_data:
+                _log.warning("pictures: run %s has no field %r; it has %s", r.spec.id, name,
+                             ", ".join(grid.point_data.keys()))
+                continue
+            soc = r.summary.get("soc")
+            field_picture(grid, name, outdir / "pictures" / f"{r.spec.id}_{name}.png",
+                          title=f"{r.spec.id}: {name} at the end" + (f" (SOC {soc:.2f})" if soc is not None else ""))
 
 
 # --------------------------------------------------------------------------- the CLI verb

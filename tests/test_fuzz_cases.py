@@ -25,7 +25,8 @@ from solver.case import SCHEMA, MaterialKey
 from solver.cli import main
 
 ROOT = Path(__file__).parents[1]
-BASES = {p.name: tomllib.loads(p.read_text()) for p in sorted((ROOT / "cases").glob("*.toml"))}
+BASES = {p.name: doc for p in sorted((ROOT / "cases").glob("*.toml"))
+         if "sweep" not in (doc := tomllib.loads(p.read_text()))}  # study files are not cases
 
 IDENT = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
 TEXT = st.text(alphabet=string.ascii_letters + string.digits + " -_.", max_size=12)
@@ -45,6 +46,8 @@ WRONG_TYPE = {
     "scalar_map": st.one_of(st.integers(), TEXT, st.just({"ksp_type": [1]}), st.just({"x": math.nan})),
     "points": st.one_of(st.integers(), TEXT, st.just([[1.0]]), st.just([[1.0, math.inf]]),
                         st.just([["a", "b"]]), st.just([[1.0, 2.0, 3.0, 4.0]])),
+    "vector": st.one_of(st.integers(), TEXT, st.just([1.0]), st.just([1.0, math.inf]), st.just(["a", "b"]),
+                        st.just([1.0, 2.0, 3.0, 4.0])),
     "weights": st.one_of(TEXT, st.just([1.0, 1.0]), st.just([1.0, 0.0, 1.0]), st.just([1.0, -1.0, 1.0]),
                          st.just([1.0, math.nan, 1.0])),
 }
