@@ -622,13 +622,13 @@ SCHEMA: dict[str, Section] = {
         "model": KeySpec("str", "crack model; none: no damage field", "none",
                          choices=("none", "AT1", "AT2")),
         "split": KeySpec("str", "elastic energy split: which part damage degrades. spectral "
-                         "(2D only) never degrades compression; voldev degrades the deviatoric "
+                         "(2D only) degrades positive principal strains, so a confined film can "
+                         "damage in compression past about 2 sigma_c; voldev degrades the deviatoric "
                          "part, so strong uniaxial compression can damage (at sqrt(1.5) times "
                          "the tensile strength for nu = 0); rankine (2D and 3D): hybrid model, "
                          "stiffness degraded isotropically, damage driven by the positive "
                          "principal stress only, <sigma_1>^2/(2E)",
-                         Auto("spectral in 2D, voldev in 3D",
-                              lambda case, _name: "spectral" if case["geometry"]["dim"] == 2 else "voldev"),
+                         "rankine",
                          choices=("none", "voldev", "spectral", "rankine")),
         "length_scale": KeySpec("float", "regularisation length ell of the active material",
                                 _times("geometry", "mesh_size_surface", 2.0), "nm", POSITIVE),

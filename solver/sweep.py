@@ -183,7 +183,7 @@ STUDY = Section("A threshold study (`sifrac sweep`): the varied parameter, how v
                          "entries (\"final.max_damage\"); a missing value (null) counts as false",
                          {"key": "fractured", "op": "==", "value": True}),
     "compare": KeySpec("str_list", "history.csv columns overlaid for all runs, one figure each "
-                       "(compare_<column>.png)", []),
+                       "(compare_<column>.png); unset: none"),
     "compare_x": KeySpec("str", "history.csv column on the x axis of the compare figures", "soc"),
     "pictures": KeySpec("str_list", "fields drawn from every run's final_state.vtu (e.g. "
                         "\"damage\"), one picture each (pictures/<run>_<field>.png); needs "
@@ -675,7 +675,7 @@ def _figures(study: Study, outdir: Path, records: list[Record], strategy: Strate
         path = r.outdir / "history.csv"
         if path.is_file():
             histories[_label(r.spec.value) if sw["mode"] != "variants" else r.spec.id] = read_history(path)
-    for column in sw["compare"]:
+    for column in sw.get("compare", []):
         curves = {name: (h[sw["compare_x"]], h[column]) for name, h in histories.items()
                   if column in h and sw["compare_x"] in h}
         if not curves:

@@ -63,7 +63,7 @@ def test_compression_and_the_splits(tmp_path, split):
     """Lithiation of the constrained bar compresses it (uniaxial stress, nu = 0) to -9 GPa, about
     1.9 times the tensile strength: without a split it cracks at the strength, the vol-dev split
     only once its deviatoric energy alone reaches the AT1 threshold (|sigma| = sqrt(1.5) sigma_c),
-    and the spectral split (the 2D default) never."""
+    and the spectral split never (uniaxial: no Poisson expansion with nu = 0)."""
     case = bar_case("AT1", split, dc_target=0.01, direction="lithiation", soc_start=0.0, soc_end=0.3)
     result = run(case, MPI.COMM_WORLD, tmp_path)
     assert result.status == "complete"
