@@ -72,6 +72,21 @@ def _case_options(solver_section: dict, prefix: str) -> dict:
     return out
 
 
+def _clear_solver_options() -> None:
+    """Remove every `sifrac_*` option left in PETSc's global options database.
+
+    DOLFINx sets a solver's options under its prefix and then fails to delete them (the deletion
+    ignores the pushed prefix), so a conditional option such as a lagged Jacobian for constant
+    moduli would leak into the next problem of a test session or a sweep. Options are cleared when
+    a new problem is built, not right after each solver is made: MUMPS reads its ICNTL options at
+    the first factorisation.
+    """
+    opts = PETSc.Options()
+    for key in list(opts.getAll()):
+        if key.startswith("sifrac_"):
+            opts.delValue(key)
+
+
 def _orthonormalize(vectors: list[PETSc.Vec]) -> list[PETSc.Vec]:
     """Modified Gram-Schmidt with global dot products (PETSc null spaces need orthonormal bases)."""
     for i, v in enumerate(vectors):
@@ -134,6 +149,7 @@ class ChemoElasticProblem:
     """
 
     def __init__(self, bundle: MeshBundle, case: dict) -> None:
+        _clear_solver_options()
         self.bundle = bundle
         self.case = case
         mesh = bundle.mesh
@@ -512,13 +528,7 @@ class ChemoElasticProblem:
             self.solve_equilibrium()
         else:
             self.solve_mechanics(coupled_done=False)
-        self.u_old.x.array[:] = self.u.x.array
-        if self.sigma_h is not None:
-            self.sigma_h_old.x.array[:] = self.sigma_h.x.array
-        if self.plastic:
-            self._accept_plastic_state()
-        if self.boundary is not None:
-            self.boundary.accept()
+        self._commit_equilibrium()
 
     def state_functions(self) -> dict[str, fem.Function]:
         """Every Function that carries state from one step to the next, by a stable name.
@@ -646,12 +656,17 @@ class ChemoElasticProblem:
             self.u.x.scatter_forward()
 
     def accept(self) -> None:
-        """Make the current concentration the start of the next step."""
+        """Make the current state (concentration, damage, mechanics) the start of the next step."""
         self.c_older.x.array[:] = self.c_old.x.array
         self.c_old.x.array[:] = self.c.x.array
-        self.u_old.x.array[:] = self.u.x.array
         self.d_prev.x.array[:] = self.d.x.array
         self.dt_old = float(self.dt.value)
+        self._commit_equilibrium()
+
+    def _commit_equilibrium(self) -> None:
+        """Store the mechanical state just found as the last accepted one (the initial state and
+        every accepted step): displacement, hydrostatic stress, plastic state, boundary work."""
+        self.u_old.x.array[:] = self.u.x.array
         if self.sigma_h is not None:
             self.sigma_h_old.x.array[:] = self.sigma_h.x.array
         if self.plastic:

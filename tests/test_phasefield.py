@@ -170,3 +170,21 @@ def test_initial_disc_in_3d(tmp_path):
     print("disc area", first["crack_length"], "pi r^2", 3.14159 * r * r)
     assert first["max_damage"] == 1.0
     assert 3.14159 * r * r < first["crack_length"] < 3.14159 * (r + 8.0) ** 2
+
+
+def test_solver_options_do_not_leak_between_runs(tmp_path):
+    """A constant-moduli run lags its mechanics Jacobian (assembled once); DOLFINx leaves that
+    option in PETSc's global database, where it froze the Jacobian of the next run's Newton solver
+    (the AT1 bar then failed after the verification sphere in one pytest process). Regression:
+    the bar still cracks at its strength after such a run."""
+    from pathlib import Path
+
+    from solver.case import load_case
+
+    sphere = load_case(Path(__file__).parents[1] / "cases" / "verify_sphere_cv.toml",
+                       ["geometry.mesh_size=20.0", "time.t_end=0.05", "output.fields=false"])
+    assert run(sphere, MPI.COMM_WORLD, tmp_path / "sphere").status == "complete"
+    result = run(bar_case("AT1"), MPI.COMM_WORLD, tmp_path / "bar")
+    assert result.status == "complete", result.reason
+    peak = max(row["max_principal_stress"] for row in result.history)
+    assert peak == pytest.approx(phasefield.strength("AT1", GC, E, ELL), rel=0.02)
