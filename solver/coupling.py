@@ -276,10 +276,11 @@ class ChemoElasticProblem:
         _, mu = elasticity.lame(self.E, self.nu)
         deps, dp = plasticity.radial_return(trial, mu, sigma_y, mech["hardening"], self.p_old,
                                             self._region_field({"si": 1.0}))
+        eps_p = self.eps_p_old + deps
         points = self.eps_p_old.function_space.element.interpolation_points
         self._plastic_update = [(f, fem.Expression(expr, points), fem.Function(f.function_space))
-                                for f, expr in ((self.eps_p_old, self.eps_p_old + deps), (self.p_old, self.p_old + dp))]
-        return self.eps_p_old + deps
+                                for f, expr in ((self.eps_p_old, eps_p), (self.p_old, self.p_old + dp))]
+        return eps_p
 
     def _accept_plastic_state(self) -> None:
         """Evaluate both returned fields first, then store them (each expression reads both)."""
@@ -621,8 +622,10 @@ class ChemoElasticProblem:
         raise SolverFailure(f"alternate minimisation did not converge in {frac['max_iterations']} iterations "
                             f"(damage increment {increment:.2e}, energy change {change:.2e})")
 
-    def _max_abs(self, values: np.ndarray) -> float:
-        n = self.Vc.dofmap.index_map.size_local
+    def _max_abs(self, values: np.ndarray, space: fem.FunctionSpace | None = None) -> float:
+        """Largest |value| over the owned dofs of `space` (default: the P1 space of c and d)."""
+        dofmap = (space or self.Vc).dofmap
+        n = dofmap.index_map.size_local * dofmap.index_map_bs
         return self.comm.allreduce(float(np.abs(values[:n]).max(initial=0.0)), op=MPI.MAX)
 
     def damage_increment(self) -> float:
@@ -643,9 +646,7 @@ class ChemoElasticProblem:
 
     def max_plastic_strain(self) -> float:
         """Largest equivalent plastic strain at any quadrature point of Si (accepted state)."""
-        Q = self.p_old.function_space
-        n = Q.dofmap.index_map.size_local * Q.dofmap.index_map_bs
-        return self.comm.allreduce(float(self.p_old.x.array[:n].max(initial=0.0)), op=MPI.MAX)
+        return self._max_abs(self.p_old.x.array, self.p_old.function_space)
 
     def max_damage(self) -> float:
         return self._max_abs(self.d.x.array) if self.fracture else 0.0
