@@ -7,6 +7,7 @@ so PETSc options from the case or the command line reach exactly one of them.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,11 +20,14 @@ from dolfinx.la.petsc import create_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver import boundary_loading, diffusion, elasticity, phasefield, plasticity
+from solver import boundary_loading, diffusion, elasticity, log, phasefield, plasticity
 from solver.case import MECHANICAL_MODES, CaseError
+from solver.stats import SolverStats
 
 if TYPE_CHECKING:
     from meshes import MeshBundle
+
+_log = log.get("coupling")
 
 SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_", "sifrac_coupled_", "sifrac_damage_")
 
@@ -55,8 +59,11 @@ def _solver_options(preset: str, size: int, symmetric: bool, rtol: float, singul
         if singular:  # null-pivot detection: pure-Neumann mechanics is singular by its rigid modes
             lu.update(mat_mumps_icntl_24=1, mat_mumps_icntl_25=0)
         return lu
-    return {"ksp_type": "cg" if symmetric else "gmres", "pc_type": "gamg", "ksp_rtol": rtol,
-            "ksp_atol": 1e-30, "ksp_max_it": 2000}
+    # Convergence on the true (unpreconditioned) residual, so a kept preconditioner
+    # (PreconditionerReuse) can cost iterations but never accuracy.
+    krylov = {"ksp_type": "cg", "ksp_norm_type": "unpreconditioned"} if symmetric else \
+        {"ksp_type": "gmres", "ksp_pc_side": "right"}
+    return {**krylov, "pc_type": "gamg", "ksp_rtol": rtol, "ksp_atol": 1e-30, "ksp_max_it": 2000}
 
 
 def _case_options(solver_section: dict, prefix: str) -> dict:
@@ -139,6 +146,51 @@ def surviving_modes(modes: list[PETSc.Vec], constrained: np.ndarray, comm) -> li
     return _orthonormalize(out)
 
 
+class PreconditionerReuse:
+    """Keep an iterative solver's preconditioner until it goes stale.
+
+    An AMG set-up costs several Krylov solves, while the operators of consecutive staggered
+    iterations and time steps differ little (damage and concentration move a little per step).
+    The preconditioner is built once (SNES lag -2, then never again) and rebuilt only when the
+    Krylov count per linear solve grows past `growth` times (plus `slack`) the count right after
+    the last build, or when a solve with a kept preconditioner fails (then it is repeated at once
+    with a fresh one, so a stale preconditioner never cuts a time step). petsc4py has no
+    SNESSetLagPreconditioner, hence the option plus setFromOptions.
+    """
+
+    def __init__(self, problem: NonlinearProblem, prefix: str, growth: float = 1.5, slack: int = 5) -> None:
+        self.snes, self.key, self.growth, self.slack = problem.solver, f"{prefix}snes_lag_preconditioner", growth, slack
+        self.base: float | None = None
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Build the preconditioner at the next linear solve, then keep it."""
+        opts = PETSc.Options()
+        opts.setValue(self.key, -2)
+        self.snes.setFromOptions()
+        opts.delValue(self.key)
+        self.base = None
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the last solve built its own preconditioner (none to blame for a failure)."""
+        return self.base is None
+
+    def update(self, ok: bool) -> None:
+        """After a solve: record the Krylov count of a fresh build, or ask for a rebuild."""
+        if not ok:  # a failed linear solve may end SNES at iteration 0: rebuild regardless
+            self.rebuild()
+            return
+        newton = self.snes.getIterationNumber()
+        if newton == 0:
+            return
+        its = self.snes.getLinearSolveIterations() / newton
+        if self.base is None:
+            self.base = its
+        elif its > self.growth * self.base + self.slack:
+            self.rebuild()
+
+
 class ChemoElasticProblem:
     """Li diffusion in Si and quasi-static chemo-elasticity of all solid regions.
 
@@ -150,6 +202,7 @@ class ChemoElasticProblem:
 
     def __init__(self, bundle: MeshBundle, case: dict) -> None:
         _clear_solver_options()
+        self.stats = SolverStats()
         self.bundle = bundle
         self.case = case
         mesh = bundle.mesh
@@ -201,6 +254,10 @@ class ChemoElasticProblem:
         self.surface_value = fem.Constant(mesh, default_scalar_type(self.loading.surface_concentration))
         self._diffusion = self._build_diffusion()
         self._mechanics = self._build_mechanics()
+        self._pc_reuse = {role: PreconditionerReuse(p, p.solver.getOptionsPrefix())
+                          for role, p in (("diffusion", self._diffusion), ("mechanics", self._mechanics))
+                          if p is not None and p.solver.getKSP().getType() != "preonly"
+                          and not (role == "diffusion" and self.sigma_h is not None)}  # not the coupled system
         self._soc_form = fem.form(self.c * self.dx_si)
         self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
                                              self.split, self.eps_p)
@@ -547,13 +604,31 @@ class ChemoElasticProblem:
         return state
 
     # -- solves -------------------------------------------------------------------------------
-    @staticmethod
-    def _check(problem: NonlinearProblem, what: str) -> int:
-        snes = problem.solver
-        reason = snes.getConvergedReason()
-        ksp_reason = snes.getKSP().getConvergedReason()
-        if reason <= 0 or ksp_reason < 0:
-            raise SolverFailure(f"{what} solve did not converge (SNES reason {reason}, KSP reason {ksp_reason})")
+    def _solve(self, problem: NonlinearProblem, role: str) -> int:
+        """Solve, count and time one nonlinear problem; a non-converged solve (SNES or its last
+        KSP) raises SolverFailure. A failure with a kept (stale) preconditioner is retried once
+        from the same iterate with a fresh one. Returns the Newton iterations."""
+        reuse = self._pc_reuse.get(role)
+        start = problem.u.x.array.copy() if reuse is not None else None
+        while True:
+            t0 = time.perf_counter()
+            problem.solve()
+            snes = problem.solver
+            reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
+            ok = reason > 0 and ksp_reason >= 0
+            self.stats.add(role, snes.getIterationNumber(), snes.getLinearSolveIterations(),
+                           time.perf_counter() - t0, ok)
+            if reuse is None:
+                break
+            stale = not reuse.fresh
+            reuse.update(ok)
+            if ok or not stale:
+                break
+            _log.debug("%s solve failed with a kept preconditioner (SNES reason %d, KSP reason %d): "
+                       "retrying with a fresh one", role, reason, ksp_reason)
+            problem.u.x.array[:] = start  # retry with the preconditioner rebuilt by update()
+        if not ok:
+            raise SolverFailure(f"{role} solve did not converge (SNES reason {reason}, KSP reason {ksp_reason})")
         return snes.getIterationNumber()
 
     def solve_diffusion(self, dt: float) -> int:
@@ -570,8 +645,7 @@ class ChemoElasticProblem:
         self.bdf.value[:] = diffusion.bdf_coefficients(dt, self.dt_old if bdf2 else None)
         if self.loading.mode == "galvanostatic":
             self.flux.value = self.loading.sign * self.loading.rate * self.si_volume / self.surface_area
-        self._diffusion.solve()
-        its = self._check(self._diffusion, "coupled" if self.sigma_h is not None else "diffusion")
+        its = self._solve(self._diffusion, "coupled" if self.sigma_h is not None else "diffusion")
         if self.sigma_h is not None:
             self._remove_rigid_motion()
         return its
@@ -583,8 +657,7 @@ class ChemoElasticProblem:
         `coupled_done` is False, as for the initial state)."""
         if self.sigma_h is not None and coupled_done:
             return 0
-        self._mechanics.solve()
-        self._check(self._mechanics, "mechanics")
+        self._solve(self._mechanics, "mechanics")
         if self.plastic and self.fracture:
             self._eps_p_frozen.interpolate(self._freeze_expr)
         self._remove_rigid_motion()
@@ -607,18 +680,21 @@ class ChemoElasticProblem:
             return 0
         frac = self.case["fracture"]
         energy_old = None
-        for it in range(1, frac["max_iterations"] + 1):
-            self.solve_mechanics()
-            self.d_iter.x.array[:] = self.d.x.array
-            self._damage.solve()
-            self._check(self._damage, "damage")
-            increment = self._max_abs(self.d.x.array - self.d_iter.x.array)
-            energy = self.total_energy()
-            change = abs(energy - energy_old) / max(abs(energy), 1e-300) if energy_old is not None else np.inf
-            if increment < frac["tol_damage"] and (change < frac["tol_energy"] or increment == 0.0):
-                self.solve_mechanics()  # u in equilibrium with the converged damage
-                return it
-            energy_old = energy
+        with self.stats.equilibrium():
+            for it in range(1, frac["max_iterations"] + 1):
+                self.stats.staggered_iterations += 1
+                self.solve_mechanics()
+                self.d_iter.x.array[:] = self.d.x.array
+                self._solve(self._damage, "damage")
+                increment = self._max_abs(self.d.x.array - self.d_iter.x.array)
+                if increment == 0.0:  # d unchanged: u is already in equilibrium with it
+                    return it
+                energy = self.total_energy()
+                change = abs(energy - energy_old) / max(abs(energy), 1e-300) if energy_old is not None else np.inf
+                if increment < frac["tol_damage"] and change < frac["tol_energy"]:
+                    self.solve_mechanics()  # u in equilibrium with the converged damage
+                    return it
+                energy_old = energy
         raise SolverFailure(f"alternate minimisation did not converge in {frac['max_iterations']} iterations "
                             f"(damage increment {increment:.2e}, energy change {change:.2e})")
 

@@ -23,6 +23,7 @@ from solver.fields import StressFields
 from solver.outputs import ResultWriter
 from postprocess.crack_metrics import CrackOpening
 from solver.probes import Probes
+from solver.stats import peak_memory_mb
 from solver.timestepping import StepController, StepFailure
 
 _log = log.get("run")
@@ -80,6 +81,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
     outdir = Path(outdir or case["output"]["dir"])
     load = case["loading"]
     bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
+    wall_mesh = time.perf_counter()
     problem = ChemoElasticProblem(bundle, case)
     stress = StressFields(problem)
     probes = Probes(bundle.mesh, case["output"]["probes"])
@@ -162,6 +164,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
         saved = [step]
         _log.info("resumed at step %d, t = %.6g s, from the checkpoint in %s", step, t, outdir)
     status, reason, stop_signal = "complete", "end of loading", None
+    wall_loop = time.perf_counter()
     every_checkpoint = case["output"]["checkpoint_every"]
     try:
         with checkpoint.GracefulStop(comm) as stop:
@@ -212,6 +215,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
         _log.error("run failed: %s (last good state: step %d, t = %.6g s)", err, step, t)
     finally:
         writer.close()
+    wall_end = time.perf_counter()
     if status == "stopped":  # by a signal or max_steps: resumable from here
         if saved[0] != step:
             save_checkpoint()
@@ -236,6 +240,9 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
         "si_volume": problem.si_volume, "lithiation_area": problem.surface_area,
         "reference_length": bundle.reference_length,
         "wall_time": comm.allreduce(time.perf_counter() - wall0, op=MPI.MAX),
+        "timings": {name: comm.allreduce(b - a, op=MPI.MAX) for name, a, b in
+                    (("mesh", wall0, wall_mesh), ("setup", wall_mesh, wall_loop), ("time_loop", wall_loop, wall_end))},
+        "solver_stats": problem.stats.summary(comm), "peak_memory_mb": peak_memory_mb(comm),
         "versions": versions(), "git_commit": git_commit(),
     }
     writer.write_summary(summary)
