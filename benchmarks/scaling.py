@@ -39,7 +39,7 @@ from solver.coupling import ChemoElasticProblem
 from solver.run import run
 
 ROOT = Path(__file__).parents[1]
-DEFAULT_CASE = ROOT / "benchmarks" / "cases" / "sphere_fracture_3d.toml"
+DEFAULT_CASE = ROOT / "cases" / "sphere_fracture_3d.toml"
 
 
 def timed(fn, repeat: int, comm: MPI.Comm) -> float:

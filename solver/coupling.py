@@ -60,10 +60,14 @@ def _solver_options(preset: str, size: int, symmetric: bool, rtol: float, singul
             lu.update(mat_mumps_icntl_24=1, mat_mumps_icntl_25=0)
         return lu
     # Convergence on the true (unpreconditioned) residual, so a kept preconditioner
-    # (PreconditionerReuse) can cost iterations but never accuracy.
+    # (PreconditionerReuse) can cost iterations but never accuracy. SOR smoothing reads the
+    # current matrix, where a kept Chebyshev smoother keeps eigenvalue bounds of an older one:
+    # with damage moving, a kept Chebyshev/Jacobi GAMG turned indefinite for CG (measured on the
+    # 3D sphere benchmark: 42 of 193 mechanics solves; none with SOR).
     krylov = {"ksp_type": "cg", "ksp_norm_type": "unpreconditioned"} if symmetric else \
         {"ksp_type": "gmres", "ksp_pc_side": "right"}
-    return {**krylov, "pc_type": "gamg", "ksp_rtol": rtol, "ksp_atol": 1e-30, "ksp_max_it": 2000}
+    return {**krylov, "pc_type": "gamg", "mg_levels_ksp_type": "richardson", "mg_levels_pc_type": "sor",
+            "ksp_rtol": rtol, "ksp_atol": 1e-30, "ksp_max_it": 2000}
 
 
 def _case_options(solver_section: dict, prefix: str) -> dict:
@@ -317,15 +321,9 @@ class ChemoElasticProblem:
         The state (eps_p, p) lives at the quadrature points of the mechanics forms (`dx_mech`);
         `accept()` evaluates the returned state there. Only Si flows.
         """
-        mesh, mech, act = self.bundle.mesh, self.case["mechanics"], self.case["active"]
-        degree = self.dx_mech.metadata()["quadrature_degree"]
-
-        def space(shape: tuple) -> fem.FunctionSpace:
-            return fem.functionspace(mesh, basix.ufl.quadrature_element(mesh.topology.cell_name(), value_shape=shape,
-                                                                        degree=degree))
-
-        self.eps_p_old = fem.Function(space((3, 3)), name="plastic_strain")
-        self.p_old = fem.Function(space(()), name="equivalent_plastic_strain")
+        mech, act = self.case["mechanics"], self.case["active"]
+        self.eps_p_old = fem.Function(self._quadrature_space((3, 3)), name="plastic_strain")
+        self.p_old = fem.Function(self._quadrature_space(()), name="equivalent_plastic_strain")
         sigma_y = plasticity.yield_stress(self.c, act["yield_stress_pristine"], act["yield_stress"])
         if self.fracture:  # the nominal (degraded) stress yields: see solver/plasticity.py
             sigma_y = sigma_y / self.g
@@ -338,6 +336,13 @@ class ChemoElasticProblem:
         self._plastic_update = [(f, fem.Expression(expr, points), fem.Function(f.function_space))
                                 for f, expr in ((self.eps_p_old, eps_p), (self.p_old, self.p_old + dp))]
         return eps_p
+
+    def _quadrature_space(self, shape: tuple) -> fem.FunctionSpace:
+        """Values at the quadrature points of the mechanics forms (`dx_mech`)."""
+        mesh = self.bundle.mesh
+        degree = self.dx_mech.metadata()["quadrature_degree"]
+        return fem.functionspace(mesh, basix.ufl.quadrature_element(mesh.topology.cell_name(), value_shape=shape,
+                                                                    degree=degree))
 
     def _accept_plastic_state(self) -> None:
         """Evaluate both returned fields first, then store them (each expression reads both)."""
@@ -517,19 +522,18 @@ class ChemoElasticProblem:
         self._crack_factor = phasefield.effective_gc_factor(model, self.case["geometry"]["mesh_size_surface"],
                                                             frac["length_scale"])
         q = ufl.TestFunction(self.Vc)
-        eps_p = None
-        if self.plastic:
-            # The damage step sees the plastic strain of the last mechanics solve as given (the
-            # yield stress depends on d, but the driving force is g'(d) psi_plus at fixed eps_p).
-            self._eps_p_frozen = eps_p = fem.Function(self.eps_p_old.function_space)
-            self._freeze_expr = fem.Expression(self.eps_p, self.eps_p_old.function_space.element.interpolation_points)
-        if self.split == "rankine":
-            sigma_eff = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, eps_p=eps_p)
-            psi = self.g * elasticity.rankine_energy(sigma_eff, self.E)
-        else:
-            psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
-                                            self.split, eps_p)
-        total = psi * self.dx_mech + phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac
+        # The damage step minimises at fixed u (and fixed plastic strain, that of the last
+        # mechanics solve: the yield stress depends on d, but the driving force is g'(d) psi_plus
+        # at fixed eps_p), so the driving energy is evaluated once per damage solve at the
+        # quadrature points of dx_mech and the VI's Newton iterations assemble only
+        # g(d) H + crack density: the same discrete problem, without re-evaluating principal
+        # stresses or splits at every assembly.
+        driving = elasticity.crack_driving_energy(self.u, self.c - self.c_ref, self.beta, self.E, self.nu,
+                                                  self.split, self.eps_p)
+        self._driving = fem.Function(self._quadrature_space(()), name="crack_driving_energy")
+        self._driving_expr = fem.Expression(driving, self._driving.function_space.element.interpolation_points)
+        total = self.g * self._driving * self.dx_mech + \
+            phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac
         self._damage_energy_form = fem.form(total)
         F = ufl.derivative(total, self.d, q)
         self._outside_frac = self._dofs_outside(regions)
@@ -622,6 +626,8 @@ class ChemoElasticProblem:
             if reuse is None:
                 break
             stale = not reuse.fresh
+            if not stale and snes.getIterationNumber() > 0:
+                self.stats.built_preconditioner(role)
             reuse.update(ok)
             if ok or not stale:
                 break
@@ -659,8 +665,6 @@ class ChemoElasticProblem:
         if self.sigma_h is not None and coupled_done:
             return 0
         self._solve(self._mechanics, "mechanics")
-        if self.plastic and self.fracture:
-            self._eps_p_frozen.interpolate(self._freeze_expr)
         self._remove_rigid_motion()
         if self.sigma_h is not None:
             self.sigma_h.interpolate(self._sigma_h_expr)
@@ -687,6 +691,7 @@ class ChemoElasticProblem:
                 self.stats.staggered_iterations += 1
                 self.solve_mechanics()
                 self.d_iter.x.array[:] = self.d.x.array
+                self._driving.interpolate(self._driving_expr)  # the damage step's u
                 energy_start = self._damage_energy() if omega != 1.0 else None
                 self._solve(self._damage, "damage")
                 if omega != 1.0:

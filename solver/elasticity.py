@@ -136,6 +136,14 @@ def energy_density(u, c, beta, E, nu, g=None, split: str = "none", eps_p=None) -
     return degraded_energy(elastic_strain(u, c, beta, eps_p), E, nu, g, split)
 
 
+def crack_driving_energy(u, c, beta, E, nu, split: str = "none", eps_p=None) -> ufl.core.expr.Expr:
+    """The energy that g(d) multiplies in the damage problem: psi_plus of the split, or the
+    Rankine energy of the effective stress for the hybrid "rankine" model."""
+    if split == "rankine":
+        return rankine_energy(stress(u, c, beta, E, nu, eps_p=eps_p), E)
+    return split_energy(elastic_strain(u, c, beta, eps_p), E, nu, split)[0]
+
+
 def hydrostatic(sigma: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
     """Mean stress tr(sigma)/3 (drives stress-assisted diffusion)."""
     return ufl.tr(sigma) / 3

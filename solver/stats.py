@@ -25,6 +25,7 @@ class RoleStats:
     nonlinear_iterations: int = 0
     linear_iterations: int = 0
     seconds: float = 0.0
+    preconditioner_builds: int = 0  # counted where the preconditioner is kept between solves
 
 
 @dataclass
@@ -42,6 +43,9 @@ class SolverStats:
         r.nonlinear_iterations += nonlinear
         r.linear_iterations += linear
         r.seconds += seconds
+
+    def built_preconditioner(self, role: str) -> None:
+        self.roles.setdefault(role, RoleStats()).preconditioner_builds += 1
 
     @contextmanager
     def equilibrium(self) -> Iterator[None]:
