@@ -159,7 +159,9 @@ class PreconditionerReuse:
     Krylov count per linear solve grows past `growth` times (plus `slack`) the count right after
     the last build, or when a solve with a kept preconditioner fails (then it is repeated at once
     with a fresh one, so a stale preconditioner never cuts a time step). petsc4py has no
-    SNESSetLagPreconditioner, hence the option plus setFromOptions.
+    SNESSetLagPreconditioner, hence the option plus setFromOptions, which re-reads the solver's
+    prefixed options: fine for the one problem a run builds at a time (a newer problem with the
+    same prefix would lend it its options).
     """
 
     def __init__(self, problem: NonlinearProblem, prefix: str, growth: float = 1.5, slack: int = 5) -> None:
