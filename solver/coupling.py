@@ -693,7 +693,7 @@ class ChemoElasticProblem:
                 self.stats.staggered_iterations += 1
                 self.solve_mechanics()
                 self.d_iter.x.array[:] = self.d.x.array
-                self._driving.interpolate(self._driving_expr)  # the damage step's u
+                self.update_crack_driving_energy()
                 energy_start = self._damage_energy() if omega != 1.0 else None
                 self._solve(self._damage, "damage")
                 if omega != 1.0:
@@ -709,6 +709,10 @@ class ChemoElasticProblem:
                 energy_old = energy
         raise SolverFailure(f"alternate minimisation did not converge in {frac['max_iterations']} iterations "
                             f"(damage increment {increment:.2e}, energy change {change:.2e})")
+
+    def update_crack_driving_energy(self) -> None:
+        """Evaluate the damage problem's driving energy at the current u (before a damage solve)."""
+        self._driving.interpolate(self._driving_expr)
 
     def _damage_energy(self) -> float:
         """The energy the damage step minimises at the current u (its own driving force, e.g.
