@@ -603,8 +603,9 @@ SCHEMA: dict[str, Section] = {
                            _POS_LT_1),
     }, checks=(_check_load_time,)),
     "solver": Section("Linear and nonlinear solvers.", {
-        "mechanics": KeySpec("str", "mechanics linear solver; auto: by problem size",
-                             "auto", choices=("auto", "lu", "cg_gamg")),
+        "mechanics": KeySpec("str", "mechanics linear solver; auto: by problem size; gmres_lu: "
+                             "GMRES preconditioned by an LU factorisation kept while it works",
+                             "auto", choices=("auto", "lu", "gmres_lu", "cg_gamg")),
         "diffusion": KeySpec("str", "diffusion linear solver; auto: by problem size", "auto",
                              choices=("auto", "lu", "cg")),
         "damage": KeySpec("str", "damage (VI) linear solver; auto: by problem size", "auto",

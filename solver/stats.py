@@ -44,8 +44,8 @@ class SolverStats:
         r.linear_iterations += linear
         r.seconds += seconds
 
-    def built_preconditioner(self, role: str) -> None:
-        self.roles.setdefault(role, RoleStats()).preconditioner_builds += 1
+    def built_preconditioner(self, role: str, count: int = 1) -> None:
+        self.roles.setdefault(role, RoleStats()).preconditioner_builds += count
 
     @contextmanager
     def equilibrium(self) -> Iterator[None]:
