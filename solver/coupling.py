@@ -205,7 +205,7 @@ class PreconditionerReuse:
 
     def update(self, ok: bool) -> None:
         """After a nonlinear solve: judge its last linear solve; a failure always rebuilds."""
-        if self.snes.getIterationNumber() > 0 or self.snes.getKSP().getIterationNumber() > 0:
+        if self.snes.getIterationNumber() > 0:  # else no linear solve ran (the KSP count is old)
             self._judge()
         if not ok:
             self.rebuild()
