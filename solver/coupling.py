@@ -51,7 +51,7 @@ class Loading:
 
 
 def _solver_options(preset: str, size: int, symmetric: bool, rtol: float, singular: bool = False) -> dict:
-    """PETSc options of a linear solve for a preset ("lu", "cg"/"cg_gamg", or "auto")."""
+    """PETSc options of a linear solve for a preset ("lu", "gmres_lu", "cg"/"cg_gamg", or "auto")."""
     if preset == "auto":
         preset = "lu" if size <= DIRECT_SOLVER_LIMIT else "cg"
     if preset in ("lu", "gmres_lu"):
