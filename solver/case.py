@@ -537,6 +537,10 @@ SCHEMA: dict[str, Section] = {
         "surface_concentration": KeySpec("float", "surface concentration (used by "
                                          "potentiostatic mode only)", _by_direction(1.0, 0.0),
                                          "-", FRACTION),
+        "ramp_time": KeySpec("float", "potentiostatic: the surface concentration moves linearly "
+                             "from soc_start to surface_concentration over this time (a fast "
+                             "potential sweep instead of a step, which a thin plastic shell's Newton "
+                             "solve cannot take at once); 0: a step", 0.0, "s", NON_NEGATIVE),
         "surfaces": KeySpec("str_list", "boundary names Li enters or leaves through; unset: the "
                             "geometry's own lithiation surfaces"),
         "stack_pressure": KeySpec("float", "external pressure on the stack", 0.0, "GPa",

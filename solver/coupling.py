@@ -48,6 +48,14 @@ class Loading:
     rate: float  # d(SOC)/dt magnitude in 1/s for galvanostatic loading
     surface_concentration: float
     surfaces: tuple[str, ...]
+    start: float = 0.0  # the initial (stress-free) concentration
+    ramp_time: float = 0.0  # potentiostatic: time over which the surface value moves from start
+
+    def surface_value(self, t: float) -> float:
+        """The potentiostatic surface concentration at time t: a step, or a linear ramp."""
+        if self.ramp_time <= 0.0 or t >= self.ramp_time:
+            return self.surface_concentration
+        return self.start + (self.surface_concentration - self.start) * t / self.ramp_time
 
 
 def _solver_options(preset: str, size: int, symmetric: bool, rtol: float, singular: bool = False) -> dict:
@@ -271,7 +279,7 @@ class ChemoElasticProblem:
         # Mechanical loading modes: no chemistry, boundary displacements grow with time.
         self.boundary = boundary_loading.BoundaryLoading(self) if self.loading.mode in MECHANICAL_MODES else None
         self.flux = fem.Constant(mesh, default_scalar_type(0.0))
-        self.surface_value = fem.Constant(mesh, default_scalar_type(self.loading.surface_concentration))
+        self.surface_value = fem.Constant(mesh, default_scalar_type(self.loading.surface_value(0.0)))
         self._diffusion = self._build_diffusion()
         self._mechanics = self._build_mechanics()
         self._pc_reuse = {role: PreconditionerReuse(p)
@@ -316,7 +324,8 @@ class ChemoElasticProblem:
                 raise CaseError(f"[loading] surfaces = {list(surfaces)}: no boundary {name!r} in this mesh; "
                                 f"allowed: {allowed}")
         sign = 1.0 if load["direction"] == "lithiation" else -1.0
-        return Loading(load["mode"], sign, load["c_rate"] / 3600.0, load["surface_concentration"], surfaces)
+        return Loading(load["mode"], sign, load["c_rate"] / 3600.0, load["surface_concentration"], surfaces,
+                       load["soc_start"], load["ramp_time"])
 
     def _stress_assisted_field(self) -> fem.Function | None:
         """The hydrostatic stress as a P1 unknown (its L2 projection), when it drives the Li flux.
@@ -655,9 +664,11 @@ class ChemoElasticProblem:
             raise SolverFailure(f"{role} solve did not converge (SNES reason {reason}, KSP reason {ksp_reason})")
         return snes.getIterationNumber()
 
-    def solve_diffusion(self, dt: float) -> int:
-        """One implicit step of Li transport (BDF2, or backward Euler); returns Newton iterations."""
+    def solve_diffusion(self, dt: float, t_end: float) -> int:
+        """One implicit step of Li transport (BDF2, or backward Euler) ending at time `t_end`;
+        returns Newton iterations."""
         self.dt.value = dt
+        self.surface_value.value = self.loading.surface_value(t_end)
         if self.boundary is not None:  # no chemistry: only the boundary data moves
             self.boundary.advance(dt)
             return 0

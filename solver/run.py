@@ -178,7 +178,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
                     break
                 dt = ctl.propose(t, t_stop)
                 try:
-                    newton = problem.solve_diffusion(dt)
+                    newton = problem.solve_diffusion(dt, t + dt)
                     dc = problem.max_increment()
                     if ctl.too_large(dc):
                         raise SolverFailure(f"concentration changed by {dc:.3g} > 2 x dc_target in one step")

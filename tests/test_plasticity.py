@@ -103,3 +103,23 @@ def test_surface_flaw_grows_only_in_larger_particles(tmp_path, diameter, grows):
         assert 0.3 < s["crack_initiation_soc"] < 0.9 and result.history[-1]["crack_length"] >= 16.0
     else:
         assert s["crack_initiation_soc"] is None and result.history[-1]["soc"] > 0.89
+
+
+def test_potentiostatic_ramp_lets_a_thin_plastic_shell_start(tmp_path):
+    """A potential step yields the whole outer layer of a thin hollow c-Si shell (400/350 nm, 16 nm
+    flaw) at once, which Newton with the closed-form return mapping cannot take (it stagnates, even
+    at dt_min); `loading.ramp_time` raises the surface concentration linearly instead: the run
+    goes, and the surface holds exactly the ramp's value (0.98 * t / ramp) at every step."""
+    from pathlib import Path
+
+    from solver.case import load_case
+
+    case = load_case(Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml",
+                     ["geometry.kind=hollow_sphere", "geometry.diameter=400.0", "loading.ramp_time=0.05",
+                      "time.t_end=0.01", "output.fields=false"])
+    result = run(case, MPI.COMM_SELF, tmp_path)
+    assert result.status == "complete", result.reason
+    assert len(result.history) >= 3  # the initial state and at least two steps on the ramp
+    for row in result.history[1:]:
+        assert row["c_max"] == pytest.approx(0.98 * row["time"] / 0.05, rel=1e-9)
+    assert result.history[-1]["max_plastic_strain"] > 0.1
