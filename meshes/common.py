@@ -142,6 +142,9 @@ class Plan:
     # A family's own background size field (after the global options are set), replacing the
     # refinement towards the REFINED groups; e.g. a band along an expected crack path.
     size_field: Callable[[], None] | None = None
+    # (centre, radius, size): a ball meshed with `size` on top of the other refinement, e.g.
+    # around a surface flaw where the crack will grow (then the rest of the surface can be coarser).
+    refine_ball: tuple[tuple[float, float, float], float, float] | None = None
 
 
 # --------------------------------------------------------------------------- input checks
@@ -284,7 +287,17 @@ def round_plan(
         center=(0.0, 0.0, 0.0),
         hoop_axis=hoop_axis,
         thickness_axis=dim - 1 if matrix else None,
+        refine_ball=_top_ball(geometry),
     )
+
+
+def _top_ball(geometry: Mapping) -> tuple[tuple[float, float, float], float, float] | None:
+    """The ball of radius ``top_refine_radius`` about the top point (0, D/2, 0) of a round body,
+    where `[fracture] surface_flaw` sits; None when unset."""
+    if geometry.get("top_refine_radius") is None:
+        return None
+    size = float(geometry.get("mesh_size_top", geometry["mesh_size_surface"]))
+    return (0.0, 0.5 * float(geometry["diameter"]), 0.0), float(geometry["top_refine_radius"]), size
 
 
 # --------------------------------------------------------------------------- model building
@@ -387,14 +400,35 @@ def _name_facets(plan: Plan, owner: dict[int, str]) -> dict[str, list[int]]:
 
 
 def _size_field(plan: Plan, refined: list[int]) -> None:
-    """Global max size, and a Distance+Threshold field refining towards ``refined`` facets."""
+    """Global max size, a Distance+Threshold field refining towards ``refined`` facets, and the
+    plan's refinement ball; where both apply the smaller size wins."""
     # Sizes come from these two only (OCC points carry bounding-box based sizes otherwise).
     gmsh.option.setNumber("Mesh.MeshSizeMax", plan.mesh_size)
     gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
     gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
-    if plan.mesh_size_surface >= plan.mesh_size or not refined:
-        return
+    fields = gmsh.model.mesh.field
+    sizes = []
+    if plan.mesh_size_surface < plan.mesh_size and refined:
+        sizes.append(_surface_threshold(plan, refined))
+    if plan.refine_ball is not None:
+        (x, y, z), radius, size = plan.refine_ball
+        ball_field = fields.add("Ball")
+        for name, value in (("XCenter", x), ("YCenter", y), ("ZCenter", z), ("Radius", radius),
+                            ("Thickness", 0.5 * radius), ("VIn", size), ("VOut", plan.mesh_size)):
+            fields.setNumber(ball_field, name, value)
+        sizes.append(ball_field)
+    if len(sizes) > 1:
+        smallest = fields.add("Min")
+        fields.setNumbers(smallest, "FieldsList", sizes)
+        sizes = [smallest]
+    if sizes:
+        fields.setAsBackgroundMesh(sizes[0])
+
+
+def _surface_threshold(plan: Plan, refined: list[int]) -> int:
+    """A Distance+Threshold field: ``mesh_size_surface`` on the ``refined`` facets, growing to
+    ``mesh_size`` at a distance of 2 ``mesh_size``."""
     fdim = plan.dim - 1
     extent = max(
         max(np.subtract(b[3:], b[:3]))
@@ -414,7 +448,7 @@ def _size_field(plan: Plan, refined: list[int]) -> None:
     fields.setNumber(threshold, "SizeMax", plan.mesh_size)
     fields.setNumber(threshold, "DistMin", 0.0)
     fields.setNumber(threshold, "DistMax", 2.0 * plan.mesh_size)
-    fields.setAsBackgroundMesh(threshold)
+    return threshold
 
 
 # --------------------------------------------------------------------------- distribution

@@ -453,6 +453,13 @@ SCHEMA: dict[str, Section] = {
         "length": KeySpec("float", "axial length of the nanowire (3D)",
                           _times("geometry", "diameter", 2.0), "nm", POSITIVE,
                           when=(("kind", ("nanowire",)), ("dim", (3,)))),
+        "top_refine_radius": KeySpec("float", "radius of a ball about the top point (0, "
+                                     "diameter/2, 0), where [fracture] surface_flaw sits, meshed "
+                                     "with mesh_size_top; lets the rest of the surface stay "
+                                     "coarser (unset: no ball)", None, "nm", POSITIVE, when=_ROUND),
+        "mesh_size_top": KeySpec("float", "element size inside the top refinement ball (unset: "
+                                 "mesh_size_surface); also the width of the surface flaw's band",
+                                 None, "nm", POSITIVE, when=_ROUND),
         "matrix": KeySpec("bool", "embed the body in a box of solid electrolyte (ignored with a "
                           "liquid electrolyte)", False, when=_ROUND),
         "matrix_size": KeySpec("float", "edge of the electrolyte box",

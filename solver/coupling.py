@@ -580,7 +580,11 @@ class ChemoElasticProblem:
         frac = self.case["fracture"]
         seg, disc, flaw = frac.get("initial_crack"), frac.get("initial_disc"), frac["surface_flaw"]
         x = self.Vc.tabulate_dof_coordinates()
-        width = 0.6 * self.case["geometry"]["mesh_size_surface"]
+        geometry = self.case["geometry"]
+        h = geometry["mesh_size_surface"]
+        if flaw > 0 and "top_refine_radius" in geometry:  # the flaw sits in the refined ball
+            h = geometry.get("mesh_size_top", h)
+        width = 0.6 * h
         if seg is not None:
             a, b = np.asarray(seg[0]), np.asarray(seg[1])
             t = np.clip((x - a) @ (b - a) / max((b - a) @ (b - a), 1e-300), 0.0, 1.0)

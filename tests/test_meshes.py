@@ -170,6 +170,24 @@ def test_surface_refinement(surface):
     assert count == pytest.approx(expected, rel=0.15)
 
 
+def test_top_refinement_ball():
+    """top_refine_radius meshes a ball about the top point (0, D/2) with mesh_size_top (where a
+    surface flaw sits) and leaves the rest of the surface at mesh_size_surface."""
+    geometry = {**ROUND, "kind": "particle", "dim": 2, "mesh_size_surface": 20.0,
+                "top_refine_radius": 20.0, "mesh_size_top": 2.5}
+    bundle = meshes.build(geometry, COMM)
+    mesh = bundle.mesh
+    mesh.topology.create_connectivity(1, 0)
+    facets = bundle.facet_tags.find(bundle.boundaries["lithiation_surface"])
+    ends = mesh.geometry.x[dolfinx.mesh.entities_to_geometry(mesh, 1, facets)]  # (facet, 2, 3)
+    lengths = np.linalg.norm(ends[:, 1] - ends[:, 0], axis=1)
+    mids = ends.mean(axis=1)
+    near = np.linalg.norm(mids[:, :2] - [0.0, 50.0], axis=1) < 15.0
+    assert near.any() and (~near).any()
+    assert lengths[near].max() < 1.4 * 2.5
+    assert np.median(lengths[mids[:, 1] < 0.0]) > 0.7 * 20.0
+
+
 def test_inconsistent_input_raises():
     with pytest.raises(ValueError, match="inner_diameter"):
         meshes.build({**ROUND, "kind": "hollow_sphere", "dim": 2, "inner_diameter": 100.0}, COMM)
