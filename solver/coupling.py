@@ -672,7 +672,6 @@ class ChemoElasticProblem:
         """One implicit step of Li transport (BDF2, or backward Euler) ending at time `t_end`;
         returns Newton iterations."""
         self.dt.value = dt
-        self.surface_value.value = self.loading.surface_value(t_end)
         if self.boundary is not None:  # no chemistry: only the boundary data moves
             self.boundary.advance(dt)
             return 0
@@ -680,6 +679,7 @@ class ChemoElasticProblem:
             si = np.setdiff1d(np.arange(self.c.x.array.size), self._outside_si)
             self.c.x.array[si] = self.c_old.x.array[si] + self.loading.sign * self.loading.rate * dt
             return 0
+        self.surface_value.value = self.loading.surface_value(t_end)  # the potentiostatic Dirichlet value
         bdf2 = self.case["time"]["scheme"] == "bdf2" and self.dt_old is not None
         self.bdf.value[:] = diffusion.bdf_coefficients(dt, self.dt_old if bdf2 else None)
         if self.loading.mode == "galvanostatic":

@@ -44,7 +44,7 @@ class SolverStats:
         r.linear_iterations += linear
         r.seconds += seconds
 
-    def built_preconditioner(self, role: str, count: int = 1) -> None:
+    def built_preconditioner(self, role: str, count: int) -> None:
         self.roles.setdefault(role, RoleStats()).preconditioner_builds += count
 
     @contextmanager
