@@ -34,6 +34,8 @@ COLUMNS = [
     ("Newton/solve dmg, diff", lambda r: ", ".join(
         f"{_newton(r, role):.1f}" for role in ("damage", "diffusion"))),
     ("PC builds mech", lambda r: r["solver_stats"].get("mechanics", {}).get("preconditioner_builds", "-")),
+    ("Jacobians mech, dmg", lambda r: ", ".join(
+        str(r["solver_stats"].get(role, {}).get("jacobian_assemblies", "-")) for role in ("mechanics", "damage"))),
     ("peak MiB/rank", lambda r: f"{max(r['peak_memory_mb']):,.0f}"),
 ]
 

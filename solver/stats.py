@@ -26,6 +26,7 @@ class RoleStats:
     linear_iterations: int = 0
     seconds: float = 0.0
     preconditioner_builds: int = 0  # counted where the preconditioner is kept between solves
+    jacobian_assemblies: int = 0
 
 
 @dataclass
@@ -46,6 +47,9 @@ class SolverStats:
 
     def built_preconditioner(self, role: str, count: int) -> None:
         self.roles.setdefault(role, RoleStats()).preconditioner_builds += count
+
+    def assembled_jacobian(self, role: str) -> None:
+        self.roles.setdefault(role, RoleStats()).jacobian_assemblies += 1
 
     @contextmanager
     def equilibrium(self) -> Iterator[None]:
