@@ -737,7 +737,7 @@ class ChemoElasticProblem:
             return 0
         frac = self.case["fracture"]
         omega = frac["relaxation"] if frac["acceleration"] == "overrelaxation" else 1.0
-        energy_old, last_step = None, None
+        energy_old, last_step, last_raw = None, None, None
         with self.stats.equilibrium():
             for it in range(1, frac["max_iterations"] + 1):
                 self.stats.staggered_iterations += 1
@@ -746,6 +746,7 @@ class ChemoElasticProblem:
                 self.update_crack_driving_energy()
                 energy_start = self._damage_energy() if omega != 1.0 else None
                 self._solve(self._damage, "damage")
+                last_raw = self._damp_oscillation(last_raw)
                 if omega != 1.0:
                     last_step = self._over_relax(omega, energy_start, last_step)
                 increment = self._max_abs(self.d.x.array - self.d_iter.x.array)
@@ -768,6 +769,25 @@ class ChemoElasticProblem:
         """The energy the damage step minimises at the current u (its own driving force, e.g.
         the Rankine one, and the plastic strain frozen at the last mechanics solve)."""
         return self.comm.allreduce(fem.assemble_scalar(self._damage_energy_form))
+
+    def _damp_oscillation(self, last_raw: np.ndarray | None) -> np.ndarray:
+        """Damp a damage step that swings back (Aitken / Irons-Tuck); returns the undamped step.
+
+        With the Rankine driving force and plasticity the staggered map is not a descent method,
+        and alternate minimisation can fall into a limit cycle: at the flaw of a particle embedded
+        in LLZO, nodes next to the flaw moved d by +4e-3, -4e-3, ... for 300 iterations. The ratio
+        r = <s_k, s_(k-1)> / |s_(k-1)|^2 of consecutive undamped steps s = d_min - d_iter estimates
+        the map's slope along the last step; when r < -1/2 (a swing back at least half as long)
+        the step is scaled by 1 / (1 - r), which removes a linear two-cycle in one iteration and
+        keeps d between d_iter and d_min (inside the bounds). Monotone (creeping) iterations are
+        left to `_over_relax`; the converged state, d_min(u(d)) = d, is the same."""
+        start = self.d_iter.x.array
+        raw = self.d.x.array - start
+        if last_raw is not None:
+            r = self._dot(raw, last_raw) / max(self._dot(last_raw, last_raw), 1e-300)
+            if r < -0.5:
+                self.d.x.array[:] = start + raw / (1.0 - r)
+        return raw
 
     def _over_relax(self, omega: float, energy_start: float, last_step: np.ndarray | None) -> np.ndarray:
         """Move d from the damage minimiser d_min (found from d_iter) to d_iter + omega (d_min -
