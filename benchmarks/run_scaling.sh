@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The scaling measurements of benchmarks/README.md, in order (about 45 min on 2 cores):
+# The scaling measurements of benchmarks/README.md, in order (about 1 h 45 min on 2 cores):
 # Krylov counts over refinements (2 ranks, elastic phase), the elastic phase of 0.25M and 0.46M
 # displacement-DOF spheres on 1 and 2 ranks, and the fracture phase (a seeded penny crack in the
 # core grows: damage VI and many staggered iterations) at 0.3M displacement DOFs on 1 and 2 ranks
-# and at 1M unknowns (u + c + d) on 2 ranks. Then benchmarks/report.py tabulates them.
+# and at 1M unknowns (u + c + d) on 2 ranks, then a complete 1M-unknown lithiation-with-fracture
+# run. Then benchmarks/report.py tabulates them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -23,4 +24,5 @@ run 2 3.45 3 sphere_h3.45
 run 2 4.0 4 seeded_h4.0 "${SEED[@]}" --log-view   # fracture phase, >= 0.3M displacement DOFs
 run 1 4.0 4 seeded_h4.0 "${SEED[@]}"
 run 2 3.12 3 seeded_h3.12 "${SEED[@]}"             # >= 1M unknowns (u + c + d)
+run 2 3.12 1000 full_h3.12                         # the whole lithiation with fracture at 1M unknowns (about 1 h)
 $PY benchmarks/report.py
