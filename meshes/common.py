@@ -291,13 +291,22 @@ def round_plan(
     )
 
 
+def top_mesh_size(geometry: Mapping) -> float:
+    """Element size at the top point (0, D/2, 0) of a round body, where `[fracture] surface_flaw`
+    sits: ``mesh_size_top`` inside a ``top_refine_radius`` ball (itself defaulting to
+    ``mesh_size_surface``), else ``mesh_size_surface``."""
+    if geometry.get("top_refine_radius") is None:
+        return float(geometry["mesh_size_surface"])
+    return float(geometry.get("mesh_size_top", geometry["mesh_size_surface"]))
+
+
 def _top_ball(geometry: Mapping) -> tuple[tuple[float, float, float], float, float] | None:
     """The ball of radius ``top_refine_radius`` about the top point (0, D/2, 0) of a round body,
-    where `[fracture] surface_flaw` sits; None when unset."""
+    meshed with `top_mesh_size`; None when unset."""
     if geometry.get("top_refine_radius") is None:
         return None
-    size = float(geometry.get("mesh_size_top", geometry["mesh_size_surface"]))
-    return (0.0, 0.5 * float(geometry["diameter"]), 0.0), float(geometry["top_refine_radius"]), size
+    return (0.0, 0.5 * float(geometry["diameter"]), 0.0), float(geometry["top_refine_radius"]), \
+        top_mesh_size(geometry)
 
 
 # --------------------------------------------------------------------------- model building

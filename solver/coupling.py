@@ -20,6 +20,7 @@ from dolfinx.la.petsc import create_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
+from meshes.common import top_mesh_size
 from solver import boundary_loading, diffusion, elasticity, log, phasefield, plasticity
 from solver.case import MECHANICAL_MODES, CaseError
 from solver.stats import SolverStats
@@ -292,7 +293,7 @@ class ChemoElasticProblem:
         self._energy_form = fem.form(self.psi * self.dx_mech)
         self._damage = self._build_damage() if self.fracture else None
         for role, problem in self.solvers.items():
-            self._count_jacobians(problem, "coupled" if role == "diffusion" and self.sigma_h is not None else role)
+            self._count_jacobians(problem, self.transport_role if role == "diffusion" else role)
 
     # -- set-up -------------------------------------------------------------------------------
     def _count_jacobians(self, problem: NonlinearProblem, role: str) -> None:
@@ -601,10 +602,7 @@ class ChemoElasticProblem:
         seg, disc, flaw = frac.get("initial_crack"), frac.get("initial_disc"), frac["surface_flaw"]
         x = self.Vc.tabulate_dof_coordinates()
         geometry = self.case["geometry"]
-        h = geometry["mesh_size_surface"]
-        if flaw > 0 and "top_refine_radius" in geometry:  # the flaw sits in the refined ball
-            h = geometry.get("mesh_size_top", h)
-        width = 0.6 * h
+        width = 0.6 * (top_mesh_size(geometry) if flaw > 0 else geometry["mesh_size_surface"])
         if seg is not None:
             a, b = np.asarray(seg[0]), np.asarray(seg[1])
             t = np.clip((x - a) @ (b - a) / max((b - a) @ (b - a), 1e-300), 0.0, 1.0)
@@ -704,7 +702,7 @@ class ChemoElasticProblem:
         self.bdf.value[:] = diffusion.bdf_coefficients(dt, self.dt_old if bdf2 else None)
         if self.loading.mode == "galvanostatic":
             self.flux.value = self.loading.sign * self.loading.rate * self.si_volume / self.surface_area
-        its = self._solve(self._diffusion, "coupled" if self.sigma_h is not None else "diffusion")
+        its = self._solve(self._diffusion, self.transport_role)
         if self.sigma_h is not None:
             self._remove_rigid_motion()
         return its
@@ -721,6 +719,11 @@ class ChemoElasticProblem:
         if self.sigma_h is not None:
             self.sigma_h.interpolate(self._sigma_h_expr)
         return self._mechanics.solver.getKSP().getIterationNumber()
+
+    @property
+    def transport_role(self) -> str:
+        """The statistics role of the transport solve: "coupled" when it also solves u and sigma_h."""
+        return "coupled" if self.sigma_h is not None else "diffusion"
 
     @property
     def solvers(self) -> dict[str, NonlinearProblem]:
