@@ -621,7 +621,9 @@ SCHEMA: dict[str, Section] = {
                              choices=("auto", "lu", "cg")),
         "damage": KeySpec("str", "damage (VI) linear solver; auto: by problem size", "auto",
                           choices=("auto", "lu", "cg")),
-        "linear_rtol": KeySpec("float", "relative tolerance of iterative linear solvers", 1e-10,
+        "linear_rtol": KeySpec("float", "relative tolerance of iterative linear solvers (a linear "
+                               "mechanics solve: relative to the residual of the whole load at u = 0)",
+                               1e-10,
                                "-", _POS_LT_1),
         "newton_rtol": KeySpec("float", "Newton relative tolerance", 1e-10, "-", _POS_LT_1),
         "newton_atol": KeySpec("float", "Newton absolute tolerance", 1e-12, "-", POSITIVE),
