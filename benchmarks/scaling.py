@@ -8,7 +8,8 @@ linear algebra on the same mesh.
    a checkpoint), reading from its summary.json: DOFs, ranks, mesh/set-up/time-loop seconds, the
    solver statistics (solves, Newton and Krylov iterations, seconds per role), the seconds spent
    in alternate minimisation and its iteration count, peak memory per rank.
-2. Builds the problem again, restores the checkpoint (the loaded, possibly damaged state) and
+2. If the run stopped at K steps, builds the problem again, restores the checkpoint (the loaded,
+   possibly damaged state) and
    times one mechanics and one damage linear solve there: KSPSolve with the case's solver type,
    preconditioner set up beforehand, right-hand side = residual at zero (the full chemical load).
    The damage solve uses the full damage Jacobian (the VI solves a reduced one: an upper bound).
@@ -109,7 +110,8 @@ def main() -> None:
         stopped = record["status"] == "stopped"
     else:
         record, stopped = run_case(case, comm, rundir, label, args)
-    bare_solves(case, comm, rundir if stopped else None, record)
+    if stopped:  # a complete run removes its checkpoint: no loaded state to time the bare solves at
+        bare_solves(case, comm, rundir, record)
     if comm.rank == 0:
         (out / f"{label}.json").write_text(json.dumps(record, indent=2))
         print(json.dumps({k: v for k, v in record.items() if k != "solver_stats"}, indent=2))
@@ -151,13 +153,12 @@ def run_case(case: dict, comm: MPI.Comm, rundir: Path, label: str, args: argpars
     return record, result.status == "stopped"
 
 
-def bare_solves(case: dict, comm: MPI.Comm, rundir: Path | None, record: dict) -> None:
-    """Time one linear solve per solver at the state of the checkpoint in `rundir` (the initial
-    state when None) and add them, and the ratio, to `record`."""
+def bare_solves(case: dict, comm: MPI.Comm, rundir: Path, record: dict) -> None:
+    """Time one linear solve per solver at the state of the checkpoint in `rundir` and add them,
+    and the ratio, to `record`."""
     bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
     problem = ChemoElasticProblem(bundle, case)
-    if rundir is not None:
-        checkpoint.load(rundir, problem)
+    checkpoint.load(rundir, problem)
     roles = ["mechanics", "damage"] if problem.fracture else ["mechanics"]
     if problem.fracture:
         problem.update_crack_driving_energy()
