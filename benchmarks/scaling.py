@@ -36,7 +36,7 @@ from petsc4py import PETSc
 import meshes
 from solver import checkpoint, log
 from solver.case import load_case
-from solver.coupling import ChemoElasticProblem
+from solver.coupling import ChemoElasticProblem, residual_at_zero
 from solver.run import run
 
 ROOT = Path(__file__).parents[1]
@@ -62,13 +62,10 @@ def jacobian_at_state(problem) -> None:
 def linear_solve(problem, comm: MPI.Comm) -> tuple[float, int]:
     """Seconds and Krylov iterations of one KSPSolve with the Jacobian assembled beforehand and
     the residual at zero as right-hand side; the KSP copies the type, preconditioner and
-    tolerances of the problem's own one. (Evaluating the residual overwrites the problem's
-    unknown: call after every `jacobian_at_state`.)"""
+    tolerances of the problem's own one."""
     snes = problem.solver
     x = problem.x.duplicate()
-    x.zeroEntries()
-    b = problem.b.duplicate()
-    snes.computeFunction(x, b)
+    b = residual_at_zero(problem)
     own = snes.getKSP()
     ksp = PETSc.KSP().create(comm)
     ksp.setOptionsPrefix(own.getOptionsPrefix())  # same PC options (GAMG thresholds, MUMPS ICNTL)

@@ -167,6 +167,18 @@ def surviving_modes(modes: list[PETSc.Vec], constrained: np.ndarray, comm) -> li
     return _orthonormalize(out)
 
 
+def residual_at_zero(problem: NonlinearProblem) -> PETSc.Vec:
+    """The problem's residual at a zero unknown, F(0): for linear mechanics, minus the whole
+    current load. The problem's unknown is left as it was; the caller destroys the vector."""
+    saved = problem.u.x.array.copy()
+    zero, residual = problem.x.duplicate(), problem.b.duplicate()
+    zero.zeroEntries()
+    problem.solver.computeFunction(zero, residual)  # assigns zero to the unknown: restored below
+    problem.u.x.array[:] = saved
+    zero.destroy()
+    return residual
+
+
 class PreconditionerReuse:
     """Keep an iterative solver's preconditioner until it goes stale.
 
@@ -512,7 +524,6 @@ class ChemoElasticProblem:
         # then, one linear solve otherwise.
         nonlinear = (self.fracture and self.split not in ("none", "rankine")) or self.plastic
         newton = {"snes_type": "newtonls", "snes_linesearch_type": "bt"} if nonlinear else {"snes_type": "ksponly"}
-        self._mechanics_linear = not nonlinear
         opts = {**newton, "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"],
                 "snes_max_it": sol["newton_max_it"],
                 **_solver_options(preset, size, True, sol["linear_rtol"], singular=bool(free))}
@@ -720,7 +731,7 @@ class ChemoElasticProblem:
         `coupled_done` is False, as for the initial state)."""
         if self.sigma_h is not None and coupled_done:
             return 0
-        if self._mechanics_linear and self._load_atol is None:
+        if self._load_atol is None and self._mechanics.solver.getType() == "ksponly":
             self._load_atol = self._linear_atol(self._mechanics)
         self._solve(self._mechanics, "mechanics")
         self._remove_rigid_motion()
@@ -740,13 +751,8 @@ class ChemoElasticProblem:
         solve (the load moves with c, d and boundary data, slowly); only for linear problems
         (ksponly), since Newton's own rtol needs the linear solve relative to its residual.
         """
-        saved = problem.u.x.array.copy()
-        zero, residual = problem.x.duplicate(), problem.b.duplicate()
-        zero.zeroEntries()
-        problem.solver.computeFunction(zero, residual)  # (assigns zero to u: restored below)
-        problem.u.x.array[:] = saved
+        residual = residual_at_zero(problem)
         atol = self.case["solver"]["linear_rtol"] * residual.norm()
-        zero.destroy()
         residual.destroy()
         problem.solver.getKSP().setTolerances(atol=atol)
         return atol
