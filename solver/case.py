@@ -340,6 +340,14 @@ def _check_mechanical_loading(case: dict) -> None:
                      "the third component must be 0 or absent in a 2D case (dim = 2)")
 
 
+def _check_surface_coupling(case: dict) -> None:
+    """The stress-dependent surface equilibrium replaces a potentiostatic surface value."""
+    load = case["loading"]
+    if load["surface_stress_coupling"] and load["mode"] != "potentiostatic":
+        raise _error("[loading] surface_stress_coupling", True, f"sets the surface concentration of "
+                     f"potentiostatic loading; allowed with mode = {_fmt(load['mode'])}: false")
+
+
 def _check_load_time(case: dict) -> None:
     """Displacement-driven runs have no SOC window: the pseudo-time span must be given."""
     mode = case["loading"]["mode"]
@@ -555,6 +563,11 @@ SCHEMA: dict[str, Section] = {
         "temperature": KeySpec("float", "temperature (stress-assisted diffusion)", 298.15, "K",
                                POSITIVE),
         "stress_assisted": KeySpec("bool", "hydrostatic-stress-driven Li flux", False),
+        "surface_stress_coupling": KeySpec("bool", "potentiostatic: the surface concentration is in "
+                                           "equilibrium with the local hydrostatic stress, ln(c/(1-c)) = "
+                                           "ln(c_s/(1-c_s)) + Omega sigma_h / (R T) with c_s = "
+                                           "surface_concentration (compression takes up less Li; "
+                                           "imposed by a fast surface reaction); false: c = c_s", False),
         "loaded": KeySpec("str_list", "boundaries with prescribed displacement; their reaction force "
                           "along `displacement` is the history column reaction_force",
                           Auto("[\"top\"] (displacement); [\"left\", \"right\", \"top\", \"bottom\"] (surfing)",
@@ -573,7 +586,7 @@ SCHEMA: dict[str, Section] = {
                                  Auto("[geometry] slit_length (plate), else 0",
                                       lambda case, _name: case["geometry"].get("slit_length", 0.0)),
                                  "nm", when=_SURFING),
-    }, checks=(_check_soc, _check_mechanical_loading)),
+    }, checks=(_check_soc, _check_mechanical_loading, _check_surface_coupling)),
     "mechanics": Section("Mechanical model options.", {
         "lateral": KeySpec("str", "film side faces: roller (an infinite film) or free with a "
                            "clamped bottom", "roller", choices=("roller", "free")),

@@ -292,6 +292,11 @@ class ChemoElasticProblem:
         self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split,
                                        self.eps_p)
         self.sigma_h = self._stress_assisted_field()
+        # Transport solved together with u: stress-driven flux, or a surface value that follows the
+        # stress (lagging u by a step would let the surface take up only what an elastically
+        # locked neighbourhood allows, so the uptake would follow the step count, not time).
+        self.coupled = self.sigma_h is not None or case["loading"]["surface_stress_coupling"]
+        self.sigma_h_cell: fem.Function | None = None  # set by _surface_equilibrium_flux
         # Mechanical loading modes: no chemistry, boundary displacements grow with time.
         self.boundary = boundary_loading.BoundaryLoading(self) if self.loading.mode in MECHANICAL_MODES else None
         self.flux = fem.Constant(mesh, default_scalar_type(0.0))
@@ -302,7 +307,7 @@ class ChemoElasticProblem:
         self._pc_reuse = {role: PreconditionerReuse(p)
                           for role, p in (("diffusion", self._diffusion), ("mechanics", self._mechanics))
                           if p is not None and p.solver.getKSP().getType() != "preonly"
-                          and not (role == "diffusion" and self.sigma_h is not None)}  # not the coupled system
+                          and not (role == "diffusion" and self.coupled)}  # not the coupled system
         self._soc_form = fem.form(self.c * self.dx_si)
         self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
                                              self.split, self.eps_p)
@@ -433,14 +438,16 @@ class ChemoElasticProblem:
             self._constrained_c = bcs[0].dof_indices()[0]
             return None
         influx = 0
+        kappa = diffusion.stress_coupling(act["partial_molar_volume"], self.case["loading"]["temperature"])
         if self.loading.mode == "galvanostatic":
             influx = self._on_surfaces(self.flux * v)
+        elif self.case["loading"]["surface_stress_coupling"]:
+            influx = self._surface_equilibrium_flux(D, v, kappa)
         else:
             fdim = self.dim - 1
             facets = np.concatenate([self._facets(s) for s in self.loading.surfaces])
             dofs = fem.locate_dofs_topological(self.Vc, fdim, facets)
             bcs.append(fem.dirichletbc(self.surface_value, dofs, self.Vc))
-        kappa = diffusion.stress_coupling(act["partial_molar_volume"], self.case["loading"]["temperature"])
         F = diffusion.residual(self.c, (self.c_old, self.c_older), self.bdf, v, self.dt, D, self.dx_diff, influx,
                                self.sigma_h, kappa)
         others = [tag for name, tag in self.bundle.regions.items() if name != "si"]
@@ -450,27 +457,58 @@ class ChemoElasticProblem:
             zero = fem.Constant(self.bundle.mesh, default_scalar_type(0.0))
             F += sum(zero * self.c * v * self.dx(tag) for tag in others)
         size = self.Vc.dofmap.index_map.size_global
-        symmetric = act["diffusivity_law"] == "constant" and self.sigma_h is None
+        symmetric = act["diffusivity_law"] == "constant"
         opts = {"snes_type": "newtonls", "snes_linesearch_type": "basic",
                 "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"],
                 "snes_max_it": sol["newton_max_it"], "snes_stol": 0.0,
                 **_solver_options(sol["diffusion"], size, symmetric, sol["linear_rtol"])}
         opts.update(_case_options(sol, "sifrac_diffusion_"))
         self._constrained_c = np.concatenate([bc.dof_indices()[0] for bc in bcs])
-        if self.sigma_h is not None:
+        if self.coupled:
             return self._build_coupled(F, bcs, opts)
         return NonlinearProblem(F, self.c, bcs=bcs, petsc_options_prefix="sifrac_diffusion_", petsc_options=opts)
 
+    def _surface_equilibrium_flux(self, D, v, kappa: float) -> ufl.Form:
+        """Li influx through the lithiation surfaces that drives c there to its stress-dependent
+        equilibrium value (`diffusion.surface_equilibrium`): a fast surface reaction
+        SURFACE_PENALTY D / h (c_eq - c), since a Dirichlet value cannot depend on the unknowns.
+
+        sigma_h is that of the Si cell next to the facet: its cell mean, a DG0 unknown of the
+        coupled solve. A value at the facet itself would extrapolate the strain of a plastically
+        flowing surface layer (errors of 0.3 GPa, i.e. 0.1 in c, on a thin film), and the plastic
+        state lives at cell quadrature points only. Interfaces are interior facets; the DG0 Si
+        indicator picks the Si side.
+        """
+        self.sigma_h_cell = fem.Function(fem.functionspace(self.bundle.mesh, ("DG", 0)), name="cell_hydrostatic_stress")
+        c_eq = diffusion.surface_equilibrium(self.surface_value, self.sigma_h_cell, kappa)
+        flux = diffusion.SURFACE_PENALTY * D / ufl.CellDiameter(self.bundle.mesh) * (c_eq - self.c)
+        si = self._region_field({"si": 1.0})
+        form = 0
+        for name in self.loading.surfaces:
+            tag = self.bundle.boundaries[name]
+            form += flux * v * self.ds(tag) + (si("+") * flux("+") + si("-") * flux("-")) * v("+") * self.dS(tag)
+        return form
+
     def _build_coupled(self, F_c: ufl.Form, bcs_c: list, newton_opts: dict) -> NonlinearProblem:
-        """Monolithic Newton on (c, u, sigma_h) for stress-assisted diffusion."""
-        q = ufl.TestFunction(self.Vc)
-        F_p = (self.sigma_h - elasticity.hydrostatic(self.sigma)) * q * self.dx_mech
+        """Monolithic Newton on (c, u), plus sigma_h for stress-assisted diffusion and the Si cells'
+        mean sigma_h for a stress-dependent surface concentration."""
         F_u, bcs_u, free = self._mechanics_form()
-        size = sum(V.dofmap.index_map.size_global * V.dofmap.index_map_bs for V in (self.Vc, self.Vu, self.Vc))
+        forms, unknowns = [F_c, F_u], [self.c, self.u]
+        for field in (f for f in (self.sigma_h, self.sigma_h_cell) if f is not None):  # L2 projections
+            q = ufl.TestFunction(field.function_space)
+            forms.append((field - elasticity.hydrostatic(self.sigma)) * q * self.dx_mech)
+            unknowns.append(field)
+        size = sum(f.function_space.dofmap.index_map.size_global * f.function_space.dofmap.index_map_bs
+                   for f in unknowns)
         opts = {**newton_opts, **_solver_options(self.case["solver"]["diffusion"], size, False,
                                                  self.case["solver"]["linear_rtol"], singular=bool(free))}
+        # The residual mixes GPa-scale stresses with concentration rates: near a steady state its
+        # round-off floor (~1e-9, measured on a plastic film) lies above newton_atol, so a Newton
+        # update below 1e-12 of the solution also ends the solve.
+        opts["snes_stol"] = 1e-12
+        opts["snes_linesearch_type"] = "bt"  # as the mechanics' own Newton (plastic return)
         opts.update(_case_options(self.case["solver"], "sifrac_coupled_"))
-        return NonlinearProblem([F_c, F_u, F_p], [self.c, self.u, self.sigma_h], bcs=[*bcs_c, *bcs_u], kind="mpi",
+        return NonlinearProblem(forms, unknowns, bcs=[*bcs_c, *bcs_u], kind="mpi",
                                 petsc_options_prefix="sifrac_coupled_", petsc_options=opts)
 
     def _mechanics_bcs(self) -> list[fem.DirichletBC]:
@@ -668,6 +706,8 @@ class ChemoElasticProblem:
             state.update(d=self.d, d_prev=self.d_prev)
         if self.sigma_h is not None:
             state.update(sigma_h=self.sigma_h, sigma_h_old=self.sigma_h_old)
+        if self.sigma_h_cell is not None:  # the coupled Newton's starting point for it
+            state.update(sigma_h_cell=self.sigma_h_cell)
         if self.plastic:
             state.update(eps_p=self.eps_p_old, p=self.p_old)
         return state
@@ -720,7 +760,7 @@ class ChemoElasticProblem:
         if self.loading.mode == "galvanostatic":
             self.flux.value = self.loading.sign * self.loading.rate * self.si_volume / self.surface_area
         its = self._solve(self._diffusion, self.transport_role)
-        if self.sigma_h is not None:
+        if self.coupled:
             self._remove_rigid_motion()
         return its
 
@@ -760,7 +800,7 @@ class ChemoElasticProblem:
     @property
     def transport_role(self) -> str:
         """The statistics role of the transport solve: "coupled" when it also solves u and sigma_h."""
-        return "coupled" if self.sigma_h is not None else "diffusion"
+        return "coupled" if self.coupled else "diffusion"
 
     @property
     def solvers(self) -> dict[str, NonlinearProblem]:

@@ -51,6 +51,30 @@ def stress_coupling(partial_molar_volume: float, temperature: float) -> float:
     return partial_molar_volume * 1e9 / (R_GAS * temperature)
 
 
+#: |kappa sigma_h| is clipped here before the exponential: far beyond it c_eq is 0 or 1 to machine
+#: precision, and a wild Newton iterate must not overflow.
+EXP_CLIP = 40.0
+
+#: The surface reaction rate that enforces the stress-dependent surface equilibrium is this many
+#: times D / h: the surface value then trails equilibrium by 1/SURFACE_PENALTY of the
+#: concentration change across one element, and meets it exactly when the flux stops.
+SURFACE_PENALTY = 100.0
+
+
+def surface_equilibrium(c_s, sigma_h, kappa: float) -> ufl.core.expr.Expr:
+    """Surface concentration in equilibrium with the electrode potential under hydrostatic stress.
+
+    With the ideal-solution chemical potential of Li in the host, mu = mu0 + R T ln(c / (1 - c))
+    - Omega sigma_h (Larche & Cahn; Bower, Guduru & Sethuraman, JMPS 59 (2011) 804), a fixed
+    potential gives ln(c / (1 - c)) = ln(c_s / (1 - c_s)) + kappa sigma_h, where c_s is the
+    stress-free surface value: compression (sigma_h < 0) lowers the concentration the surface
+    takes up, by Omega / F ~ 0.09 V per GPa of potential (measured in Si films: 0.10-0.125 V/GPa,
+    Sethuraman, Srinivasan, Bower & Guduru, J. Electrochem. Soc. 157 (2010) A1253).
+    """
+    e = ufl.exp(ufl.max_value(ufl.min_value(kappa * sigma_h, EXP_CLIP), -EXP_CLIP))
+    return c_s * e / (1 - c_s + c_s * e)
+
+
 def bdf_coefficients(dt: float, dt_old: float | None) -> tuple[float, float, float]:
     """(a0, a1, a2) of variable-step BDF2 for steps dt after dt_old; backward Euler if dt_old is None."""
     if dt_old is None:

@@ -262,6 +262,9 @@ BAD = {
     "surfaces not a list": (
         '[loading]\nsurfaces = "outer"\n', [],
         ['[loading] surfaces = "outer"', "non-empty list of strings"]),
+    "surface coupling without potentiostatic": (
+        "[loading]\nsurface_stress_coupling = true\n", [],
+        ["[loading] surface_stress_coupling = true", 'allowed with mode = "galvanostatic": false']),
     "bool expected": (
         "[output]\nfields = 1\n", [], ["[output] fields = 1: expected true or false"]),
 }

@@ -1,6 +1,8 @@
 """Under mpiexec -n 2: a case on one rank (COMM_SELF of rank 0) and on both ranks gives the same
 history.csv and probes.csv to 1e-8 relative: a 3D eighth sphere, a free 2D particle with the
-monolithic stress-assisted solve (rigid modes in the null space), and a film under an LLZO cap."""
+monolithic stress-assisted solve (rigid modes in the null space), a particle in a sulfide matrix
+whose interface concentration follows the stress (interior-facet terms across ranks), and a film
+under an LLZO cap."""
 
 from solver import bootstrap  # noqa: F401
 
@@ -22,6 +24,11 @@ CASES = {
                                                       "mesh_size": 15.0},
                                          "loading": {"c_rate": 20.0, "stress_assisted": True},
                                          "time": {"t_end": 40.0}},
+    "particle-2d-embedded-surface-coupling": {
+        "geometry": {"kind": "particle", "dim": 2, "diameter": 100.0, "mesh_size": 10.0, "matrix": True},
+        "electrolyte": {"material": "Li6PS5Cl"},
+        "loading": {"mode": "potentiostatic", "surface_concentration": 0.98, "surface_stress_coupling": True},
+        "time": {"t_end": 20.0}},
     "film-2d-llzo-cap": {"geometry": {"kind": "thin_film", "dim": 2, "thickness": 200.0, "width": 400.0,
                                       "cap": True, "notch_depth": 40.0, "notch_width": 20.0, "mesh_size": 20.0},
                          "electrolyte": {"material": "LLZO"}, "loading": {"c_rate": 20.0},
