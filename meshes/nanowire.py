@@ -1,9 +1,9 @@
 """Si nanowire: its circular cross-section (2D) or a finite cylinder along z (3D).
 
-The 2D model is geometrically a disk and is solved in plane strain (zero axial strain), i.e. the
-same model as a 2D particle; generalised plane strain (a free uniform axial strain, what a long
-wire with free ends has) is not implemented. The family is separate for the 3D wire and so that
-studies can name it. In 3D the wire spans z in [-length/2, length/2];
+The 2D model is geometrically a disk, the same mesh as a 2D particle; by default it is solved in
+generalised plane strain (`[mechanics] out_of_plane`: a free uniform axial strain, what a long
+wire with free ends has), where the 2D particle keeps plane strain. The family is separate for the
+3D wire and so that studies can name it. In 3D the wire spans z in [-length/2, length/2];
 the symmetry-reduced variant keeps the quarter cross-section and z in [0, length/2].
 
 Regions: ``si``; ``electrolyte`` with ``matrix`` (a box of cross-section ``matrix_size``

@@ -348,6 +348,23 @@ def _check_surface_coupling(case: dict) -> None:
                      f"potentiostatic loading; allowed with mode = {_fmt(load['mode'])}: false")
 
 
+def _out_of_plane(case: dict, _name: str) -> str:
+    """A 2D nanowire is a cross-section of a wire free to lengthen; other 2D bodies stay plane strain."""
+    geometry = case["geometry"]
+    return "generalized" if geometry["kind"] == "nanowire" and geometry["dim"] == 2 else "plane_strain"
+
+
+def _check_out_of_plane(case: dict) -> None:
+    """The free axial strain is found around the mechanics solve, not inside the monolithic
+    transport solve."""
+    if case["mechanics"]["out_of_plane"] != "generalized" or case["geometry"]["dim"] != 2:
+        return
+    for key in ("stress_assisted", "surface_stress_coupling"):
+        if case["loading"][key]:
+            raise _error("[mechanics] out_of_plane", "generalized", f"is not combined with [loading] {key} "
+                         "(solved with u in one Newton); allowed: plane_strain")
+
+
 def _check_load_time(case: dict) -> None:
     """Displacement-driven runs have no SOC window: the pseudo-time span must be given."""
     mode = case["loading"]["mode"]
@@ -601,7 +618,12 @@ SCHEMA: dict[str, Section] = {
                               choices=("none", "J2")),
         "hardening": KeySpec("float", "linear isotropic hardening modulus H (0: perfect "
                              "plasticity)", 0.0, "GPa", NON_NEGATIVE),
-    }),
+        "out_of_plane": KeySpec("str", "2D only (ignored in 3D): plane_strain (zero axial strain, "
+                                "a long body held at its ends) or generalized (a uniform axial "
+                                "strain with zero net axial force, a long wire with free ends)",
+                                Auto("generalized for a 2D nanowire, else plane_strain", _out_of_plane),
+                                choices=("plane_strain", "generalized")),
+    }, checks=(_check_out_of_plane,)),
     "time": Section("Adaptive time stepping. duration = |soc_end - soc_start| * 3600 / c_rate "
                     "(galvanostatic); t_end, else reference_length^2 / active.diffusivity "
                     "(potentiostatic).", {

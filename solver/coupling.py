@@ -35,6 +35,11 @@ SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_", "sifrac_coupled_", 
 #: Problems with at most this many unknowns use a direct solver when the preset is "auto".
 DIRECT_SOLVER_LIMIT = 100_000
 
+#: Generalised plane strain: the axial strain is converged to this absolute change, within at
+#: most AXIAL_MAX_IT in-plane solves per equilibrium.
+AXIAL_TOL = 1e-10
+AXIAL_MAX_IT = 30
+
 
 class SolverFailure(RuntimeError):
     """A nonlinear or linear solve did not converge; the time stepper cuts the step."""
@@ -288,9 +293,14 @@ class ChemoElasticProblem:
         self.surface_area = self._assemble(self._on_surfaces(fem.Constant(mesh, default_scalar_type(1.0)))) \
             if self.loading.surfaces else 0.0
         self.plastic = case["mechanics"]["plasticity"] == "J2"
+        # Generalised plane strain: the uniform axial strain, a DG0 field so that checkpoints keep it.
+        self.axial = fem.Function(fem.functionspace(mesh, ("DG", 0)), name="axial_strain") \
+            if self.dim == 2 and case["mechanics"]["out_of_plane"] == "generalized" else None
         self.eps_p = self._plastic_strain() if self.plastic else None
         self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split,
-                                       self.eps_p)
+                                       self.eps_p, self.axial)
+        if self.axial is not None:
+            self._axial_force = fem.form(self.sigma[2, 2] * self.dx_mech)
         self.sigma_h = self._stress_assisted_field()
         # Transport solved together with u: stress-driven flux, or a surface value that follows the
         # stress (lagging u by a step would let the surface take up only what an elastically
@@ -310,7 +320,7 @@ class ChemoElasticProblem:
                           and not (role == "diffusion" and self.coupled)}  # not the coupled system
         self._soc_form = fem.form(self.c * self.dx_si)
         self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
-                                             self.split, self.eps_p)
+                                             self.split, self.eps_p, self.axial)
         self._energy_form = fem.form(self.psi * self.dx_mech)
         self._damage = self._build_damage() if self.fracture else None
         for role, problem in self.solvers.items():
@@ -387,7 +397,7 @@ class ChemoElasticProblem:
         sigma_y = plasticity.yield_stress(self.c, act["yield_stress_pristine"], act["yield_stress"])
         if self.fracture:  # the nominal (degraded) stress yields: see solver/plasticity.py
             sigma_y = sigma_y / self.g
-        trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old)
+        trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old, self.axial)
         _, mu = elasticity.lame(self.E, self.nu)
         deps, dp = plasticity.radial_return(trial, mu, sigma_y, mech["hardening"], self.p_old,
                                             self._region_field({"si": 1.0}))
@@ -622,7 +632,7 @@ class ChemoElasticProblem:
         # g(d) H + crack density: the same discrete problem, without re-evaluating principal
         # stresses or splits at every assembly.
         driving = elasticity.crack_driving_energy(self.u, self.c - self.c_ref, self.beta, self.E, self.nu,
-                                                  self.split, self.eps_p)
+                                                  self.split, self.eps_p, self.axial)
         self._driving = fem.Function(self._quadrature_space(()), name="crack_driving_energy")
         self._driving_expr = fem.Expression(driving, self._driving.function_space.element.interpolation_points)
         total = self.g * self._driving * self.dx_mech + \
@@ -710,6 +720,8 @@ class ChemoElasticProblem:
             state.update(sigma_h_cell=self.sigma_h_cell)
         if self.plastic:
             state.update(eps_p=self.eps_p_old, p=self.p_old)
+        if self.axial is not None:
+            state.update(axial=self.axial)
         return state
 
     # -- solves -------------------------------------------------------------------------------
@@ -773,11 +785,38 @@ class ChemoElasticProblem:
             return 0
         if self._load_atol is None and self._mechanics.solver.getType() == "ksponly":
             self._load_atol = self._linear_atol(self._mechanics)
-        self._solve(self._mechanics, "mechanics")
+        if self.axial is None:
+            self._solve(self._mechanics, "mechanics")
+        else:
+            self._solve_free_axial()
         self._remove_rigid_motion()
         if self.sigma_h is not None:
             self.sigma_h.interpolate(self._sigma_h_expr)
         return self._mechanics.solver.getKSP().getIterationNumber()
+
+    def _solve_free_axial(self) -> None:
+        """Generalised plane strain: equilibrium in the plane and zero net axial force.
+
+        The axial strain e is a single number, so it is found around the in-plane solve by the
+        secant method on N(e) = int sigma_zz: the first slope is the section's uniaxial stiffness
+        int E (exact for a free elastic section of uniform nu; N is linear in e while nothing
+        flows), later ones are secants. Converged when the change of e is below AXIAL_TOL.
+        """
+        e_prev = n_prev = None
+        slope = self._assemble(self.E * self.dx_mech)
+        for _ in range(AXIAL_MAX_IT):
+            self._solve(self._mechanics, "mechanics")
+            e = self.axial_strain()
+            n = self.comm.allreduce(fem.assemble_scalar(self._axial_force))
+            if e_prev is not None and e != e_prev:
+                slope = (n - n_prev) / (e - e_prev)
+            step = -n / slope
+            if abs(step) < AXIAL_TOL:
+                return
+            e_prev, n_prev = e, n
+            self.axial.x.array[:] = e + step
+        raise SolverFailure(f"generalised plane strain: the axial strain did not converge in {AXIAL_MAX_IT} "
+                            f"in-plane solves (last change {step:.2e})")
 
     def _linear_atol(self, problem: NonlinearProblem) -> float:
         """Set and return the absolute tolerance of a linear problem's Krylov solves:
@@ -922,6 +961,10 @@ class ChemoElasticProblem:
     def max_plastic_strain(self) -> float:
         """Largest equivalent plastic strain at any quadrature point of Si (accepted state)."""
         return self._max_abs(self.p_old.x.array, self.p_old.function_space)
+
+    def axial_strain(self) -> float:
+        """The uniform out-of-plane strain of generalised plane strain."""
+        return float(self.axial.x.array[0])
 
     def max_damage(self) -> float:
         return self._max_abs(self.d.x.array) if self.fracture else 0.0

@@ -111,6 +111,8 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
                **stress.measures(), "c_min": c_lo, "c_max": c_hi, "newton_iterations": newton}
         if problem.plastic:
             row["max_plastic_strain"] = problem.max_plastic_strain()
+        if problem.axial is not None:
+            row["axial_strain"] = problem.axial_strain()
         if problem.fracture:
             cod = opening.max_cod()
             row.update(dissipated_energy=problem.dissipated_energy(), crack_length=problem.crack_length(),

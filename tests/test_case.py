@@ -265,6 +265,9 @@ BAD = {
     "surface coupling without potentiostatic": (
         "[loading]\nsurface_stress_coupling = true\n", [],
         ["[loading] surface_stress_coupling = true", 'allowed with mode = "galvanostatic": false']),
+    "generalized plane strain with the coupled solve": (
+        '[geometry]\nkind = "nanowire"\n[loading]\nmode = "potentiostatic"\nsurface_stress_coupling = true\n', [],
+        ['[mechanics] out_of_plane = "generalized"', "surface_stress_coupling", "allowed: plane_strain"]),
     "bool expected": (
         "[output]\nfields = 1\n", [], ["[output] fields = 1: expected true or false"]),
 }

@@ -1,8 +1,9 @@
 """Under mpiexec -n 2: a case on one rank (COMM_SELF of rank 0) and on both ranks gives the same
 history.csv and probes.csv to 1e-8 relative: a 3D eighth sphere, a free 2D particle with the
 monolithic stress-assisted solve (rigid modes in the null space), a particle in a sulfide matrix
-whose interface concentration follows the stress (interior-facet terms across ranks), and a film
-under an LLZO cap."""
+whose interface concentration follows the stress (interior-facet terms across ranks), a nanowire
+section in generalised plane strain (the axial force reduced over ranks), and a film under an
+LLZO cap."""
 
 from solver import bootstrap  # noqa: F401
 
@@ -29,6 +30,9 @@ CASES = {
         "electrolyte": {"material": "Li6PS5Cl"},
         "loading": {"mode": "potentiostatic", "surface_concentration": 0.98, "surface_stress_coupling": True},
         "time": {"t_end": 20.0}},
+    "nanowire-2d-generalized-plane-strain": {
+        "geometry": {"kind": "nanowire", "dim": 2, "diameter": 150.0, "mesh_size": 15.0},
+        "loading": {"c_rate": 20.0}, "time": {"t_end": 40.0}},
     "film-2d-llzo-cap": {"geometry": {"kind": "thin_film", "dim": 2, "thickness": 200.0, "width": 400.0,
                                       "cap": True, "notch_depth": 40.0, "notch_width": 20.0, "mesh_size": 20.0},
                          "electrolyte": {"material": "LLZO"}, "loading": {"c_rate": 20.0},

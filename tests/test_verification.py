@@ -14,7 +14,7 @@ import pytest
 from mpi4py import MPI
 
 from solver import analytic
-from solver.case import load_case
+from solver.case import load_case, resolve_case
 from solver.run import run
 
 CASE = Path(__file__).parents[1] / "cases" / "verify_sphere_cv.toml"
@@ -68,24 +68,33 @@ def test_sphere_cheng_verbrugge(tmp_path, mode):
     assert errors["sigma_theta"] < 0.02
 
 
-def _cylinder_errors(tmp_path, h: float) -> dict[str, float]:
+def _cylinder_errors(tmp_path, h: float, out_of_plane: str) -> dict[str, float]:
     overrides = ["geometry.kind=nanowire", "geometry.dim=2", f"geometry.mesh_size={h}",
-                 "loading.mode=galvanostatic", "time.t_end=50.0", "loading.c_rate=18.0"]
+                 "loading.mode=galvanostatic", "time.t_end=50.0", "loading.c_rate=18.0",
+                 f"mechanics.out_of_plane={out_of_plane}"]
     x, c, sigma_r, sig, case, result = radial_run(tmp_path / f"h{h}", overrides)
     act = case["active"]
     R, D, t = case["geometry"]["diameter"] / 2, act["diffusivity"], result.summary["time"]
     j = case["loading"]["c_rate"] / 3600 * R / 2  # V/A = R/2 for a disk
     profile = lambda s: analytic.cylinder_c_galvanostatic_steady(s, D * t / R**2, j * R / D)  # noqa: E731
     sr, st, sz = analytic.cylinder_stress(x, profile, act["E"], act["nu"], act["expansion"])
+    if out_of_plane == "generalized":
+        # Free ends: a uniform axial strain removes the mean axial stress and leaves the in-plane
+        # stresses as they are (its Poisson contraction is a uniform radial strain).
+        r = np.linspace(0.0, 1.0, 4001)
+        sz_fine = analytic.cylinder_stress(r, profile, act["E"], act["nu"], act["expansion"])[2]
+        sz = sz - np.trapezoid(sz_fine * 2 * r, r)
     sigma_t = np.trace(sig[:, :2, :2], axis1=1, axis2=2) - sigma_r
     return {"c": rel_max_error(c, profile(x)), "sigma_r": rel_max_error(sigma_r, sr),
             "sigma_theta": rel_max_error(sigma_t, st), "sigma_z": rel_max_error(sig[:, 2, 2], sz)}
 
 
-def test_cylinder_plane_strain_convergence(tmp_path):
-    """2D analogue: long-time galvanostatic cylinder (tau = 0.5), errors fall as h halves."""
-    coarse, fine = _cylinder_errors(tmp_path, 20.0), _cylinder_errors(tmp_path, 10.0)
-    print("cylinder relative max errors, h = R/5:", coarse, "h = R/10:", fine)
+@pytest.mark.parametrize("out_of_plane", ["plane_strain", "generalized"])
+def test_cylinder_plane_strain_convergence(tmp_path, out_of_plane):
+    """2D analogue: long-time galvanostatic cylinder (tau = 0.5), held at its ends (plane strain)
+    or free (generalised plane strain); errors fall as h halves."""
+    coarse, fine = _cylinder_errors(tmp_path, 20.0, out_of_plane), _cylinder_errors(tmp_path, 10.0, out_of_plane)
+    print(out_of_plane, "cylinder relative max errors, h = R/5:", coarse, "h = R/10:", fine)
     for key in ("sigma_r", "sigma_theta", "sigma_z"):
         assert fine[key] < 0.02
         assert fine[key] < coarse[key]
@@ -155,3 +164,28 @@ def test_sphere_convergence_study(tmp_path):
     print("sphere convergence (h, sigma_r, sigma_theta):", errors)
     assert errors[1][1] < errors[0][1] and errors[2][1] < errors[1][1]
     assert errors[1][2] < errors[0][2] and errors[2][2] < errors[1][2]
+
+
+@pytest.mark.parametrize("out_of_plane", ["generalized", "plane_strain"])
+def test_free_disk_swells_stress_free_only_in_generalized_plane_strain(tmp_path, out_of_plane):
+    """Uniform lithiation of a free a-Si disk. Generalised plane strain lets the section lengthen:
+    no stress at all, and the axial strain equals the linear swelling (expansion / 3) dc. Plane
+    strain holds the length: sigma_zz = -E(c) (expansion / 3) dc everywhere, the only stress."""
+    case = resolve_case({"geometry": {"kind": "particle", "dim": 2, "diameter": 100.0, "mesh_size": 10.0},
+                         "active": {"material": "a-Si"},
+                         "mechanics": {"out_of_plane": out_of_plane, "displacement_degree": 1},
+                         "loading": {"mode": "uniform", "c_rate": 1.0, "soc_end": 0.1},
+                         "output": {"fields": False}}, "free_disk")
+    result = run(case, MPI.COMM_WORLD, tmp_path)
+    assert result.status == "complete"
+    last = result.history[-1]
+    act = case["active"]
+    swelling = act["expansion"] / 3 * last["soc"]
+    if out_of_plane == "generalized":
+        assert last["axial_strain"] == pytest.approx(swelling, rel=1e-9)
+        assert max(last["max_principal_stress"], -last["min_principal_stress"]) < 1e-9
+    else:
+        assert "axial_strain" not in last
+        E = act["E"] + (act["E_lithiated"] - act["E"]) * last["soc"]  # linear in c
+        assert last["min_principal_stress"] == pytest.approx(-E * swelling, rel=1e-9)
+        assert last["max_principal_stress"] < 1e-9
