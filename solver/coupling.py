@@ -299,8 +299,9 @@ class ChemoElasticProblem:
         self.eps_p = self._plastic_strain() if self.plastic else None
         self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split,
                                        self.eps_p, self.axial)
-        if self.axial is not None:
+        if self.axial is not None:  # N(e) and the first slope of _solve_free_axial
             self._axial_force = fem.form(self.sigma[2, 2] * self.dx_mech)
+            self._axial_stiffness = fem.form(self.E * self.dx_mech)
         self.sigma_h = self._stress_assisted_field()
         # Transport solved together with u: stress-driven flux, or a surface value that follows the
         # stress (lagging u by a step would let the surface take up only what an elastically
@@ -803,7 +804,7 @@ class ChemoElasticProblem:
         flows), later ones are secants. Converged when the change of e is below AXIAL_TOL.
         """
         e_prev = n_prev = None
-        slope = self._assemble(self.E * self.dx_mech)
+        slope = self.comm.allreduce(fem.assemble_scalar(self._axial_stiffness))
         for _ in range(AXIAL_MAX_IT):
             self._solve(self._mechanics, "mechanics")
             e = self.axial_strain()
