@@ -652,7 +652,8 @@ SCHEMA: dict[str, Section] = {
         "mechanics": KeySpec("str", "mechanics linear solver; auto: by problem size; gmres_lu: "
                              "GMRES preconditioned by an LU factorisation kept while it works",
                              "auto", choices=("auto", "lu", "gmres_lu", "cg_gamg")),
-        "diffusion": KeySpec("str", "diffusion linear solver; auto: by problem size", "auto",
+        "diffusion": KeySpec("str", "diffusion linear solver; auto: by problem size (LU for the "
+                             "monolithic transport solve of stress_assisted / surface_stress_coupling)", "auto",
                              choices=("auto", "lu", "cg")),
         "damage": KeySpec("str", "damage (VI) linear solver; auto: by problem size", "auto",
                           choices=("auto", "lu", "cg")),

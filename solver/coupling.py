@@ -511,8 +511,10 @@ class ChemoElasticProblem:
             unknowns.append(field)
         size = sum(f.function_space.dofmap.index_map.size_global * f.function_space.dofmap.index_map_bs
                    for f in unknowns)
-        opts = {**newton_opts, **_solver_options(self.case["solver"]["diffusion"], size, False,
-                                                 self.case["solver"]["linear_rtol"], singular=bool(free))}
+        # GAMG is built for one elliptic field, not this mixed block: "auto" means LU at any size.
+        preset = "lu" if self.case["solver"]["diffusion"] == "auto" else self.case["solver"]["diffusion"]
+        opts = {**newton_opts, **_solver_options(preset, size, False, self.case["solver"]["linear_rtol"],
+                                                 singular=bool(free))}
         # The residual mixes GPa-scale stresses with concentration rates: near a steady state its
         # round-off floor (~1e-9, measured on a plastic film) lies above newton_atol, so a Newton
         # update below 1e-12 of the solution also ends the solve.
