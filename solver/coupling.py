@@ -282,6 +282,7 @@ class ChemoElasticProblem:
         self.c_ref = fem.Constant(mesh, default_scalar_type(case["loading"]["soc_start"]))
 
         self.E, self.nu, self.beta = self._material_fields()
+        self._si = self._region_field({"si": 1.0})  # Si indicator (DG0): which cells flow, which side of an interface
         frac = case["fracture"]
         self.fracture = frac["model"] != "none"
         self.split = frac["split"]
@@ -401,7 +402,7 @@ class ChemoElasticProblem:
         trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old, self.axial)
         _, mu = elasticity.lame(self.E, self.nu)
         deps, dp = plasticity.radial_return(trial, mu, sigma_y, mech["hardening"], self.p_old,
-                                            self._region_field({"si": 1.0}))
+                                            self._si)
         eps_p = self.eps_p_old + deps
         points = self.eps_p_old.function_space.element.interpolation_points
         self._plastic_update = [(f, fem.Expression(expr, points), fem.Function(f.function_space))
@@ -424,12 +425,13 @@ class ChemoElasticProblem:
 
     def _on_surfaces(self, integrand) -> ufl.Form:
         """Integral over the lithiation surfaces: exterior (free surface) or interior facets
-        (a Si/electrolyte interface). The integrand is continuous, so either side of an interior
-        facet gives the same value."""
+        (a Si/electrolyte interface), where the integrand is taken on its Si side (the DG0 Si
+        indicator picks it; a continuous integrand has the same value on both sides)."""
         form = 0
         for name in self.loading.surfaces:
             tag = self.bundle.boundaries[name]
-            form += integrand * self.ds(tag) + integrand("+") * self.dS(tag)
+            si_side = self._si("+") * integrand("+") + self._si("-") * integrand("-")
+            form += integrand * self.ds(tag) + si_side * self.dS(tag)
         return form
 
     def _facets(self, name: str) -> np.ndarray:
@@ -487,18 +489,13 @@ class ChemoElasticProblem:
         sigma_h is that of the Si cell next to the facet: its cell mean, a DG0 unknown of the
         coupled solve. A value at the facet itself would extrapolate the strain of a plastically
         flowing surface layer (errors of 0.3 GPa, i.e. 0.1 in c, on a thin film), and the plastic
-        state lives at cell quadrature points only. Interfaces are interior facets; the DG0 Si
-        indicator picks the Si side.
+        state lives at cell quadrature points only. On an interface `_on_surfaces` takes the Si
+        side.
         """
         self.sigma_h_cell = fem.Function(fem.functionspace(self.bundle.mesh, ("DG", 0)), name="cell_hydrostatic_stress")
         c_eq = diffusion.surface_equilibrium(self.surface_value, self.sigma_h_cell, kappa)
         flux = diffusion.SURFACE_PENALTY * D / ufl.CellDiameter(self.bundle.mesh) * (c_eq - self.c)
-        si = self._region_field({"si": 1.0})
-        form = 0
-        for name in self.loading.surfaces:
-            tag = self.bundle.boundaries[name]
-            form += flux * v * self.ds(tag) + (si("+") * flux("+") + si("-") * flux("-")) * v("+") * self.dS(tag)
-        return form
+        return self._on_surfaces(flux * v)
 
     def _build_coupled(self, F_c: ufl.Form, bcs_c: list, newton_opts: dict) -> NonlinearProblem:
         """Monolithic Newton on (c, u), plus sigma_h for stress-assisted diffusion and the Si cells'
