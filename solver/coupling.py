@@ -333,9 +333,11 @@ class ChemoElasticProblem:
         """Count the problem's Jacobian assemblies in the solver statistics (assembly is a large
         part of a staggered iteration: the benchmarks report it next to the solves)."""
         J, P, (assemble, args, kwargs) = problem.solver.getJacobian()
+        stats = self.stats  # not self: PETSc holds the callback where Python's gc cannot see it,
+        # so a closure over the problem would keep it (and its MPI communicators) alive for ever
 
         def counted(*a, **k):
-            self.stats.assembled_jacobian(role)
+            stats.assembled_jacobian(role)
             return assemble(*a, **k)
 
         problem.solver.setJacobian(counted, J, P, args=args, kargs=kwargs)
