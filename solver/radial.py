@@ -1,0 +1,256 @@
+"""A spherically symmetric particle, 1D in the reference radius R: Li diffusion and J2
+elastoplasticity with small or finite strain.
+
+Why: the 2D/3D solver is small strain, while Si swells by 280%. In a sphere the principal axes
+(r, theta, phi) never rotate, so the multiplicative split F = Fe Fc Fp with a Hencky (logarithmic)
+elastic energy reduces exactly to additive logarithmic strains,
+
+    ln F = diag(ln(1 + u'), ln(1 + u/R), ln(1 + u/R)) = eps_e + ln(J_c)/3 I + eps_p,
+
+with J_c = 1 + expansion c the chemical volume ratio and eps_p deviatoric (isochoric flow). The J2
+radial return on the stress of the intermediate (lithiated) configuration is then exact in log
+strain (Eterovic & Bathe 1990; Simo 1992). This measures what the small-strain kinematics costs
+on the c-Si hoop-stress case, with everything else (diffusion, moduli, yield) shared.
+
+Small strain: eps = diag(u', u/R, u/R), chemical strain (expansion / 3) c, volume factor 1.
+Finite strain: the energy per reference volume is J_c psi(eps_e) (psi per lithiated volume, the
+solver's quadratic isotropic energy), its stress tau = dpsi/deps_e (a Kirchhoff stress of the
+lithiated configuration); the Cauchy stress is tau / J_e with J_e = exp(tr eps_e).
+Li diffusion runs in the reference configuration (c per reference Si volume, as in the materials
+library), so both kinematics see the same c(R, t); stress does not act on diffusion here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import basix.ufl
+import numpy as np
+import ufl
+from dolfinx import fem, mesh as dmesh
+from dolfinx.fem.petsc import NonlinearProblem
+from mpi4py import MPI
+
+from solver import diffusion, elasticity, plasticity
+
+KINEMATICS = ("small", "finite")
+
+
+@dataclass
+class RadialSettings:
+    """One potentiostatic first-lithiation run of a sphere (nm, s, GPa)."""
+
+    material: dict  # resolved material values (solver.materials.get(name).values() plus overrides)
+    radius: float
+    kinematics: str = "small"
+    plastic: bool = True
+    surface_concentration: float = 0.98
+    c_initial: float = 0.0
+    soc_end: float = 0.6
+    cell_size: float = 0.5
+    dt_initial: float = 1e-3
+    dt_max: float = 10.0
+    dc_target: float = 0.2
+    max_steps: int = 20000
+
+    def __post_init__(self) -> None:
+        if self.kinematics not in KINEMATICS:
+            raise ValueError(f"kinematics must be one of {KINEMATICS}, not {self.kinematics!r}")
+        if self.radius <= 0 or self.cell_size <= 0:
+            raise ValueError("radius and cell_size must be positive")
+
+
+@dataclass
+class RadialHistory:
+    """Per accepted step: time, SOC (volume mean of c), surface Cauchy hoop stress (GPa),
+    surface stretch r/R, largest equivalent plastic strain."""
+
+    time: list[float] = field(default_factory=list)
+    soc: list[float] = field(default_factory=list)
+    hoop: list[float] = field(default_factory=list)
+    stretch: list[float] = field(default_factory=list)
+    plastic: list[float] = field(default_factory=list)
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v) for k, v in self.__dict__.items()}
+
+
+class RadialParticle:
+    """Builds the diffusion and mechanics problems on [0, radius]; `run()` steps to soc_end."""
+
+    def __init__(self, s: RadialSettings, comm: MPI.Comm) -> None:
+        self.s, m = s, s.material
+        self.mesh = dmesh.create_interval(comm, max(2, round(s.radius / s.cell_size)), [0.0, s.radius])
+        self.R = ufl.SpatialCoordinate(self.mesh)[0]
+        self.c = fem.Function(fem.functionspace(self.mesh, ("Lagrange", 1)), name="c")
+        self.c.x.array[:] = s.c_initial
+        self.c_old = self.c.copy()
+        self.u = fem.Function(fem.functionspace(self.mesh, ("Lagrange", 2)), name="u")
+        self.dt = fem.Constant(self.mesh, s.dt_initial)
+        self.dx = ufl.Measure("dx", self.mesh, metadata={"quadrature_degree": 4})
+        q = basix.ufl.quadrature_element(self.mesh.topology.cell_name(), value_shape=(3,), degree=4)
+        self.eps_p_old = fem.Function(fem.functionspace(self.mesh, q), name="plastic_strain")
+        self.p_old = fem.Function(fem.functionspace(self.mesh, basix.ufl.quadrature_element(
+            self.mesh.topology.cell_name(), value_shape=(), degree=4)), name="equivalent_plastic_strain")
+        c = self.c
+        self.E = m["E"] + (m["E_lithiated"] - m["E"]) * c
+        self.nu = m["nu"] + (m["nu_lithiated"] - m["nu"]) * c
+        self._build_diffusion()
+        self._build_mechanics()
+
+    # --- laws -------------------------------------------------------------------------------
+    def _total_strain(self, u) -> ufl.core.expr.Expr:
+        """diag(u', u/R, u/R) (small) or its logarithm (finite); the stretches stay positive."""
+        er, et = u.dx(0), u / self.R
+        if self.s.kinematics == "finite":
+            er, et = ufl.ln(1 + er), ufl.ln(1 + et)
+        return ufl.as_matrix([[er, 0, 0], [0, et, 0], [0, 0, et]])
+
+    def _chemical(self) -> tuple[ufl.core.expr.Expr, ufl.core.expr.Expr]:
+        """(isotropic chemical strain, volume factor of the energy per reference volume)."""
+        e = self.s.material["expansion"]
+        if self.s.kinematics == "finite":
+            jc = 1 + e * self.c
+            return ufl.ln(jc) / 3, jc
+        return e / 3 * self.c, 1.0
+
+    # --- problems ---------------------------------------------------------------------------
+    def _build_diffusion(self) -> None:
+        m, v = self.s.material, ufl.TestFunction(self.c.function_space)
+        D = diffusion.diffusivity(self.c, m["diffusivity_law"], m["diffusivity"], m["diffusivity_lithiated"],
+                                  m.get("diffusivity_omega", 0.0))
+        lumped = ufl.Measure("dx", self.mesh, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1})
+        w = self.R ** 2
+        F = (self.c - self.c_old) / self.dt * v * w * lumped + D * ufl.inner(ufl.grad(self.c), ufl.grad(v)) * w * self.dx
+        V = self.c.function_space
+        outer = dmesh.locate_entities_boundary(self.mesh, 0, lambda x: np.isclose(x[0], self.s.radius))
+        surface = fem.locate_dofs_topological(V, 0, outer)
+        self._free = np.setdiff1d(np.arange(V.dofmap.index_map.size_local), surface)
+        bc = fem.dirichletbc(fem.Constant(self.mesh, self.s.surface_concentration), surface, V)
+        self.diffusion = NonlinearProblem(F, self.c, bcs=[bc], petsc_options_prefix="sifrac_radial_c_",
+                                          petsc_options=_newton_options())
+
+    def _build_mechanics(self) -> None:
+        m, v = self.s.material, ufl.TestFunction(self.u.function_space)
+        chem, jc = self._chemical()
+        eps_p_old = ufl.as_matrix([[self.eps_p_old[0], 0, 0], [0, self.eps_p_old[1], 0], [0, 0, self.eps_p_old[2]]])
+        trial = self._total_strain(self.u) - chem * ufl.Identity(3) - eps_p_old
+        _, mu = elasticity.lame(self.E, self.nu)
+        if self.s.plastic:
+            sigma_y = plasticity.yield_stress(self.c, m["yield_stress_pristine"], m["yield_stress"])
+            deps, dp = plasticity.radial_return(trial, mu, sigma_y, m.get("hardening", 0.0), self.p_old, 1.0)
+        else:
+            deps, dp = 0 * trial, 0 * self.p_old
+        eps_e = ufl.variable(trial - deps)
+        tau = ufl.diff(elasticity.elastic_energy(eps_e, self.E, self.nu), eps_e)
+        deps_total = ufl.derivative(self._total_strain(self.u), self.u, v)
+        F = jc * ufl.inner(tau, deps_total) * self.R ** 2 * self.dx
+        V = self.u.function_space
+        centre = dmesh.locate_entities_boundary(self.mesh, 0, lambda x: np.isclose(x[0], 0.0))
+        bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(V, 0, centre), V)
+        # The residual is a force times R^2: its round-off floor grows with E R^2.
+        opts = _newton_options() | {"snes_linesearch_type": "bt", "snes_atol": 1e-12 * m["E"] * self.s.radius ** 2}
+        self.mechanics = NonlinearProblem(F, self.u, bcs=[bc], petsc_options_prefix=f"sifrac_radial_u_{self.s.kinematics}_",
+                                          petsc_options=opts)
+        cauchy = tau / ufl.exp(ufl.tr(eps_e)) if self.s.kinematics == "finite" else tau
+        points = self.p_old.function_space.element.interpolation_points
+        new_eps_p = self.eps_p_old + ufl.as_vector([deps[0, 0], deps[1, 1], deps[2, 2]])
+        self._update = [(f, fem.Expression(e, points)) for f, e in ((self.eps_p_old, new_eps_p),
+                                                                   (self.p_old, self.p_old + dp))]
+        self._hoop = fem.Expression(cauchy[1, 1], points)
+        self._profile = fem.Expression(ufl.as_vector([self.R, self.R + self.u, 1 + self.u.dx(0), self.c,
+                                                      cauchy[0, 0], cauchy[1, 1]]), points)
+        self._surface_cell = self._outer_cell()
+
+    def _outer_cell(self) -> np.ndarray:
+        """The owned cell touching R = radius (on one rank only)."""
+        tdim = self.mesh.topology.dim
+        h = self.s.radius / self.mesh.topology.index_map(tdim).size_global
+        cells = dmesh.locate_entities(self.mesh, tdim, lambda x: x[0] >= self.s.radius - 1.01 * h)
+        return cells[cells < self.mesh.topology.index_map(tdim).size_local].astype(np.int32)
+
+    # --- evaluation -------------------------------------------------------------------------
+    def _surface_hoop(self) -> float:
+        """Cauchy hoop stress at the outermost quadrature point (a few percent of a cell inside)."""
+        val = 0.0
+        if self._surface_cell.size:
+            pts = self.p_old.function_space.element.interpolation_points
+            val = float(self._hoop.eval(self.mesh, self._surface_cell)[0][int(np.argmax(pts[:, 0]))])
+        return self.mesh.comm.allreduce(val, op=MPI.SUM)
+
+    def profile(self) -> dict[str, np.ndarray]:
+        """Quadrature-point values on every rank, sorted by R: reference and current radius, radial
+        stretch, c, Cauchy radial and hoop stress."""
+        cells = np.arange(self.mesh.topology.index_map(1).size_local, dtype=np.int32)
+        vals = np.concatenate(self.mesh.comm.allgather(self._profile.eval(self.mesh, cells).reshape(-1, 6)))
+        vals = vals[np.argsort(vals[:, 0])]
+        return dict(zip(("R", "r", "stretch_r", "c", "sigma_r", "sigma_theta"), vals.T))
+
+    def _integral(self, expr) -> float:
+        return self.mesh.comm.allreduce(fem.assemble_scalar(fem.form(expr * self.dx)), op=MPI.SUM)
+
+    def soc(self) -> float:
+        return self._integral(self.c * self.R ** 2) / (self.s.radius ** 3 / 3)
+
+    def _record(self, h: RadialHistory, t: float) -> None:
+        h.time.append(t)
+        h.soc.append(self.soc())
+        h.hoop.append(self._surface_hoop())
+        u_surface = self.mesh.comm.allreduce(float(np.max(self.u.x.array, initial=-np.inf)), op=MPI.MAX)
+        h.stretch.append(1 + u_surface / self.s.radius)
+        h.plastic.append(self.mesh.comm.allreduce(float(np.max(self.p_old.x.array, initial=0.0)), op=MPI.MAX))
+
+    # --- stepping ---------------------------------------------------------------------------
+    def _solve(self, problem: NonlinearProblem) -> bool:
+        problem.solve()
+        return problem.solver.getConvergedReason() > 0
+
+    def run(self, on_step: Callable[[RadialParticle], None] | None = None) -> RadialHistory:
+        """Steps until the SOC reaches soc_end: dt follows dc_target (largest nodal change of c),
+        halved and retried when a Newton solve fails; the plastic state moves on accepted steps.
+        `on_step(self)` is called after each accepted step (and the initial state)."""
+        s, h, t = self.s, RadialHistory(), 0.0
+        if not self._solve(self.mechanics):
+            raise RuntimeError("radial mechanics did not converge at the initial state")
+        self._commit()
+        self._record(h, t)
+        if on_step:
+            on_step(self)
+        u_old = self.u.x.array.copy()
+        for _ in range(s.max_steps):
+            if h.soc[-1] >= s.soc_end - 1e-9:
+                return h
+            ok = self._solve(self.diffusion) and self._solve(self.mechanics)
+            dc = np.abs(self.c.x.array - self.c_old.x.array)[self._free]  # the imposed surface value jumps
+            change = self.mesh.comm.allreduce(float(np.max(dc, initial=0.0)), op=MPI.MAX) if ok else np.inf
+            if not ok or change > 2 * s.dc_target:
+                self.c.x.array[:], self.u.x.array[:] = self.c_old.x.array, u_old
+                self.dt.value = float(self.dt.value) / 2
+                if float(self.dt.value) < 1e-9:
+                    raise RuntimeError(f"radial run: step too small at t = {t:.6g} s (SOC {h.soc[-1]:.4f})")
+                continue
+            t += float(self.dt.value)
+            self._commit()
+            self._record(h, t)
+            if on_step:
+                on_step(self)
+            self.c_old.x.array[:], u_old = self.c.x.array, self.u.x.array.copy()
+            self.dt.value = min(s.dt_max, float(self.dt.value) * min(1.5, s.dc_target / max(change, 1e-12)))
+        raise RuntimeError(f"radial run: {s.max_steps} steps without reaching SOC {s.soc_end}")
+
+    def _commit(self) -> None:
+        """Evaluate both returned fields first, then store them (each expression reads both)."""
+        new = []
+        for f, expr in self._update:
+            tmp = fem.Function(f.function_space)
+            tmp.interpolate(expr)
+            new.append((f, tmp))
+        for f, tmp in new:
+            f.x.array[:] = tmp.x.array
+
+
+def _newton_options() -> dict:
+    return {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_rtol": 1e-10, "snes_atol": 1e-12,
+            "snes_stol": 1e-12, "snes_max_it": 50, "ksp_type": "preonly", "pc_type": "lu",
+            "pc_factor_mat_solver_type": "mumps", "snes_error_if_not_converged": False}
