@@ -33,6 +33,8 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
     "flaw_8": ("flaw depth 8 nm", ["fracture.surface_flaw=8.0", "fracture.crack_length_min=8.0"]),
     "flaw_32": ("flaw depth 32 nm", ["fracture.surface_flaw=32.0", "fracture.crack_length_min=32.0",
                                      "sweep.bracket=[70.0, 400.0]"]),
+    "front_mobility_6": ("<110> front mobility 6x (Yang et al. 2012; ratio to confirm)",
+                         ["active.front_mobility_ratio=6"]),
     "surface_coupling": ("surface concentration follows sigma_h (loading.surface_stress_coupling)",
                          ["loading.surface_stress_coupling=true"]),
 }

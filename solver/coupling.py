@@ -444,6 +444,8 @@ class ChemoElasticProblem:
         v = ufl.TestFunction(self.Vc)
         D = diffusion.diffusivity(self.c, act["diffusivity_law"], act["diffusivity"], act["diffusivity_lithiated"],
                                   act["diffusivity_omega"])
+        if act["front_mobility_ratio"] != 1.0:
+            D = D * diffusion.front_mobility_factor(self.c, act["front_mobility_ratio"])
         factor = self.case["fracture"]["damaged_diffusivity_factor"]
         if self.fracture and factor != 1.0:
             D = D * (1 + (factor - 1) * self.d)  # cracks as fast paths for Li

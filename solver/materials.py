@@ -113,6 +113,10 @@ PARAMETERS: dict[str, ParamSpec] = {
     "diffusivity_omega": ParamSpec("-", "omega of the regular_solution law: the closer to 2, "
                                    "the sharper the front (D nearly vanishes at c = 1/2)",
                                    ("active",), Range(0.0, 2.0, hi_open=True)),
+    "front_mobility_ratio": ParamSpec("-", "diffusivity multiplier at the lithiation front when it "
+                                      "faces <110> (1 facing <100> or <111>; crystal axes = mesh "
+                                      "axes): orientation-dependent interface mobility; 1: isotropic",
+                                      ("active",), Range(1.0, 100.0)),
     "c_max": ParamSpec("mol/m^3", "Li concentration at c = 1, per reference (unlithiated) "
                        "volume", ("active",), Range(0.0, 1e7, lo_open=True)),
     "partial_molar_volume": ParamSpec("m^3/mol", "partial molar volume of Li in the host",
@@ -148,6 +152,7 @@ _LITHIATED_E = ("Shenoy, Johari & Qi, J. Power Sources 195 (2010) 6825; Berla et
                 f"J. Power Sources 273 (2015) 41 (via {_ZHANG})")
 _LIU_2012 = "Liu et al., ACS Nano 6 (2012) 1522"
 _PHARR = "Pharr, Suo & Vlassak, Nano Lett. 13 (2013) 5570"
+_YANG_2012 = "Yang et al., Nano Lett. 12 (2012) 1953"
 _AHMADI = "Ahmadi et al. 2020 (as quoted in physics brief section 3; full reference to confirm)"
 _WOLFENSTINE = "Wolfenstine et al., Mater. Lett. 96 (2013) 117"
 _MCGROGAN = "McGrogan et al., Adv. Energy Mater. 7 (2017) 1602011"
@@ -214,6 +219,10 @@ def _c_si() -> Material:
                            f"A137; {_ZHANG}", "J = 1 + 2.8 c (270-300% volume expansion at "
                            f"Li3.75Si); partial_molar_volume * c_max = {_OMEGA * c_max.value:.2f} "
                            "agrees within that range"),
+        "front_mobility_ratio": Param(1.0, "-", f"isotropic approximation; {_YANG_2012}",
+                                      "the <110> interface moves fastest, <111> barely (Liu et al., "
+                                      "Nano Lett. 11 (2011) 3312; Pharr et al., Nano Lett. 12 (2012) "
+                                      "5039); ratio to confirm (several times): set 3-6 to study it"),
         "c_max": c_max,
         "Gc": Param(gc_from_kic(k_ic, e, nu), "GPa nm", _HANDBOOK,
                     f"from K_IC^2 (1-nu^2)/E with K_IC = {k_ic} MPa m^0.5 (range 0.7-1, Gamma "
@@ -238,6 +247,7 @@ def _a_si() -> Material:
                            "review after McDowell et al., Nano Lett. 13 (2013) 758; to confirm); "
                            "scaling c-Si's 2.8 by 2.5/3.75 would give 1.87; the smaller "
                            "expansion is one reason a-Si survives larger sizes"),
+        "front_mobility_ratio": Param(1.0, "-", "amorphous: isotropic (seed review, section 3.2)"),
         "c_max": c_max,
         "Gc": Param(8.5, "GPa nm", _PHARR, "8.5 +- 4.3 J/m^2 at about Li0.7Si (weakly "
                     "lithiated a-Si)"),
