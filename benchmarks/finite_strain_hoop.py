@@ -1,4 +1,4 @@
-"""Small against finite strain on the c-Si hoop-stress case (issue 4), in a sphere.
+"""Small against finite strain on the c-Si hoop-stress case (issue 4), in a sphere (or a-Si).
 
 The first-lithiation case of cases/particle_first_lithiation.toml (c-Si library values,
 regular-solution front, J2 plasticity, surface held at c = 0.98) solved by the spherically
@@ -14,6 +14,7 @@ proportional to the size, D_c scales as 1 / max(G_layer / R), so the ratio of th
 scaling estimate of how finite strain would move the critical size, not a prediction of it.
 
     .venv/bin/python benchmarks/finite_strain_hoop.py [--out benchmarks/results/finite_strain]
+        [--cell 0.25] [--material c-Si|a-Si]
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def tensile_layer(p: RadialParticle, prof: dict) -> tuple[float, float]:
     return (r[-1] - r[i0]) / r[-1], (1 - nu ** 2) / E * float(np.trapezoid(st[i0:] ** 2, r[i0:]))
 
 
-def one(kinematics: str, cell: float) -> tuple[dict, dict, float]:
-    m = materials.get("c-Si").values() | {"diffusivity_law": "regular_solution"}
+def one(material: str, kinematics: str, cell: float) -> tuple[dict, dict, float]:
+    m = materials.get(material).values() | {"diffusivity_law": "regular_solution"}
     p = RadialParticle(RadialSettings(m, RADIUS, kinematics=kinematics, soc_end=0.9, cell_size=cell), MPI.COMM_SELF)
     layer, profiles = [], {}
 
@@ -75,10 +76,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "finite_strain")
     ap.add_argument("--cell", type=float, default=0.25, help="cell size, nm")
+    ap.add_argument("--material", default="c-Si", choices=materials.names("active"),
+                    help="active material (its library values, regular-solution front)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    runs = {k: one(k, args.cell) for k in ("small", "finite")}
-    summary = {"radius_nm": RADIUS, "cell_nm": args.cell}
+    runs = {k: one(args.material, k, args.cell) for k in ("small", "finite")}
+    summary = {"material": args.material, "radius_nm": RADIUS, "cell_nm": args.cell}
     with open(args.out / "history.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["kinematics", "time", "soc", "surface_hoop", "surface_stretch", "max_plastic_strain",
@@ -106,7 +109,7 @@ def main() -> None:
         for mark, pr in prof.items():
             a2.plot(pr["r"] / pr["r"][-1], pr["sigma_theta"], ls="-" if k == "finite" else "--",
                     label=f"{k}, SOC {pr['soc']:.2f}")
-    a1.set(xlabel="SOC", ylabel="surface hoop stress (GPa)", title="c-Si sphere, first lithiation")
+    a1.set(xlabel="SOC", ylabel="surface hoop stress (GPa)", title=f"{args.material} sphere, first lithiation")
     a2.set(xlabel="r / r_surface (current)", ylabel="hoop stress (GPa)", title="hoop stress profiles")
     for a in (a1, a2):
         a.grid(alpha=0.3)
