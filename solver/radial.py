@@ -162,6 +162,10 @@ class RadialParticle:
         self._profile = fem.Expression(ufl.as_vector([self.R, self.R + self.u, 1 + self.u.dx(0), self.c,
                                                       cauchy[0, 0], cauchy[1, 1]]), points)
         self._surface_cell = self._outer_cell()
+        self._li_form = fem.form(self.c * self.R ** 2 * self.dx)
+        outer = dmesh.locate_entities_boundary(self.mesh, 0, lambda x: np.isclose(x[0], self.s.radius))
+        dofs = fem.locate_dofs_topological(V, 0, outer)
+        self._u_surface_dof = dofs[dofs < V.dofmap.index_map.size_local]  # owned: on one rank only
 
     def _outer_cell(self) -> np.ndarray:
         """The owned cell touching R = radius (on one rank only)."""
@@ -187,17 +191,15 @@ class RadialParticle:
         vals = vals[np.argsort(vals[:, 0])]
         return dict(zip(("R", "r", "stretch_r", "c", "sigma_r", "sigma_theta"), vals.T))
 
-    def _integral(self, expr) -> float:
-        return self.mesh.comm.allreduce(fem.assemble_scalar(fem.form(expr * self.dx)), op=MPI.SUM)
-
     def soc(self) -> float:
-        return self._integral(self.c * self.R ** 2) / (self.s.radius ** 3 / 3)
+        """Volume mean of c over the reference sphere."""
+        return self.mesh.comm.allreduce(fem.assemble_scalar(self._li_form), op=MPI.SUM) / (self.s.radius ** 3 / 3)
 
     def _record(self, h: RadialHistory, t: float) -> None:
         h.time.append(t)
         h.soc.append(self.soc())
         h.hoop.append(self._surface_hoop())
-        u_surface = self.mesh.comm.allreduce(float(np.max(self.u.x.array, initial=-np.inf)), op=MPI.MAX)
+        u_surface = self.mesh.comm.allreduce(float(self.u.x.array[self._u_surface_dof].sum()), op=MPI.SUM)
         h.stretch.append(1 + u_surface / self.s.radius)
         h.plastic.append(self.mesh.comm.allreduce(float(np.max(self.p_old.x.array, initial=0.0)), op=MPI.MAX))
 
@@ -251,6 +253,7 @@ class RadialParticle:
 
 
 def _newton_options() -> dict:
+    """Newton with a direct solve (a 1D problem); convergence is checked after every solve."""
     return {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_rtol": 1e-10, "snes_atol": 1e-12,
             "snes_stol": 1e-12, "snes_max_it": 50, "ksp_type": "preonly", "pc_type": "lu",
             "pc_factor_mat_solver_type": "mumps", "snes_error_if_not_converged": False}
