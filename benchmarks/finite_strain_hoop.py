@@ -1,4 +1,5 @@
-"""Small against finite strain on the c-Si hoop-stress case (issue 4), in a sphere (or a-Si).
+"""Small against finite strain on the c-Si hoop-stress case (issue 4), in a sphere (or a-Si, or
+a plane-strain nanowire).
 
 The first-lithiation case of cases/particle_first_lithiation.toml (c-Si library values,
 regular-solution front, J2 plasticity, surface held at c = 0.98) solved by the spherically
@@ -14,7 +15,7 @@ proportional to the size, D_c scales as 1 / max(G_layer / R), so the ratio of th
 scaling estimate of how finite strain would move the critical size, not a prediction of it.
 
     .venv/bin/python benchmarks/finite_strain_hoop.py [--out benchmarks/results/finite_strain]
-        [--cell 0.25] [--material c-Si|a-Si]
+        [--cell 0.25] [--material c-Si|a-Si] [--shape sphere|cylinder]
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 from mpi4py import MPI
 
 from solver import materials
-from solver.radial import RadialParticle, RadialSettings
+from solver.radial import SHAPES, RadialParticle, RadialSettings
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -53,9 +54,10 @@ def tensile_layer(p: RadialParticle, prof: dict) -> tuple[float, float]:
     return (r[-1] - r[i0]) / r[-1], (1 - nu ** 2) / E * float(np.trapezoid(st[i0:] ** 2, r[i0:]))
 
 
-def one(material: str, kinematics: str, cell: float) -> tuple[dict, dict, float]:
+def one(material: str, shape: str, kinematics: str, cell: float) -> tuple[dict, dict, float]:
     m = materials.get(material).values() | {"diffusivity_law": "regular_solution"}
-    p = RadialParticle(RadialSettings(m, RADIUS, kinematics=kinematics, soc_end=0.9, cell_size=cell), MPI.COMM_SELF)
+    p = RadialParticle(RadialSettings(m, RADIUS, kinematics=kinematics, shape=shape, soc_end=0.9, cell_size=cell),
+                       MPI.COMM_SELF)
     layer, profiles = [], {}
 
     def on_step(q: RadialParticle) -> None:
@@ -78,10 +80,11 @@ def main() -> None:
     ap.add_argument("--cell", type=float, default=0.25, help="cell size, nm")
     ap.add_argument("--material", default="c-Si", choices=materials.names("active"),
                     help="active material (its library values, regular-solution front)")
+    ap.add_argument("--shape", default="sphere", choices=SHAPES, help="particle, or nanowire in plane strain")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    runs = {k: one(args.material, k, args.cell) for k in ("small", "finite")}
-    summary = {"material": args.material, "radius_nm": RADIUS, "cell_nm": args.cell}
+    runs = {k: one(args.material, args.shape, k, args.cell) for k in ("small", "finite")}
+    summary = {"material": args.material, "shape": args.shape, "radius_nm": RADIUS, "cell_nm": args.cell}
     with open(args.out / "history.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["kinematics", "time", "soc", "surface_hoop", "surface_stretch", "max_plastic_strain",
@@ -109,7 +112,7 @@ def main() -> None:
         for mark, pr in prof.items():
             a2.plot(pr["r"] / pr["r"][-1], pr["sigma_theta"], ls="-" if k == "finite" else "--",
                     label=f"{k}, SOC {pr['soc']:.2f}")
-    a1.set(xlabel="SOC", ylabel="surface hoop stress (GPa)", title=f"{args.material} sphere, first lithiation")
+    a1.set(xlabel="SOC", ylabel="surface hoop stress (GPa)", title=f"{args.material} {args.shape}, first lithiation")
     a2.set(xlabel="r / r_surface (current)", ylabel="hoop stress (GPa)", title="hoop stress profiles")
     for a in (a1, a2):
         a.grid(alpha=0.3)

@@ -1,8 +1,8 @@
-"""A spherically symmetric particle, 1D in the reference radius R: Li diffusion and J2
-elastoplasticity with small or finite strain.
+"""A spherically symmetric particle (or a plane-strain cylinder), 1D in the reference radius R:
+Li diffusion and J2 elastoplasticity with small or finite strain.
 
-Why: the 2D/3D solver is small strain, while Si swells by 280%. In a sphere the principal axes
-(r, theta, phi) never rotate, so the multiplicative split F = Fe Fc Fp with a Hencky (logarithmic)
+Why: the 2D/3D solver is small strain, while Si swells by 280%. In a sphere (and an axisymmetric
+cylinder) the principal axes (r, theta, phi or z) never rotate, so the multiplicative split F = Fe Fc Fp with a Hencky (logarithmic)
 elastic energy reduces exactly to additive logarithmic strains,
 
     ln F = diag(ln(1 + u'), ln(1 + u/R), ln(1 + u/R)) = eps_e + ln(J_c)/3 I + eps_p,
@@ -35,15 +35,18 @@ from mpi4py import MPI
 from solver import diffusion, elasticity, plasticity
 
 KINEMATICS = ("small", "finite")
+#: "sphere": a particle; "cylinder": a long wire in plane strain (no axial strain, e_zz = 0).
+SHAPES = ("sphere", "cylinder")
 
 
 @dataclass
 class RadialSettings:
-    """One potentiostatic first-lithiation run of a sphere (nm, s, GPa)."""
+    """One potentiostatic first-lithiation run of a sphere or cylinder (nm, s, GPa)."""
 
     material: dict  # resolved material values (solver.materials.get(name).values() plus overrides)
     radius: float
     kinematics: str = "small"
+    shape: str = "sphere"
     plastic: bool = True
     surface_concentration: float = 0.98
     c_initial: float = 0.0
@@ -57,6 +60,8 @@ class RadialSettings:
     def __post_init__(self) -> None:
         if self.kinematics not in KINEMATICS:
             raise ValueError(f"kinematics must be one of {KINEMATICS}, not {self.kinematics!r}")
+        if self.shape not in SHAPES:
+            raise ValueError(f"shape must be one of {SHAPES}, not {self.shape!r}")
         if self.radius <= 0 or self.cell_size <= 0:
             raise ValueError("radius and cell_size must be positive")
 
@@ -83,6 +88,9 @@ class RadialParticle:
         self.s, m = s, s.material
         self.mesh = dmesh.create_interval(comm, max(2, round(s.radius / s.cell_size)), [0.0, s.radius])
         self.R = ufl.SpatialCoordinate(self.mesh)[0]
+        sphere = s.shape == "sphere"
+        self.w = self.R ** 2 if sphere else self.R  # volume weight
+        self.volume = s.radius ** 3 / 3 if sphere else s.radius ** 2 / 2  # int w dR
         self.c = fem.Function(fem.functionspace(self.mesh, ("Lagrange", 1)), name="c")
         self.c.x.array[:] = s.c_initial
         self.c_old = self.c.copy()
@@ -101,11 +109,14 @@ class RadialParticle:
 
     # --- laws -------------------------------------------------------------------------------
     def _total_strain(self, u) -> ufl.core.expr.Expr:
-        """diag(u', u/R, u/R) (small) or its logarithm (finite); the stretches stay positive."""
+        """diag(u', u/R, u/R) (small) or its logarithm (finite); the stretches stay positive.
+        The third entry is the second hoop direction of a sphere, the (zero) axial strain of a
+        plane-strain cylinder."""
         er, et = u.dx(0), u / self.R
         if self.s.kinematics == "finite":
             er, et = ufl.ln(1 + er), ufl.ln(1 + et)
-        return ufl.as_matrix([[er, 0, 0], [0, et, 0], [0, 0, et]])
+        ez = et if self.s.shape == "sphere" else 0 * et
+        return ufl.as_matrix([[er, 0, 0], [0, et, 0], [0, 0, ez]])
 
     def _chemical(self) -> tuple[ufl.core.expr.Expr, ufl.core.expr.Expr]:
         """(isotropic chemical strain, volume factor of the energy per reference volume)."""
@@ -121,7 +132,7 @@ class RadialParticle:
         D = diffusion.diffusivity(self.c, m["diffusivity_law"], m["diffusivity"], m["diffusivity_lithiated"],
                                   m.get("diffusivity_omega", 0.0))
         lumped = ufl.Measure("dx", self.mesh, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1})
-        w = self.R ** 2
+        w = self.w
         F = (self.c - self.c_old) / self.dt * v * w * lumped + D * ufl.inner(ufl.grad(self.c), ufl.grad(v)) * w * self.dx
         V = self.c.function_space
         outer = dmesh.locate_entities_boundary(self.mesh, 0, lambda x: np.isclose(x[0], self.s.radius))
@@ -145,7 +156,7 @@ class RadialParticle:
         eps_e = ufl.variable(trial - deps)
         tau = ufl.diff(elasticity.elastic_energy(eps_e, self.E, self.nu), eps_e)
         deps_total = ufl.derivative(self._total_strain(self.u), self.u, v)
-        F = jc * ufl.inner(tau, deps_total) * self.R ** 2 * self.dx
+        F = jc * ufl.inner(tau, deps_total) * self.w * self.dx
         V = self.u.function_space
         centre = dmesh.locate_entities_boundary(self.mesh, 0, lambda x: np.isclose(x[0], 0.0))
         bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(V, 0, centre), V)
@@ -162,7 +173,7 @@ class RadialParticle:
         self._profile = fem.Expression(ufl.as_vector([self.R, self.R + self.u, 1 + self.u.dx(0), self.c,
                                                       cauchy[0, 0], cauchy[1, 1]]), points)
         self._surface_cell = self._outer_cell()
-        self._li_form = fem.form(self.c * self.R ** 2 * self.dx)
+        self._li_form = fem.form(self.c * self.w * self.dx)
         outer = dmesh.locate_entities_boundary(self.mesh, 0, lambda x: np.isclose(x[0], self.s.radius))
         dofs = fem.locate_dofs_topological(V, 0, outer)
         self._u_surface_dof = dofs[dofs < V.dofmap.index_map.size_local]  # owned: on one rank only
@@ -192,8 +203,8 @@ class RadialParticle:
         return dict(zip(("R", "r", "stretch_r", "c", "sigma_r", "sigma_theta"), vals.T))
 
     def soc(self) -> float:
-        """Volume mean of c over the reference sphere."""
-        return self.mesh.comm.allreduce(fem.assemble_scalar(self._li_form), op=MPI.SUM) / (self.s.radius ** 3 / 3)
+        """Volume mean of c over the reference body."""
+        return self.mesh.comm.allreduce(fem.assemble_scalar(self._li_form), op=MPI.SUM) / self.volume
 
     def _record(self, h: RadialHistory, t: float) -> None:
         h.time.append(t)
