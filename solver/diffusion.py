@@ -46,7 +46,7 @@ def diffusivity(c: ufl.core.expr.Expr, law: str, d0: float, d1: float, omega: fl
     raise ValueError(f"unknown diffusivity law {law!r}")
 
 
-#: |grad c| (1/nm) at which the front-normal anisotropy is half on: fronts a few nm wide have
+#: |grad c| (1/nm) at which |n|^2 = 1/2, so f is a quarter on: fronts a few nm wide have
 #: |grad c| ~ 0.1-0.3/nm, the lithiated shell behind them ~0.01/nm, where the factor fades to 1.
 FRONT_GRADIENT = 0.05
 
@@ -56,9 +56,10 @@ def front_mobility_factor(c: ufl.core.expr.Expr, ratio: float) -> ufl.core.expr.
 
     1 + (ratio - 1) f(n), n the front normal grad c / |grad c|, and
     f = 4 (n1^2 n2^2 + n2^2 n3^2 + n3^2 n1^2) - 36 n1^2 n2^2 n3^2 (cubic invariants) is 1 along
-    <110> and 0 along <100> and <111>: D scaled by it makes the front run `ratio` times faster
-    along <110>, the orientation-dependent interface mobility of Yang et al. (Nano Lett. 12 (2012)
-    1953) behind the anisotropic swelling of c-Si. The normal is regularised,
+    <110> and 0 along <100> and <111>: D at a front facing <110> is `ratio` times that facing
+    <100>, the orientation-dependent interface mobility of Yang et al. (Nano Lett. 12 (2012) 1953)
+    behind the anisotropic swelling of c-Si (the front speed ratio that results is smaller: the
+    shell behind the front also limits it). The normal is regularised,
     n = grad c / sqrt(|grad c|^2 + FRONT_GRADIENT^2), so f fades as |n|^4 where c is flat.
     """
     g = ufl.grad(c)
@@ -105,8 +106,11 @@ def bdf_coefficients(dt: float, dt_old: float | None) -> tuple[float, float, flo
     return (1 + 2 * w) / (1 + w), -(1 + w), w * w / (1 + w)
 
 
-def residual(c, history, a, v, dt, D, dx_si, influx=0, sigma_h=None, kappa: float = 0.0) -> ufl.Form:
+def residual(c, history, a, v, dt, D, dx_si, influx=0, sigma_h=None, kappa: float = 0.0, weight=1) -> ufl.Form:
     """Residual of dc/dt + div J = 0 on the Si region.
+
+    `weight` is the volume weight of a reduced coordinate system (R^2 for a sphere, R for a
+    cylinder, in 1D); 1 in Cartesian coordinates.
 
     `history` = (c_old, c_older) and `a` = (a0, a1, a2) the BDF coefficients (constants that the
     time stepper sets each step, so the form is compiled once).
@@ -118,4 +122,4 @@ def residual(c, history, a, v, dt, D, dx_si, influx=0, sigma_h=None, kappa: floa
         flux = flux - D * kappa * c * ufl.grad(sigma_h)
     dx_lumped = dx_si(metadata={"quadrature_rule": "vertex", "quadrature_degree": 1})
     rate = (a[0] * c + a[1] * history[0] + a[2] * history[1]) / dt
-    return rate * v * dx_lumped + ufl.inner(flux, ufl.grad(v)) * dx_si - influx
+    return weight * rate * v * dx_lumped + weight * ufl.inner(flux, ufl.grad(v)) * dx_si - influx

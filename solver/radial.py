@@ -97,15 +97,19 @@ class RadialParticle:
         self.u = fem.Function(fem.functionspace(self.mesh, ("Lagrange", 2)), name="u")
         self.dt = fem.Constant(self.mesh, s.dt_initial)
         self.dx = ufl.Measure("dx", self.mesh, metadata={"quadrature_degree": 4})
-        q = basix.ufl.quadrature_element(self.mesh.topology.cell_name(), value_shape=(3,), degree=4)
-        self.eps_p_old = fem.Function(fem.functionspace(self.mesh, q), name="plastic_strain")
-        self.p_old = fem.Function(fem.functionspace(self.mesh, basix.ufl.quadrature_element(
-            self.mesh.topology.cell_name(), value_shape=(), degree=4)), name="equivalent_plastic_strain")
+        self.eps_p_old = fem.Function(self._quadrature_space((3,)), name="plastic_strain")
+        self.p_old = fem.Function(self._quadrature_space(()), name="equivalent_plastic_strain")
+        self._outer = dmesh.locate_entities_boundary(self.mesh, 0, lambda x: np.isclose(x[0], s.radius))
         c = self.c
         self.E = m["E"] + (m["E_lithiated"] - m["E"]) * c
         self.nu = m["nu"] + (m["nu_lithiated"] - m["nu"]) * c
         self._build_diffusion()
         self._build_mechanics()
+
+    def _quadrature_space(self, shape: tuple) -> fem.FunctionSpace:
+        """Values at the quadrature points of the mechanics forms (degree 4)."""
+        return fem.functionspace(self.mesh, basix.ufl.quadrature_element(self.mesh.topology.cell_name(),
+                                                                         value_shape=shape, degree=4))
 
     # --- laws -------------------------------------------------------------------------------
     def _total_strain(self, u) -> ufl.core.expr.Expr:
@@ -131,12 +135,11 @@ class RadialParticle:
         m, v = self.s.material, ufl.TestFunction(self.c.function_space)
         D = diffusion.diffusivity(self.c, m["diffusivity_law"], m["diffusivity"], m["diffusivity_lithiated"],
                                   m.get("diffusivity_omega", 0.0))
-        lumped = ufl.Measure("dx", self.mesh, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1})
-        w = self.w
-        F = (self.c - self.c_old) / self.dt * v * w * lumped + D * ufl.inner(ufl.grad(self.c), ufl.grad(v)) * w * self.dx
+        backward_euler = (1.0, -1.0, 0.0)
+        F = diffusion.residual(self.c, (self.c_old, self.c_old), backward_euler, v, self.dt, D, self.dx,
+                               weight=self.w)
         V = self.c.function_space
-        outer = dmesh.locate_entities_boundary(self.mesh, 0, lambda x: np.isclose(x[0], self.s.radius))
-        surface = fem.locate_dofs_topological(V, 0, outer)
+        surface = fem.locate_dofs_topological(V, 0, self._outer)
         self._free = np.setdiff1d(np.arange(V.dofmap.index_map.size_local), surface)
         bc = fem.dirichletbc(fem.Constant(self.mesh, self.s.surface_concentration), surface, V)
         self.diffusion = NonlinearProblem(F, self.c, bcs=[bc], petsc_options_prefix="sifrac_radial_c_",
@@ -167,31 +170,29 @@ class RadialParticle:
         cauchy = tau / ufl.exp(ufl.tr(eps_e)) if self.s.kinematics == "finite" else tau
         points = self.p_old.function_space.element.interpolation_points
         new_eps_p = self.eps_p_old + ufl.as_vector([deps[0, 0], deps[1, 1], deps[2, 2]])
-        self._update = [(f, fem.Expression(e, points)) for f, e in ((self.eps_p_old, new_eps_p),
-                                                                   (self.p_old, self.p_old + dp))]
-        self._hoop = fem.Expression(cauchy[1, 1], points)
+        self._update = [(f, fem.Expression(e, points), fem.Function(f.function_space))
+                        for f, e in ((self.eps_p_old, new_eps_p), (self.p_old, self.p_old + dp))]
         self._profile = fem.Expression(ufl.as_vector([self.R, self.R + self.u, 1 + self.u.dx(0), self.c,
                                                       cauchy[0, 0], cauchy[1, 1]]), points)
         self._surface_cell = self._outer_cell()
         self._li_form = fem.form(self.c * self.w * self.dx)
-        outer = dmesh.locate_entities_boundary(self.mesh, 0, lambda x: np.isclose(x[0], self.s.radius))
-        dofs = fem.locate_dofs_topological(V, 0, outer)
+        dofs = fem.locate_dofs_topological(V, 0, self._outer)
         self._u_surface_dof = dofs[dofs < V.dofmap.index_map.size_local]  # owned: on one rank only
 
     def _outer_cell(self) -> np.ndarray:
         """The owned cell touching R = radius (on one rank only)."""
-        tdim = self.mesh.topology.dim
-        h = self.s.radius / self.mesh.topology.index_map(tdim).size_global
-        cells = dmesh.locate_entities(self.mesh, tdim, lambda x: x[0] >= self.s.radius - 1.01 * h)
-        return cells[cells < self.mesh.topology.index_map(tdim).size_local].astype(np.int32)
+        self.mesh.topology.create_connectivity(0, 1)
+        v2c = self.mesh.topology.connectivity(0, 1)
+        cells = np.unique(np.concatenate([v2c.links(v) for v in self._outer] or [np.empty(0, np.int32)]))
+        return cells[cells < self.mesh.topology.index_map(1).size_local].astype(np.int32)
 
     # --- evaluation -------------------------------------------------------------------------
     def _surface_hoop(self) -> float:
         """Cauchy hoop stress at the outermost quadrature point (a few percent of a cell inside)."""
         val = 0.0
         if self._surface_cell.size:
-            pts = self.p_old.function_space.element.interpolation_points
-            val = float(self._hoop.eval(self.mesh, self._surface_cell)[0][int(np.argmax(pts[:, 0]))])
+            vals = self._profile.eval(self.mesh, self._surface_cell).reshape(-1, 6)
+            val = float(vals[np.argmax(vals[:, 0]), 5])  # sigma_theta at the largest R
         return self.mesh.comm.allreduce(val, op=MPI.SUM)
 
     def profile(self) -> dict[str, np.ndarray]:
@@ -254,12 +255,9 @@ class RadialParticle:
 
     def _commit(self) -> None:
         """Evaluate both returned fields first, then store them (each expression reads both)."""
-        new = []
-        for f, expr in self._update:
-            tmp = fem.Function(f.function_space)
+        for _, expr, tmp in self._update:
             tmp.interpolate(expr)
-            new.append((f, tmp))
-        for f, tmp in new:
+        for f, _, tmp in self._update:
             f.x.array[:] = tmp.x.array
 
 
