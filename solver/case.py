@@ -348,6 +348,30 @@ def _check_surface_coupling(case: dict) -> None:
                      f"potentiostatic loading; allowed with mode = {_fmt(load['mode'])}: false")
 
 
+AXISYMMETRIC_KINDS = ("particle", "hollow_sphere")
+
+
+def _check_axisymmetric(case: dict) -> None:
+    """The quarter disk revolved about the x axis (solver/axisymmetry.py): round kinds only, the
+    symmetric section, and isotropic material (a cubic crystal is not axisymmetric)."""
+    where = "[mechanics] out_of_plane"
+    geometry = case["geometry"]
+    if geometry["kind"] not in AXISYMMETRIC_KINDS:
+        raise _error(where, "axisymmetric", f"revolves a sphere's section; geometry.kind = "
+                     f"{_fmt(geometry['kind'])} is not a body of revolution about x; allowed kinds: "
+                     f"{', '.join(AXISYMMETRIC_KINDS)}")
+    if not geometry["symmetry"]:
+        raise _error(where, "axisymmetric", "needs geometry.symmetry = true (the meridian quarter "
+                     "x >= 0, y >= 0: y is the distance to the axis)")
+    weights = case["mechanics"]["expansion_weights"]
+    if len(set(weights)) > 1:
+        raise _error(where, "axisymmetric", f"needs isotropic swelling; mechanics.expansion_weights "
+                     f"= {weights}; allowed: equal weights")
+    if case["active"]["front_mobility_ratio"] != 1.0:
+        raise _error(where, "axisymmetric", "needs an isotropic front; active.front_mobility_ratio = "
+                     f"{case['active']['front_mobility_ratio']:g} (cubic); allowed: 1")
+
+
 def _out_of_plane(case: dict, _name: str) -> str:
     """A 2D nanowire is a cross-section of a wire free to lengthen; other 2D bodies stay plane strain."""
     geometry = case["geometry"]
@@ -356,8 +380,12 @@ def _out_of_plane(case: dict, _name: str) -> str:
 
 def _check_out_of_plane(case: dict) -> None:
     """The free axial strain is found around the mechanics solve, not inside the monolithic
-    transport solve."""
-    if case["mechanics"]["out_of_plane"] != "generalized" or case["geometry"]["dim"] != 2:
+    transport solve; the axisymmetric section must be a meridian quarter of a body of revolution."""
+    if case["geometry"]["dim"] != 2:
+        return
+    if case["mechanics"]["out_of_plane"] == "axisymmetric":
+        _check_axisymmetric(case)
+    if case["mechanics"]["out_of_plane"] != "generalized":
         return
     for key in ("stress_assisted", "surface_stress_coupling"):
         if case["loading"][key]:
@@ -619,10 +647,13 @@ SCHEMA: dict[str, Section] = {
         "hardening": KeySpec("float", "linear isotropic hardening modulus H (0: perfect "
                              "plasticity)", 0.0, "GPa", NON_NEGATIVE),
         "out_of_plane": KeySpec("str", "2D only (ignored in 3D): plane_strain (zero axial strain, "
-                                "a long body held at its ends) or generalized (a uniform axial "
-                                "strain with zero net axial force, a long wire with free ends)",
+                                "a long body held at its ends), generalized (a uniform axial "
+                                "strain with zero net axial force, a long wire with free ends) or "
+                                "axisymmetric (the symmetric quarter of a particle or hollow sphere "
+                                "revolved about the x axis: a sphere, its surface flaw a ring "
+                                "around the equator; crack_length stays the section's length)",
                                 Auto("generalized for a 2D nanowire, else plane_strain", _out_of_plane),
-                                choices=("plane_strain", "generalized")),
+                                choices=("plane_strain", "generalized", "axisymmetric")),
     }, checks=(_check_out_of_plane,)),
     "time": Section("Adaptive time stepping. duration = |soc_end - soc_start| * 3600 / c_rate "
                     "(galvanostatic); t_end, else reference_length^2 / active.diffusivity "

@@ -21,7 +21,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from meshes.common import top_mesh_size
-from solver import boundary_loading, diffusion, elasticity, log, phasefield, plasticity
+from solver import axisymmetry, boundary_loading, diffusion, elasticity, log, phasefield, plasticity
 from solver.case import MECHANICAL_MODES, CaseError
 from solver.stats import SolverStats
 
@@ -259,9 +259,11 @@ class ChemoElasticProblem:
         self.dim = mesh.geometry.dim
         tdim = mesh.topology.dim
         mesh.topology.create_connectivity(tdim - 1, tdim)
-        self.dx = ufl.Measure("dx", domain=mesh, subdomain_data=bundle.cell_tags)
-        self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=bundle.facet_tags)
-        self.dS = ufl.Measure("dS", domain=mesh, subdomain_data=bundle.facet_tags)
+        # Axisymmetric: the section revolved about x; every integral is over the revolved body.
+        self.axisymmetric = self.dim == 2 and case["mechanics"]["out_of_plane"] == "axisymmetric"
+        self.radius = axisymmetry.radius(mesh) if self.axisymmetric else None
+        self.dx, self.ds, self.dS = (axisymmetry.measure(kind, mesh, data, self.axisymmetric) for kind, data in
+                                     (("dx", bundle.cell_tags), ("ds", bundle.facet_tags), ("dS", bundle.facet_tags)))
         self.dx_si = self.dx(bundle.regions["si"])
 
         self.Vc = fem.functionspace(mesh, ("Lagrange", 1))
@@ -270,7 +272,10 @@ class ChemoElasticProblem:
         # UFL would estimate a very high degree for the rational E(c), nu(c) expressions: fix it
         # at the degree that integrates the constant-moduli integrand exactly (plus one for D(c)).
         self.dx_mech = self.dx(metadata={"quadrature_degree": 2 * degree})
-        self.dx_diff = self.dx_si(metadata={"quadrature_degree": 2})
+        # Diffusion integrates on the section and takes the revolution weight explicitly: its
+        # lumped storage needs the row-sum weight (diffusion.residual).
+        self.dx_diff = ufl.Measure("dx", domain=mesh, subdomain_data=bundle.cell_tags)(
+            bundle.regions["si"], metadata={"quadrature_degree": 2})
         self.c = fem.Function(self.Vc, name="concentration")
         self.c_old, self.c_older = fem.Function(self.Vc), fem.Function(self.Vc)
         self.bdf = fem.Constant(mesh, np.array([1.0, -1.0, 0.0], dtype=default_scalar_type))
@@ -299,7 +304,7 @@ class ChemoElasticProblem:
             if self.dim == 2 and case["mechanics"]["out_of_plane"] == "generalized" else None
         self.eps_p = self._plastic_strain() if self.plastic else None
         self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split,
-                                       self.eps_p, self.axial)
+                                       self.eps_p, self.axial, self.radius)
         if self.axial is not None:  # N(e) and the first slope of _solve_free_axial
             self._axial_force = fem.form(self.sigma[2, 2] * self.dx_mech)
             self._axial_stiffness = fem.form(self.E * self.dx_mech)
@@ -322,7 +327,7 @@ class ChemoElasticProblem:
                           and not (role == "diffusion" and self.coupled)}  # not the coupled system
         self._soc_form = fem.form(self.c * self.dx_si)
         self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
-                                             self.split, self.eps_p, self.axial)
+                                             self.split, self.eps_p, self.axial, self.radius)
         self._energy_form = fem.form(self.psi * self.dx_mech)
         self._damage = self._build_damage() if self.fracture else None
         for role, problem in self.solvers.items():
@@ -401,7 +406,8 @@ class ChemoElasticProblem:
         sigma_y = plasticity.yield_stress(self.c, act["yield_stress_pristine"], act["yield_stress"])
         if self.fracture:  # the nominal (degraded) stress yields: see solver/plasticity.py
             sigma_y = sigma_y / self.g
-        trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old, self.axial)
+        trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old, self.axial,
+                                          self.radius)
         _, mu = elasticity.lame(self.E, self.nu)
         deps, dp = plasticity.radial_return(trial, mu, sigma_y, mech["hardening"], self.p_old,
                                             self._si)
@@ -465,8 +471,10 @@ class ChemoElasticProblem:
             facets = np.concatenate([self._facets(s) for s in self.loading.surfaces])
             dofs = fem.locate_dofs_topological(self.Vc, fdim, facets)
             bcs.append(fem.dirichletbc(self.surface_value, dofs, self.Vc))
+        weights = {"weight": 2 * np.pi * self.radius, "lumped_weight": axisymmetry.lumped_weight(self.Vc)} \
+            if self.axisymmetric else {}
         F = diffusion.residual(self.c, (self.c_old, self.c_older), self.bdf, v, self.dt, D, self.dx_diff, influx,
-                               self.sigma_h, kappa)
+                               self.sigma_h, kappa, **weights)
         others = [tag for name, tag in self.bundle.regions.items() if name != "si"]
         if others:
             # The diffusion forms only touch Si cells, so the matrix pattern has no diagonal slot
@@ -557,7 +565,7 @@ class ChemoElasticProblem:
         if p > 0 and "top" in self.bundle.boundaries:
             n = ufl.FacetNormal(self.bundle.mesh)
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
-        F = elasticity.weak_form(self.sigma, v, self.dx_mech, traction)
+        F = elasticity.weak_form(self.sigma, v, self.dx_mech, traction, self.radius)
         bcs = self._mechanics_bcs()
         self._modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
@@ -623,9 +631,14 @@ class ChemoElasticProblem:
         Gc0, Gc1, self.ell = self._region_field(gc0), self._region_field(gc1), self._region_field(ell)
         Gc = Gc0 + (Gc1 - Gc0) * self.c
         model = frac["model"]
-        dx_frac = self.dx(tuple(self.bundle.regions[r] for r in regions))
+        frac_ids = tuple(self.bundle.regions[r] for r in regions)
+        dx_frac = self.dx(frac_ids)
         self._dissipation_form = fem.form(phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac)
-        self._crack_measure_form = fem.form(phasefield.surface_energy_density(self.d, 1.0, self.ell, model) * dx_frac)
+        # The crack measure is a length in the section even when axisymmetric (the ring crack's
+        # depth), so that a criterion such as crack_length_min means the same as in plane strain.
+        dx_section = ufl.Measure("dx", domain=self.bundle.mesh, subdomain_data=self.bundle.cell_tags)(frac_ids)
+        self._crack_measure_form = fem.form(phasefield.surface_energy_density(self.d, 1.0, self.ell, model)
+                                            * dx_section)
         self._crack_factor = phasefield.effective_gc_factor(model, self.case["geometry"]["mesh_size_surface"],
                                                             frac["length_scale"])
         q = ufl.TestFunction(self.Vc)
@@ -636,7 +649,7 @@ class ChemoElasticProblem:
         # g(d) H + crack density: the same discrete problem, without re-evaluating principal
         # stresses or splits at every assembly.
         driving = elasticity.crack_driving_energy(self.u, self.c - self.c_ref, self.beta, self.E, self.nu,
-                                                  self.split, self.eps_p, self.axial)
+                                                  self.split, self.eps_p, self.axial, self.radius)
         self._driving = fem.Function(self._quadrature_space(()), name="crack_driving_energy")
         self._driving_expr = fem.Expression(driving, self._driving.function_space.element.interpolation_points)
         total = self.g * self._driving * self.dx_mech + \

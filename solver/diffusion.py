@@ -106,11 +106,15 @@ def bdf_coefficients(dt: float, dt_old: float | None) -> tuple[float, float, flo
     return (1 + 2 * w) / (1 + w), -(1 + w), w * w / (1 + w)
 
 
-def residual(c, history, a, v, dt, D, dx_si, influx=0, sigma_h=None, kappa: float = 0.0, weight=1) -> ufl.Form:
+def residual(c, history, a, v, dt, D, dx_si, influx=0, sigma_h=None, kappa: float = 0.0, weight=1,
+             lumped_weight=None) -> ufl.Form:
     """Residual of dc/dt + div J = 0 on the Si region.
 
     `weight` is the volume weight of a reduced coordinate system (R^2 for a sphere, R for a
-    cylinder, in 1D); 1 in Cartesian coordinates.
+    cylinder, in 1D; 2 pi r axisymmetric); 1 in Cartesian coordinates. `lumped_weight`, if given,
+    replaces it in the lumped storage term: a P1 field whose vertex values are the row sums
+    int weight phi_i / int phi_i, so that the lumped mass still sums to int weight dc exactly (the
+    weight itself at the vertices would give nodes on a symmetry axis no storage at all).
 
     `history` = (c_old, c_older) and `a` = (a0, a1, a2) the BDF coefficients (constants that the
     time stepper sets each step, so the form is compiled once).
@@ -122,4 +126,5 @@ def residual(c, history, a, v, dt, D, dx_si, influx=0, sigma_h=None, kappa: floa
         flux = flux - D * kappa * c * ufl.grad(sigma_h)
     dx_lumped = dx_si(metadata={"quadrature_rule": "vertex", "quadrature_degree": 1})
     rate = (a[0] * c + a[1] * history[0] + a[2] * history[1]) / dt
-    return weight * rate * v * dx_lumped + weight * ufl.inner(flux, ufl.grad(v)) * dx_si - influx
+    storage = weight if lumped_weight is None else lumped_weight
+    return storage * rate * v * dx_lumped + weight * ufl.inner(flux, ufl.grad(v)) * dx_si - influx

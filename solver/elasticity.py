@@ -5,12 +5,15 @@ derivative of the stored energy with respect to the strain (`ufl.diff`), so that
 splits (phase field) and degradations act on one energy and the stress follows automatically.
 In 2D the model is plane strain: tensors are lifted to 3x3 with zero out-of-plane total strain,
 so the out-of-plane stress produced by isotropic swelling is kept; generalised plane strain adds
-a uniform out-of-plane strain (found by the coupling layer from zero axial force).
+a uniform out-of-plane strain (found by the coupling layer from zero axial force), and the
+axisymmetric model takes the hoop strain u_r / r there (`solver/axisymmetry.py`).
 """
 
 from __future__ import annotations
 
 import ufl
+
+from solver.axisymmetry import hoop_strain
 
 
 def lift3(t2: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
@@ -18,14 +21,18 @@ def lift3(t2: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
     return ufl.as_matrix([[t2[0, 0], t2[0, 1], 0], [t2[1, 0], t2[1, 1], 0], [0, 0, 0]])
 
 
-def strain(u: ufl.core.expr.Expr, axial=None) -> ufl.core.expr.Expr:
-    """Total small strain as a 3x3 tensor: plane strain when u is 2D, or generalised plane strain
-    with the uniform out-of-plane strain `axial` (a 2D field, or None for zero)."""
+def strain(u: ufl.core.expr.Expr, axial=None, radius=None) -> ufl.core.expr.Expr:
+    """Total small strain as a 3x3 tensor: plane strain when u is 2D, generalised plane strain
+    with the uniform out-of-plane strain `axial` (a 2D field, or None for zero), or axisymmetric
+    with the hoop strain u_r / r when `radius` (the distance r to the axis) is given."""
     eps = ufl.sym(ufl.grad(u))
     if ufl.shape(u)[0] == 3:
         return eps
     eps = lift3(eps)
-    return eps if axial is None else eps + axial * ufl.as_matrix([[0, 0, 0], [0, 0, 0], [0, 0, 1]])
+    zz = ufl.as_matrix([[0, 0, 0], [0, 0, 0], [0, 0, 1]])
+    if radius is not None:
+        return eps + hoop_strain(u, radius) * zz
+    return eps if axial is None else eps + axial * zz
 
 
 def chemical_strain(c: ufl.core.expr.Expr, beta: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
@@ -117,36 +124,37 @@ def degraded_energy(eps_e, E, nu, g=None, split: str = "none") -> ufl.core.expr.
     return g * plus + minus
 
 
-def elastic_strain(u, c, beta, eps_p=None, axial=None) -> ufl.core.expr.Expr:
+def elastic_strain(u, c, beta, eps_p=None, axial=None, radius=None) -> ufl.core.expr.Expr:
     """Total minus chemical (and plastic, if any) strain."""
-    eps_e = strain(u, axial) - chemical_strain(c, beta)
+    eps_e = strain(u, axial, radius) - chemical_strain(c, beta)
     return eps_e if eps_p is None else eps_e - eps_p
 
 
-def stress(u, c, beta, E, nu, g=None, split: str = "none", eps_p=None, axial=None) -> ufl.core.expr.Expr:
+def stress(u, c, beta, E, nu, g=None, split: str = "none", eps_p=None, axial=None, radius=None) -> ufl.core.expr.Expr:
     """Cauchy stress sigma = d psi / d eps_e at the current displacement, concentration (and damage).
 
     eps_p is the plastic strain (0: elastic). It is differentiated as a constant here, which is
     exactly d psi / d eps_e, even when it is itself a function of u (the return mapping):
     `ufl.derivative` of the residual still sees that dependence and gives the consistent tangent.
     """
-    eps = ufl.variable(strain(u, axial))
+    eps = ufl.variable(strain(u, axial, radius))
     eps_e = eps - chemical_strain(c, beta)
     psi = degraded_energy(eps_e if eps_p is None else eps_e - eps_p, E, nu, g, split)
     return ufl.diff(psi, eps)
 
 
-def energy_density(u, c, beta, E, nu, g=None, split: str = "none", eps_p=None, axial=None) -> ufl.core.expr.Expr:
+def energy_density(u, c, beta, E, nu, g=None, split: str = "none", eps_p=None, axial=None, radius=None) -> ufl.core.expr.Expr:
     """Stored elastic energy density at the current state."""
-    return degraded_energy(elastic_strain(u, c, beta, eps_p, axial), E, nu, g, split)
+    return degraded_energy(elastic_strain(u, c, beta, eps_p, axial, radius), E, nu, g, split)
 
 
-def crack_driving_energy(u, c, beta, E, nu, split: str = "none", eps_p=None, axial=None) -> ufl.core.expr.Expr:
+def crack_driving_energy(u, c, beta, E, nu, split: str = "none", eps_p=None, axial=None,
+                         radius=None) -> ufl.core.expr.Expr:
     """The energy that g(d) multiplies in the damage problem: psi_plus of the split, or the
     Rankine energy of the effective stress for the hybrid "rankine" model."""
     if split == "rankine":
-        return rankine_energy(stress(u, c, beta, E, nu, eps_p=eps_p, axial=axial), E)
-    return split_energy(elastic_strain(u, c, beta, eps_p, axial), E, nu, split)[0]
+        return rankine_energy(stress(u, c, beta, E, nu, eps_p=eps_p, axial=axial, radius=radius), E)
+    return split_energy(elastic_strain(u, c, beta, eps_p, axial, radius), E, nu, split)[0]
 
 
 def hydrostatic(sigma: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
@@ -160,6 +168,7 @@ def von_mises(sigma: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
     return ufl.sqrt(1.5 * ufl.inner(s, s) + 1e-30)
 
 
-def weak_form(sigma, v, dx, traction_terms=0) -> ufl.Form:
-    """Equilibrium: the stress against the virtual strain, minus external work terms."""
-    return ufl.inner(sigma, strain(v)) * dx - traction_terms
+def weak_form(sigma, v, dx, traction_terms=0, radius=None) -> ufl.Form:
+    """Equilibrium: the stress against the virtual strain (with the virtual hoop strain when
+    axisymmetric), minus external work terms."""
+    return ufl.inner(sigma, strain(v, radius=radius)) * dx - traction_terms

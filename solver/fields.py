@@ -25,11 +25,13 @@ def tangential_name(bundle: MeshBundle) -> str:
     return "hoop_stress" if bundle.center is not None else "inplane_stress"
 
 
-def tangential(s: np.ndarray, x: np.ndarray, bundle: MeshBundle) -> np.ndarray:
+def tangential(s: np.ndarray, x: np.ndarray, bundle: MeshBundle, axisymmetric: bool = False) -> np.ndarray:
     """Hoop stress about the body's centre (sphere: mean of the two tangential stresses), or sigma_xx.
 
     s has shape (n, 3, 3), x shape (n, 3). At the centre itself the hoop direction is undefined;
     there any tangential direction gives the same value by symmetry, so a safe radius is used.
+    An axisymmetric section is a sphere's: the in-plane tangential stress is averaged with the
+    circumferential one, s_zz.
     """
     if bundle.center is None:
         return s[:, 0, 0]
@@ -40,7 +42,8 @@ def tangential(s: np.ndarray, x: np.ndarray, bundle: MeshBundle) -> np.ndarray:
         t[:, 0], t[:, 1] = -r[:, 1], r[:, 0]
         t /= np.maximum(np.linalg.norm(t, axis=1), 1e-300)[:, None]
         t[np.linalg.norm(t, axis=1) == 0, 0] = 1.0
-        return np.einsum("ni,nij,nj->n", t, s, t)
+        in_plane = np.einsum("ni,nij,nj->n", t, s, t)
+        return 0.5 * (in_plane + s[:, 2, 2]) if axisymmetric else in_plane
     n = r / np.maximum(np.linalg.norm(r, axis=1), 1e-300)[:, None]
     return 0.5 * (np.trace(s, axis1=1, axis2=2) - np.einsum("ni,nij,nj->n", n, s, n))
 
@@ -109,7 +112,7 @@ class StressFields:
         s = self._si_tensors()
         comm = self.bundle.mesh.comm
         principal = np.linalg.eigvalsh(s) if len(s) else np.zeros((0, 3))
-        tang = tangential(s, self._si_x, self.bundle)
+        tang = tangential(s, self._si_x, self.bundle, self.problem.axisymmetric)
         name = self.tangential_name
         local_max = [principal[:, -1].max(initial=-np.inf), von_mises(s).max(initial=-np.inf),
                      tang.max(initial=-np.inf), -principal[:, 0].min(initial=np.inf), -tang.min(initial=np.inf)]
@@ -125,7 +128,7 @@ class StressFields:
         s = self._p1_tensor.x.array.reshape(-1, 3, 3)
         values = {"von_mises": von_mises(s), "hydrostatic_stress": np.trace(s, axis1=1, axis2=2) / 3,
                   "max_principal_stress": np.linalg.eigvalsh(0.5 * (s + s.transpose(0, 2, 1)))[:, -1],
-                  self.tangential_name: tangential(s, self._p1_x, self.bundle)}
+                  self.tangential_name: tangential(s, self._p1_x, self.bundle, self.problem.axisymmetric)}
         for name, f in self.scalars.items():
             f.x.array[:] = values[name]
         if self.problem.plastic:  # nodal value: the mass-lumped L2 projection of p

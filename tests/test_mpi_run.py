@@ -2,7 +2,8 @@
 history.csv and probes.csv to 1e-8 relative: a 3D eighth sphere, a free 2D particle with the
 monolithic stress-assisted solve (rigid modes in the null space), a particle in a sulfide matrix
 whose interface concentration follows the stress (interior-facet terms across ranks), a nanowire
-section in generalised plane strain (the axial force reduced over ranks), and a film under an
+section in generalised plane strain (the axial force reduced over ranks), a plastic sphere with a
+ring flaw in the axisymmetric model (revolution-weighted forms, damage), and a film under an
 LLZO cap."""
 
 from solver import bootstrap  # noqa: F401
@@ -33,6 +34,14 @@ CASES = {
     "nanowire-2d-generalized-plane-strain": {
         "geometry": {"kind": "nanowire", "dim": 2, "diameter": 150.0, "mesh_size": 15.0},
         "loading": {"c_rate": 20.0}, "time": {"t_end": 40.0}},
+    "particle-axisymmetric-plastic-flaw": {
+        "geometry": {"kind": "particle", "dim": 2, "symmetry": True, "diameter": 100.0, "mesh_size": 10.0,
+                     "mesh_size_surface": 4.0},
+        "active": {"diffusivity_law": "regular_solution"},
+        "mechanics": {"out_of_plane": "axisymmetric", "plasticity": "J2"},
+        "loading": {"mode": "potentiostatic", "surface_concentration": 0.98, "soc_end": 0.3},
+        "fracture": {"model": "AT1", "split": "rankine", "length_scale": 8.0, "surface_flaw": 16.0},
+        "time": {"t_end": 100.0, "dc_target": 0.2}},
     "film-2d-llzo-cap": {"geometry": {"kind": "thin_film", "dim": 2, "thickness": 200.0, "width": 400.0,
                                       "cap": True, "notch_depth": 40.0, "notch_width": 20.0, "mesh_size": 20.0},
                          "electrolyte": {"material": "LLZO"}, "loading": {"c_rate": 20.0},
