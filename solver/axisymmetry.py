@@ -27,6 +27,11 @@ def radius(mesh) -> ufl.core.expr.Expr:
     return ufl.SpatialCoordinate(mesh)[1]
 
 
+def weight(mesh) -> ufl.core.expr.Expr:
+    """2 pi r: the section's integrals times this are integrals over the body of revolution."""
+    return 2 * math.pi * radius(mesh)
+
+
 def hoop_strain(u: ufl.core.expr.Expr, r: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
     """u_r / r, and its limit d u_r / d r on the axis itself (u_r = 0 there), where interpolation
     points of output fields may sit; quadrature points never do."""
@@ -65,7 +70,7 @@ def lumped_weight(V: fem.FunctionSpace) -> fem.Function:
     to the row sum of the weighted mass matrix (see `diffusion.residual`)."""
     phi = ufl.TestFunction(V)
     dx = ufl.Measure("dx", domain=V.mesh)
-    weighted, plain = (fem.assemble_vector(fem.form(w * phi * dx)) for w in (2 * math.pi * radius(V.mesh), 1.0))
+    weighted, plain = (fem.assemble_vector(fem.form(w * phi * dx)) for w in (weight(V.mesh), 1.0))
     m = fem.Function(V, name="lumped_weight")
     for vec in (weighted, plain):
         vec.scatter_reverse(la.InsertMode.add)
@@ -79,5 +84,4 @@ def measure(integral_type: str, mesh, subdomain_data, axisymmetric: bool) -> Mea
     """A plain measure, or the revolved one (weight 2 pi r) for an axisymmetric model."""
     if not axisymmetric:
         return ufl.Measure(integral_type, domain=mesh, subdomain_data=subdomain_data)
-    return RevolvedMeasure(integral_type, domain=mesh, subdomain_data=subdomain_data,
-                           weight=2 * math.pi * radius(mesh))
+    return RevolvedMeasure(integral_type, domain=mesh, subdomain_data=subdomain_data, weight=weight(mesh))

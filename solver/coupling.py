@@ -471,8 +471,8 @@ class ChemoElasticProblem:
             facets = np.concatenate([self._facets(s) for s in self.loading.surfaces])
             dofs = fem.locate_dofs_topological(self.Vc, fdim, facets)
             bcs.append(fem.dirichletbc(self.surface_value, dofs, self.Vc))
-        weights = {"weight": 2 * np.pi * self.radius, "lumped_weight": axisymmetry.lumped_weight(self.Vc)} \
-            if self.axisymmetric else {}
+        weights = {} if not self.axisymmetric else \
+            {"weight": axisymmetry.weight(self.bundle.mesh), "lumped_weight": axisymmetry.lumped_weight(self.Vc)}
         F = diffusion.residual(self.c, (self.c_old, self.c_older), self.bdf, v, self.dt, D, self.dx_diff, influx,
                                self.sigma_h, kappa, **weights)
         others = [tag for name, tag in self.bundle.regions.items() if name != "si"]
