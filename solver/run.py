@@ -7,6 +7,7 @@ sub-communicators); everything below reads it back from the mesh.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -51,11 +52,19 @@ def versions() -> dict[str, str]:
             "petsc": ".".join(map(str, PETSc.Sys.getVersion())), "gmsh": gmsh.__version__}
 
 
+@functools.cache
 def git_commit() -> str:
+    """The commit of the code this process runs, "-dirty" if tracked files differ from it. Cached
+    at the first call (run() makes it before stepping), so a long run that outlives a later commit
+    still names the code it started with."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                             text=True, timeout=5)
-        return out.stdout.strip() or "unknown"
+        here = Path(__file__).parent
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+        commit = out.stdout.strip()
+        if not commit:
+            return "unknown"
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=here, capture_output=True, timeout=5)
+        return commit + ("-dirty" if dirty.returncode == 1 else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -78,6 +87,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
     as if it had never stopped.
     """
     wall0 = time.perf_counter()
+    git_commit()  # the code as it starts (cached)
     outdir = Path(outdir or case["output"]["dir"])
     load = case["loading"]
     bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")

@@ -148,7 +148,9 @@ def test_fracture_report_and_provenance(tmp_path):
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((out / "summary.json").read_text())
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    assert re.fullmatch(r"[0-9a-f]{40}", summary["git_commit"]) and summary["git_commit"] == head
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=ROOT).returncode == 1
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", summary["git_commit"])
+    assert summary["git_commit"] == head + ("-dirty" if dirty else "")
     assert summary["versions"] == {"sifrac": __version__, "dolfinx": dolfinx.__version__,
                                    "petsc": ".".join(map(str, PETSc.Sys.getVersion())), "gmsh": gmsh.__version__}
     assert summary["ranks"] == 1
