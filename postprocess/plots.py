@@ -73,11 +73,12 @@ def _positions(values: list) -> tuple[list[float], list[str] | None]:
 
 
 def sweep_plot(rows: list[dict], parameter: str, criterion: str, path: Path,
-               bracket: list | None = None, critical: float | None = None, title: str = "") -> Path:
+               bracket: list | None = None, critical: float | None = None, title: str = "",
+               target: list | None = None) -> Path:
     """A study's criterion (and crack initiation SOC, final max damage) against the parameter.
 
     Runs meeting the criterion are red, the others blue, undecided ones grey; the final bracket
-    is shaded and the critical value drawn as a line.
+    is shaded and the critical value drawn as a line; a published target range is hatched green.
     """
     x, names = _positions([r["value"] for r in rows])
     colours = ["tab:red" if r["criterion"] is True else "tab:blue" if r["criterion"] is False else "0.5"
@@ -100,7 +101,10 @@ def sweep_plot(rows: list[dict], parameter: str, criterion: str, path: Path,
             ax.axvspan(bracket[0], bracket[1], color="tab:orange", alpha=0.2)
         if critical is not None:
             ax.axvline(critical, color="tab:orange", ls="--", label=f"critical {critical:.6g}")
-    if critical is not None:
+        if target is not None and names is None:
+            ax.axvspan(target[0], target[1], facecolor="none", edgecolor="tab:green", hatch="//",
+                       label=f"target {target[0]:g}-{target[1]:g}")
+    if critical is not None or (target is not None and names is None):
         axes[0].legend(fontsize=8)
     if names is not None:
         axes[-1].set_xticks(range(len(names)), names, rotation=30, ha="right")

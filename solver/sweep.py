@@ -173,6 +173,12 @@ STUDY = Section("A threshold study (`sifrac sweep`): the varied parameter, how v
                        "two ends", when=_BISECTION, required=True),
     "tolerance": KeySpec("float", "stop when the bracket is this narrow (absolute, in the "
                          "parameter's unit)", when=_BISECTION, required=True, range=POSITIVE),
+    "target": KeySpec("bracket", "published [lo, hi] of the critical value (validation): the "
+                      "summary says whether the critical value lies in it (`target_met`) and the "
+                      "log warns when it does not; unset: no target. A study variant with "
+                      "another geometry or material needs its own target", when=_BISECTION),
+    "target_source": KeySpec("str", "where the target comes from (paper, figure)", "",
+                             when=_BISECTION),
     "values": KeySpec("values", "the parameter values to run", when=_GRID, required=True),
     "variants": KeySpec("variants", "[sweep.variants.NAME] tables of \"section.key\" = value "
                         "overrides, one run each (run directory NAME)", when=_VARIANTS,
@@ -634,6 +640,15 @@ def _study_toml(study: Study) -> str:
             + tomli_w.dumps({"sweep": sweep, **base}))
 
 
+def target_met(sweep: dict, critical: float | None) -> bool | None:
+    """Whether the critical value lies in the study's published target (None: no target or no
+    critical value)."""
+    target = sweep.get("target")
+    if target is None or critical is None:
+        return None
+    return bool(target[0] <= critical <= target[1])
+
+
 def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: Strategy,
                   groups: int, ranks_per_run: int, wall: float, final: bool) -> None:
     """sweep.csv, summary.json and study.toml (each atomically); the figures at the end."""
@@ -648,6 +663,8 @@ def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: S
         "bracket": strategy.bracket, "initial_bracket": sw.get("bracket"),
         "tolerance": sw.get("tolerance"),
         "assumption": "the criterion is monotone in the parameter" if sw["mode"] == "bisection" else None,
+        "target": sw.get("target"), "target_source": sw.get("target_source"),
+        "target_met": target_met(sw, strategy.critical_value),
         "runs": len(records), "runs_reused": sum(r.reused for r in records),
         "rounds": 1 + max((r.round for r in records), default=0),
         "groups": groups, "ranks_per_run": ranks_per_run, "wall_time": wall,
@@ -668,7 +685,7 @@ def _figures(study: Study, outdir: Path, records: list[Record], strategy: Strate
     label = sw.get("parameter") or "variant"
     sweep_plot([_row(r) for r in records], label, _criterion_text(sw["criterion"]),
                outdir / "criterion.png", strategy.bracket, strategy.critical_value,
-               title=f"{study.name}: {strategy.status}")
+               title=f"{study.name}: {strategy.status}", target=sw.get("target"))
     histories = {}
     for r in sorted(records, key=lambda r: (not _is_finite(r.spec.value), r.spec.value
                                              if _is_finite(r.spec.value) else str(r.spec.value))):
@@ -738,6 +755,11 @@ def sweep_command(path: str, overrides: list[str], output: str | None, ranks_per
     result = sweep(study, comm, outdir, ranks_per_run)
     if result.status == "complete":
         _log.info("sweep %s: %s; results in %s", study.name, result.message, outdir)
+        if result.summary.get("target_met") is False:
+            lo, hi = study.sweep["target"]
+            _log.warning("sweep %s: the critical value %.6g lies outside the target [%g, %g] (%s): the "
+                         "model misses it", study.name, result.summary["critical_value"], lo, hi,
+                         study.sweep["target_source"] or "no source given")
     else:
         _log.error("sweep %s: %s: %s; results in %s", study.name, result.status, result.message, outdir)
     return EXIT_BY_STATUS.get(result.status, EXIT_NO_RESULT)

@@ -94,6 +94,25 @@ def test_bisection_finds_threshold_and_restart_reuses_runs(tmp_path):
     assert len(fresh.calls) == len(fake.calls)
 
 
+@pytest.mark.parametrize("threshold, met", [(173.3, True), (120.0, False)])
+def test_target_is_reported_and_a_miss_is_said(tmp_path, monkeypatch, caplog, threshold, met):
+    """A published target range: the summary says whether the critical value lies in it, and the
+    CLI verb's log warns on a miss."""
+    from solver import sweep as sweep_module
+
+    path = write_study(tmp_path, BISECT + 'target = [150.0, 200.0]\ntarget_source = "paper, fig. 1"\n')
+    monkeypatch.setattr(sweep_module, "_run_case", FakeRunner(lambda d: d >= threshold))
+    with caplog.at_level("WARNING"):
+        assert sweep_module.sweep_command(str(path), [], str(tmp_path / "out"), 1, MPI.COMM_SELF) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["target"] == [150.0, 200.0] and summary["target_source"] == "paper, fig. 1"
+    assert summary["target_met"] is met
+    missed = [r.getMessage() for r in caplog.records if "outside the target [150, 200] (paper, fig. 1)" in r.getMessage()]
+    assert len(missed) == (0 if met else 1)
+    assert sweep_module.target_met({"target": [150.0, 200.0]}, None) is None
+    assert sweep_module.target_met({}, 170.0) is None
+
+
 def _drive(strategy: Bisection, study, rule) -> list[list[float]]:
     """Run a strategy against a criterion without any runner; the values of each round."""
     records, rounds, values = [], [], strategy.first()
