@@ -363,6 +363,10 @@ def _check_axisymmetric(case: dict) -> None:
     if not geometry["symmetry"]:
         raise _error(where, "axisymmetric", "needs geometry.symmetry = true (the meridian quarter "
                      "x >= 0, y >= 0: y is the distance to the axis)")
+    if geometry.get("matrix"):
+        raise _error(where, "axisymmetric", "is not combined with geometry.matrix = true (the "
+                     "matrix box would revolve into a cylinder whose `top` is its curved side); "
+                     "allowed: matrix = false")
     weights = case["mechanics"]["expansion_weights"]
     if len(set(weights)) > 1:
         raise _error(where, "axisymmetric", f"needs isotropic swelling; mechanics.expansion_weights "

@@ -104,6 +104,7 @@ def test_plastic_sphere_matches_the_radial_model(tmp_path):
 @pytest.mark.parametrize("geometry, message", [
     ({"kind": "nanowire", "symmetry": True}, r"allowed kinds: particle, hollow_sphere"),
     ({"kind": "particle", "symmetry": False}, r"needs geometry.symmetry = true"),
+    ({"kind": "particle", "symmetry": True, "matrix": True}, r"allowed: matrix = false"),
 ])
 def test_refused_where_the_section_is_not_revolved(geometry, message):
     with pytest.raises(CaseError, match=r"\[mechanics\] out_of_plane = \"axisymmetric\".*" + message):
