@@ -697,7 +697,8 @@ SCHEMA: dict[str, Section] = {
                                1e-10,
                                "-", _POS_LT_1),
         "newton_rtol": KeySpec("float", "Newton relative tolerance", 1e-10, "-", _POS_LT_1),
-        "newton_atol": KeySpec("float", "Newton absolute tolerance", 1e-12, "-", POSITIVE),
+        "newton_atol": KeySpec("float", "Newton absolute tolerance (axisymmetric: times 2 pi R, "
+                               "the revolution weight at the outer radius)", 1e-12, "-", POSITIVE),
         "newton_max_it": KeySpec("int", "Newton iteration limit", 25, range=Range(1)),
         "petsc_options": KeySpec("scalar_map", "extra PETSc options passed through as given "
                                  "(e.g. ksp_type = \"cg\")", {}),

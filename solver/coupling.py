@@ -262,6 +262,8 @@ class ChemoElasticProblem:
         # Axisymmetric: the section revolved about x; every integral is over the revolved body.
         self.axisymmetric = self.dim == 2 and case["mechanics"]["out_of_plane"] == "axisymmetric"
         self.radius = axisymmetry.radius(mesh) if self.axisymmetric else None
+        # Residuals carry the weight too: absolute Newton tolerances scale with it.
+        self.atol_scale = axisymmetry.weight_scale(bundle.reference_length) if self.axisymmetric else 1.0
         self.dx, self.ds, self.dS = (axisymmetry.measure(kind, mesh, data, self.axisymmetric) for kind, data in
                                      (("dx", bundle.cell_tags), ("ds", bundle.facet_tags), ("dS", bundle.facet_tags)))
         self.dx_si = self.dx(bundle.regions["si"])
@@ -484,7 +486,7 @@ class ChemoElasticProblem:
         size = self.Vc.dofmap.index_map.size_global
         symmetric = act["diffusivity_law"] == "constant"
         opts = {"snes_type": "newtonls", "snes_linesearch_type": "basic",
-                "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"],
+                "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"] * self.atol_scale,
                 "snes_max_it": sol["newton_max_it"], "snes_stol": 0.0,
                 **_solver_options(sol["diffusion"], size, symmetric, sol["linear_rtol"])}
         opts.update(_case_options(sol, "sifrac_diffusion_"))
@@ -584,7 +586,7 @@ class ChemoElasticProblem:
         # then, one linear solve otherwise.
         nonlinear = (self.fracture and self.split not in ("none", "rankine")) or self.plastic
         newton = {"snes_type": "newtonls", "snes_linesearch_type": "bt"} if nonlinear else {"snes_type": "ksponly"}
-        opts = {**newton, "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"],
+        opts = {**newton, "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"] * self.atol_scale,
                 "snes_max_it": sol["newton_max_it"],
                 **_solver_options(preset, size, True, sol["linear_rtol"], singular=bool(free))}
         act = self.case["active"]
@@ -665,7 +667,7 @@ class ChemoElasticProblem:
         # VI's Newton steps only re-assemble residuals. Exact: the iterates are bit-identical
         # (3D sphere benchmark), and 2/3 of the damage Jacobian assemblies go.
         max_it = 50
-        opts = {"snes_type": "vinewtonrsls", "snes_rtol": 1e-9, "snes_atol": 1e-9, "snes_stol": 0.0,
+        opts = {"snes_type": "vinewtonrsls", "snes_rtol": 1e-9, "snes_atol": 1e-9 * self.atol_scale, "snes_stol": 0.0,
                 "snes_max_it": max_it, "snes_lag_jacobian": max_it + 1,
                 **_solver_options(sol["damage"], size, True, sol["linear_rtol"])}
         opts.update(_case_options(sol, "sifrac_damage_"))
