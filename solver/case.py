@@ -387,14 +387,14 @@ def _check_out_of_plane(case: dict) -> None:
     transport solve; the axisymmetric section must be a meridian quarter of a body of revolution."""
     if case["geometry"]["dim"] != 2:
         return
-    if case["mechanics"]["out_of_plane"] == "axisymmetric":
+    mode = case["mechanics"]["out_of_plane"]
+    if mode == "axisymmetric":
         _check_axisymmetric(case)
-    if case["mechanics"]["out_of_plane"] != "generalized":
-        return
-    for key in ("stress_assisted", "surface_stress_coupling"):
-        if case["loading"][key]:
-            raise _error("[mechanics] out_of_plane", "generalized", f"is not combined with [loading] {key} "
-                         "(solved with u in one Newton); allowed: plane_strain")
+    elif mode == "generalized":
+        for key in ("stress_assisted", "surface_stress_coupling"):
+            if case["loading"][key]:
+                raise _error("[mechanics] out_of_plane", "generalized", f"is not combined with [loading] {key} "
+                             "(solved with u in one Newton); allowed: plane_strain")
 
 
 def _check_load_time(case: dict) -> None:

@@ -267,6 +267,8 @@ class ChemoElasticProblem:
         self.dx, self.ds, self.dS = (axisymmetry.measure(kind, mesh, data, self.axisymmetric) for kind, data in
                                      (("dx", bundle.cell_tags), ("ds", bundle.facet_tags), ("dS", bundle.facet_tags)))
         self.dx_si = self.dx(bundle.regions["si"])
+        # The unweighted measure on the section: the same as dx unless axisymmetric.
+        self.dx_section = ufl.Measure("dx", domain=mesh, subdomain_data=bundle.cell_tags)
 
         self.Vc = fem.functionspace(mesh, ("Lagrange", 1))
         degree = case["mechanics"]["displacement_degree"]
@@ -276,8 +278,7 @@ class ChemoElasticProblem:
         self.dx_mech = self.dx(metadata={"quadrature_degree": 2 * degree})
         # Diffusion integrates on the section and takes the revolution weight explicitly: its
         # lumped storage needs the row-sum weight (diffusion.residual).
-        self.dx_diff = ufl.Measure("dx", domain=mesh, subdomain_data=bundle.cell_tags)(
-            bundle.regions["si"], metadata={"quadrature_degree": 2})
+        self.dx_diff = self.dx_section(bundle.regions["si"], metadata={"quadrature_degree": 2})
         self.c = fem.Function(self.Vc, name="concentration")
         self.c_old, self.c_older = fem.Function(self.Vc), fem.Function(self.Vc)
         self.bdf = fem.Constant(mesh, np.array([1.0, -1.0, 0.0], dtype=default_scalar_type))
@@ -638,9 +639,8 @@ class ChemoElasticProblem:
         self._dissipation_form = fem.form(phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac)
         # The crack measure is a length in the section even when axisymmetric (the ring crack's
         # depth), so that a criterion such as crack_length_min means the same as in plane strain.
-        dx_section = ufl.Measure("dx", domain=self.bundle.mesh, subdomain_data=self.bundle.cell_tags)(frac_ids)
         self._crack_measure_form = fem.form(phasefield.surface_energy_density(self.d, 1.0, self.ell, model)
-                                            * dx_section)
+                                            * self.dx_section(frac_ids))
         self._crack_factor = phasefield.effective_gc_factor(model, self.case["geometry"]["mesh_size_surface"],
                                                             frac["length_scale"])
         q = ufl.TestFunction(self.Vc)

@@ -47,9 +47,11 @@ def rel_max_error(numeric: np.ndarray, exact: np.ndarray) -> float:
     return float(np.abs(numeric - exact).max() / np.abs(exact).max())
 
 
-@pytest.mark.parametrize("mode", ["potentiostatic", "galvanostatic"])
-def test_sphere_cheng_verbrugge(tmp_path, mode):
-    x, c, sigma_r, sig, case, result = radial_run(tmp_path, [f"loading.mode={mode}"])
+def sphere_errors(tmp_path: Path, mode: str, overrides: tuple[str, ...] = ()) -> tuple[dict, np.ndarray, tuple]:
+    """Run the Cheng & Verbrugge sphere (3D, or any model of it the overrides select) and return
+    the relative max errors of c, sigma_r and sigma_theta, the closed-form hoop stress on the
+    probes, and the raw (sig, case, result) for further checks."""
+    x, c, sigma_r, sig, case, result = radial_run(tmp_path, [f"loading.mode={mode}", *overrides])
     act = case["active"]
     R, D, t = case["geometry"]["diameter"] / 2, act["diffusivity"], result.summary["time"]
     tau = D * t / R**2
@@ -62,7 +64,13 @@ def test_sphere_cheng_verbrugge(tmp_path, mode):
     sigma_t = 0.5 * (np.trace(sig, axis1=1, axis2=2) - sigma_r)
     errors = {"c": rel_max_error(c, profile(x)), "sigma_r": rel_max_error(sigma_r, sr),
               "sigma_theta": rel_max_error(sigma_t, st)}
-    print(mode, "tau", tau, "relative max errors", errors)
+    print(mode, *overrides, "tau", tau, "relative max errors", errors)
+    return errors, st, (sig, case, result)
+
+
+@pytest.mark.parametrize("mode", ["potentiostatic", "galvanostatic"])
+def test_sphere_cheng_verbrugge(tmp_path, mode):
+    errors, _, _ = sphere_errors(tmp_path, mode)
     assert errors["c"] < 0.02
     assert errors["sigma_r"] < 0.02
     assert errors["sigma_theta"] < 0.02
