@@ -28,7 +28,6 @@ from dolfinx.fem.petsc import assemble_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver import elasticity
 from solver.case import CaseError
 
 if TYPE_CHECKING:
@@ -93,7 +92,7 @@ class BoundaryLoading:
         norm = np.linalg.norm(self._direction)
         self._direction = self._direction / norm if norm > 0 else self._direction
         v = ufl.TestFunction(V)
-        self._residual = fem.form(ufl.inner(problem.sigma, elasticity.strain(v)) * problem.dx_mech)
+        self._residual = fem.form(problem.internal_work(v))
         self.time, self._pending = 0.0, 0.0
         self.work = 0.0
         self._f_old: np.ndarray | None = None

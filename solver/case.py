@@ -397,6 +397,21 @@ def _check_out_of_plane(case: dict) -> None:
                              "(solved with u in one Newton); allowed: plane_strain")
 
 
+def _check_kinematics(case: dict) -> None:
+    """Finite strain needs the closed-form logarithm of a 2D model's block-diagonal C (2D), and a
+    potentiostatic start must be ramped."""
+    if case["mechanics"]["kinematics"] != "finite":
+        return
+    if case["geometry"]["dim"] != 2:
+        raise _error("[mechanics] kinematics", "finite", f"is implemented in 2D only; geometry.dim = "
+                     f"{case['geometry']['dim']}; allowed: small")
+    load = case["loading"]
+    if load["mode"] == "potentiostatic" and load["ramp_time"] == 0:
+        raise _error("[loading] ramp_time", 0.0, "finite strain needs the surface concentration ramped "
+                     "(a step swells the surface cells by J_c = 1 + expansion * c at once, beyond "
+                     "what Newton can start from); allowed: ramp_time > 0, e.g. 0.05")
+
+
 def _check_load_time(case: dict) -> None:
     """Displacement-driven runs have no SOC window: the pseudo-time span must be given."""
     mode = case["loading"]["mode"]
@@ -650,6 +665,12 @@ SCHEMA: dict[str, Section] = {
                               choices=("none", "J2")),
         "hardening": KeySpec("float", "linear isotropic hardening modulus H (0: perfect "
                              "plasticity)", 0.0, "GPa", NON_NEGATIVE),
+        "kinematics": KeySpec("str", "small: small strain; finite: logarithmic (Hencky) strain "
+                              "ln(C)/2 with the chemical, elastic and plastic log strains added "
+                              "(exact F = Fe Fc for isotropic swelling), energy J_c psi per "
+                              "reference volume, Cauchy stress in the outputs, Gc and ell pulled "
+                              "back through the chemical stretch; 2D only (plane strain, "
+                              "generalized, axisymmetric)", "small", choices=("small", "finite")),
         "out_of_plane": KeySpec("str", "2D only (ignored in 3D): plane_strain (zero axial strain, "
                                 "a long body held at its ends), generalized (a uniform axial "
                                 "strain with zero net axial force, a long wire with free ends) or "
@@ -658,7 +679,7 @@ SCHEMA: dict[str, Section] = {
                                 "around the equator; crack_length stays the section's length)",
                                 Auto("generalized for a 2D nanowire, else plane_strain", _out_of_plane),
                                 choices=("plane_strain", "generalized", "axisymmetric")),
-    }, checks=(_check_out_of_plane,)),
+    }, checks=(_check_out_of_plane, _check_kinematics)),
     "time": Section("Adaptive time stepping. duration = |soc_end - soc_start| * 3600 / c_rate "
                     "(galvanostatic); t_end, else reference_length^2 / active.diffusivity "
                     "(potentiostatic).", {
@@ -713,9 +734,12 @@ SCHEMA: dict[str, Section] = {
                          "part, so strong uniaxial compression can damage (at sqrt(1.5) times "
                          "the tensile strength for nu = 0); rankine (2D and 3D): hybrid model, "
                          "stiffness degraded isotropically, damage driven by the positive "
-                         "principal stress only, <sigma_1>^2/(2E)",
+                         "principal stress only, <sigma_1>^2/(2E); rankine_voldev: the same "
+                         "driving force with the stiffness degraded as voldev, so closed crack "
+                         "faces carry pressure (needed in finite strain, where the swelling "
+                         "shell would crush a flaw band that has lost its bulk stiffness)",
                          "rankine",
-                         choices=("none", "voldev", "spectral", "rankine")),
+                         choices=("none", "voldev", "spectral", "rankine", "rankine_voldev")),
         "length_scale": KeySpec("float", "regularisation length ell of the active material",
                                 _times("geometry", "mesh_size_surface", 2.0), "nm", POSITIVE),
         "length_scale_electrolyte": KeySpec("float", "ell of the electrolyte when it may crack "

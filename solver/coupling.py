@@ -305,11 +305,16 @@ class ChemoElasticProblem:
         # Generalised plane strain: the uniform axial strain, a DG0 field so that checkpoints keep it.
         self.axial = fem.Function(fem.functionspace(mesh, ("DG", 0)), name="axial_strain") \
             if self.dim == 2 and case["mechanics"]["out_of_plane"] == "generalized" else None
+        self.kin = elasticity.Kinematics(self.axial, self.radius, case["mechanics"]["kinematics"] == "finite")
         self.eps_p = self._plastic_strain() if self.plastic else None
-        self.sigma = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g, self.split,
-                                       self.eps_p, self.axial, self.radius)
+        # The stress conjugate to the strain measure (equilibrium), and the Cauchy stress (outputs).
+        self.stress_conjugate = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
+                                                  self.split, self.eps_p, self.kin)
+        self.sigma = elasticity.cauchy(self.stress_conjugate, self.u, self.kin)
         if self.axial is not None:  # N(e) and the first slope of _solve_free_axial
-            self._axial_force = fem.form(self.sigma[2, 2] * self.dx_mech)
+            # Zero axial force: int sigma_zz da = int T_zz / F_zz dA with F_zz = 1 + e uniform, so
+            # int T_zz dA = 0 in both kinematics (T = sigma in small strain).
+            self._axial_force = fem.form(self.stress_conjugate[2, 2] * self.dx_mech)
             self._axial_stiffness = fem.form(self.E * self.dx_mech)
         self.sigma_h = self._stress_assisted_field()
         # Transport solved together with u: stress-driven flux, or a surface value that follows the
@@ -330,7 +335,7 @@ class ChemoElasticProblem:
                           and not (role == "diffusion" and self.coupled)}  # not the coupled system
         self._soc_form = fem.form(self.c * self.dx_si)
         self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
-                                             self.split, self.eps_p, self.axial, self.radius)
+                                             self.split, self.eps_p, self.kin)
         self._energy_form = fem.form(self.psi * self.dx_mech)
         self._damage = self._build_damage() if self.fracture else None
         for role, problem in self.solvers.items():
@@ -409,8 +414,7 @@ class ChemoElasticProblem:
         sigma_y = plasticity.yield_stress(self.c, act["yield_stress_pristine"], act["yield_stress"])
         if self.fracture:  # the nominal (degraded) stress yields: see solver/plasticity.py
             sigma_y = sigma_y / self.g
-        trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old, self.axial,
-                                          self.radius)
+        trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old, self.kin)
         _, mu = elasticity.lame(self.E, self.nu)
         deps, dp = plasticity.radial_return(trial, mu, sigma_y, mech["hardening"], self.p_old,
                                             self._si)
@@ -560,6 +564,11 @@ class ChemoElasticProblem:
                 bcs.append(fem.dirichletbc(default_scalar_type(0.0), dofs, self.Vu.sub(k)))
         return bcs
 
+    def internal_work(self, v) -> ufl.Form:
+        """The stress against the virtual strain: the equilibrium residual without external loads
+        (in finite strain the stack pressure stays a dead load on the reference surface)."""
+        return elasticity.internal_work(self.stress_conjugate, self.u, v, self.dx_mech, self.kin)
+
     def _mechanics_form(self) -> tuple[ufl.Form, list[fem.DirichletBC], list[PETSc.Vec]]:
         """Equilibrium residual, supports, and the rigid modes the supports leave free."""
         v = ufl.TestFunction(self.Vu)
@@ -568,7 +577,7 @@ class ChemoElasticProblem:
         if p > 0 and "top" in self.bundle.boundaries:
             n = ufl.FacetNormal(self.bundle.mesh)
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
-        F = elasticity.weak_form(self.sigma, v, self.dx_mech, traction, self.radius)
+        F = self.internal_work(v) - traction
         bcs = self._mechanics_bcs()
         self._modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
@@ -583,15 +592,15 @@ class ChemoElasticProblem:
         F, bcs, free = self._mechanics_form()
         size = self.Vu.dofmap.index_map.size_global * self.Vu.dofmap.index_map_bs
         preset = sol["mechanics"].replace("cg_gamg", "cg")
-        # Split energies are piecewise quadratic in u and the return mapping is nonlinear: Newton
-        # then, one linear solve otherwise.
-        nonlinear = (self.fracture and self.split not in ("none", "rankine")) or self.plastic
+        # Split energies are piecewise quadratic in u, the return mapping and finite strain are
+        # nonlinear: Newton then, one linear solve otherwise.
+        nonlinear = (self.fracture and self.split not in ("none", "rankine")) or self.plastic or self.kin.finite
         newton = {"snes_type": "newtonls", "snes_linesearch_type": "bt"} if nonlinear else {"snes_type": "ksponly"}
         opts = {**newton, "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"] * self.atol_scale,
                 "snes_max_it": sol["newton_max_it"],
                 **_solver_options(preset, size, True, sol["linear_rtol"], singular=bool(free))}
         act = self.case["active"]
-        if act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"] and not (self.fracture or self.plastic):
+        if not nonlinear and act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"] and not self.fracture:
             # The stiffness does not depend on c: assemble and factorise it once for the whole run.
             opts.update(snes_lag_jacobian=-2, snes_lag_jacobian_persists=True)
         opts.update(_case_options(sol, "sifrac_mechanics_"))
@@ -631,15 +640,23 @@ class ChemoElasticProblem:
                                     f"set [{r}] Gc or allowed: regions without {r}")
                 gc0[r] = gc1[r] = self.case[r]["Gc"]
                 ell[r] = frac.get("length_scale_electrolyte", frac["length_scale"])
-        Gc0, Gc1, self.ell = self._region_field(gc0), self._region_field(gc1), self._region_field(ell)
+        Gc0, Gc1, ell = self._region_field(gc0), self._region_field(gc1), self._region_field(ell)
         Gc = Gc0 + (Gc1 - Gc0) * self.c
+        if self.kin.finite:
+            # Gc and ell belong to the lithiated material: pulled back to the reference
+            # configuration through the chemical stretch J_c^(1/3), a crack face's area per
+            # reference area is J_c^(2/3) and the regularisation width shrinks by J_c^(-1/3), so the
+            # strength sqrt(3 Gc E / (8 ell)) of the lithiated material is kept (the elastic
+            # energy per reference volume carries J_c too). crack_length is the reference length.
+            jc = elasticity.volume_ratio(self.c - self.c_ref, self.beta, self.kin)
+            Gc, ell = Gc * jc ** (2 / 3), ell * jc ** (-1 / 3)
         model = frac["model"]
         frac_ids = tuple(self.bundle.regions[r] for r in regions)
         dx_frac = self.dx(frac_ids)
-        self._dissipation_form = fem.form(phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac)
+        self._dissipation_form = fem.form(phasefield.surface_energy_density(self.d, Gc, ell, model) * dx_frac)
         # The crack measure is a length in the section even when axisymmetric (the ring crack's
         # depth), so that a criterion such as crack_length_min means the same as in plane strain.
-        self._crack_measure_form = fem.form(phasefield.surface_energy_density(self.d, 1.0, self.ell, model)
+        self._crack_measure_form = fem.form(phasefield.surface_energy_density(self.d, 1.0, ell, model)
                                             * self.dx_section(frac_ids))
         self._crack_factor = phasefield.effective_gc_factor(model, self.case["geometry"]["mesh_size_surface"],
                                                             frac["length_scale"])
@@ -651,11 +668,11 @@ class ChemoElasticProblem:
         # g(d) H + crack density: the same discrete problem, without re-evaluating principal
         # stresses or splits at every assembly.
         driving = elasticity.crack_driving_energy(self.u, self.c - self.c_ref, self.beta, self.E, self.nu,
-                                                  self.split, self.eps_p, self.axial, self.radius)
+                                                  self.split, self.eps_p, self.kin)
         self._driving = fem.Function(self._quadrature_space(()), name="crack_driving_energy")
         self._driving_expr = fem.Expression(driving, self._driving.function_space.element.interpolation_points)
         total = self.g * self._driving * self.dx_mech + \
-            phasefield.surface_energy_density(self.d, Gc, self.ell, model) * dx_frac
+            phasefield.surface_energy_density(self.d, Gc, ell, model) * dx_frac
         self._damage_energy_form = fem.form(total)
         F = ufl.derivative(total, self.d, q)
         self._outside_frac = self._dofs_outside(regions)
@@ -817,7 +834,7 @@ class ChemoElasticProblem:
         """Generalised plane strain: equilibrium in the plane and zero net axial force.
 
         The axial strain e is a single number, so it is found around the in-plane solve by the
-        secant method on N(e) = int sigma_zz: the first slope is the section's uniaxial stiffness
+        secant method on N(e) = int T_zz (the conjugate stress; sigma_zz in small strain): the first slope is the section's uniaxial stiffness
         int E (exact for a free elastic section of uniform nu; N is linear in e while nothing
         flows), later ones are secants. Converged when the change of e is below AXIAL_TOL.
         """

@@ -3,8 +3,8 @@ history.csv and probes.csv to 1e-8 relative: a 3D eighth sphere, a free 2D parti
 monolithic stress-assisted solve (rigid modes in the null space), a particle in a sulfide matrix
 whose interface concentration follows the stress (interior-facet terms across ranks), a nanowire
 section in generalised plane strain (the axial force reduced over ranks), a plastic sphere with a
-ring flaw in the axisymmetric model (revolution-weighted forms, damage), and a film under an
-LLZO cap."""
+ring flaw in the axisymmetric model (revolution-weighted forms, damage), the plastic particle with
+its flaw in finite strain (Hencky kinematics, pulled-back Gc and ell), and a film under an LLZO cap."""
 
 from solver import bootstrap  # noqa: F401
 
@@ -41,6 +41,15 @@ CASES = {
         "mechanics": {"out_of_plane": "axisymmetric", "plasticity": "J2"},
         "loading": {"mode": "potentiostatic", "surface_concentration": 0.98, "soc_end": 0.3},
         "fracture": {"model": "AT1", "split": "rankine", "length_scale": 8.0, "surface_flaw": 16.0},
+        "time": {"t_end": 100.0, "dc_target": 0.2}},
+    "particle-2d-finite-strain-plastic-flaw": {
+        "geometry": {"kind": "particle", "dim": 2, "symmetry": True, "diameter": 100.0, "mesh_size": 10.0,
+                     "mesh_size_surface": 4.0},
+        "active": {"diffusivity_law": "regular_solution"},
+        "mechanics": {"kinematics": "finite", "plasticity": "J2"},
+        "loading": {"mode": "potentiostatic", "surface_concentration": 0.98, "soc_end": 0.3, "ramp_time": 0.05},
+        "fracture": {"model": "AT1", "split": "rankine_voldev", "residual_stiffness": 0.01, "length_scale": 8.0,
+                     "surface_flaw": 16.0},
         "time": {"t_end": 100.0, "dc_target": 0.2}},
     "film-2d-llzo-cap": {"geometry": {"kind": "thin_film", "dim": 2, "thickness": 200.0, "width": 400.0,
                                       "cap": True, "notch_depth": 40.0, "notch_width": 20.0, "mesh_size": 20.0},

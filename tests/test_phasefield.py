@@ -7,6 +7,7 @@ The bar is the Si layer of a thin film on rollers, loaded by a uniform delithiat
 
 from solver import bootstrap  # noqa: F401
 
+import numpy as np
 import pytest
 from mpi4py import MPI
 
@@ -78,13 +79,21 @@ def test_compression_and_the_splits(tmp_path, split):
         assert E * strain_at_onset == pytest.approx(onset, rel=0.05)
 
 
-@pytest.mark.parametrize("dim", [2, 3])
-def test_rankine_hybrid_biaxial_strength_and_compression(tmp_path, dim):
+@pytest.mark.parametrize("dim, split, kinematics", [(2, "rankine", "small"), (3, "rankine", "small"),
+                                                    (2, "rankine_voldev", "small"), (2, "rankine", "finite")])
+def test_rankine_hybrid_biaxial_strength_and_compression(tmp_path, dim, split, kinematics):
     """The Rankine hybrid model in 2D (plane strain) and 3D: isotropic swelling of the film on
     rollers gives equibiaxial in-plane stress. Delithiation (tension) cracks at the AT1 bar strength
-    whatever the stress state; lithiation (compression to -8 GPa) never damages."""
+    whatever the stress state; lithiation (compression to -8 GPa) never damages. The same with the
+    voldev stiffness split, and in finite strain, where Gc and ell pulled back through the
+    chemical stretch keep the strength of the lithiated material (J_c = 0.90 at the onset:
+    without the pull-back the strength would move by J_c^(-1/2), +5.4%). In finite strain the
+    Rankine stress is the Kirchhoff stress of the lithiated configuration, J_e sigma: on rollers
+    with nu = 0.25, tr E_e = sigma_1 / E at the onset, so the Cauchy peak is
+    sigma_c exp(-sigma_c / E) (4.52 against 4.74 GPa; measured 4.515)."""
     def case(dc_target: float, **loading) -> dict:
-        raw = bar_raw("AT1", "rankine", dc_target=dc_target, **loading)
+        raw = bar_raw("AT1", split, dc_target=dc_target, **loading)
+        raw["mechanics"]["kinematics"] = kinematics
         raw["active"].update(nu=0.25, nu_lithiated=0.25)
         raw["mechanics"]["expansion_weights"] = [1.0, 1.0, 1.0]
         raw["geometry"].update(dim=dim, depth=10.0)
@@ -98,7 +107,7 @@ def test_rankine_hybrid_biaxial_strength_and_compression(tmp_path, dim):
     before = tension.history[tension.history.index(first) - 1]
     assert before["max_principal_stress"] < sigma_c * (1 + 1e-9)
     peak = max(r["max_principal_stress"] for r in tension.history)
-    assert peak == pytest.approx(sigma_c, rel=0.02)
+    assert peak == pytest.approx(sigma_c * np.exp(-sigma_c / E) if kinematics == "finite" else sigma_c, rel=0.02)
     compression = run(case(0.05, direction="lithiation", soc_start=0.0, soc_end=0.6), MPI.COMM_WORLD,
                       tmp_path / "comp")
     assert compression.status == "complete", compression.reason
