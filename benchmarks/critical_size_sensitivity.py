@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: name -> (what changes, --set overrides). Published ranges: physics brief section 3.
 VARIANTS: dict[str, tuple[str, list[str]]] = {
-    "base": ("library values, ell = 8 nm, h = 2 nm, flaw 16 nm", []),
+    "base": ("library values, ell = 8 nm, h = 2 nm, flaw 16 nm (the study as shipped)", []),
     "yield_0.5": ("lithiated yield stress 0.5 GPa (range 0.5-2)", ["active.yield_stress=0.5"]),
     "yield_2.0": ("lithiated yield stress 2.0 GPa (range 0.5-2)", ["active.yield_stress=2.0"]),
     "Gc_5.4": ("Gc of Li3.75Si 5.4 J/m^2 (range 5.4-6.9)", ["active.Gc_lithiated=5.4"]),
@@ -42,6 +42,9 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
                          ["active.front_mobility_ratio=6"]),
     "surface_coupling": ("surface concentration follows sigma_h (loading.surface_stress_coupling)",
                          ["loading.surface_stress_coupling=true"]),
+    "residual_0.005": ("residual stiffness k 0.005 (numerical; the study's 0.01 keeps the flaw band from "
+                       "being crushed in finite strain)", ["fracture.residual_stiffness=0.005"]),
+    "small_strain": ("small strain, the study otherwise unchanged", ["mechanics.kinematics=small"]),
 }
 
 

@@ -42,6 +42,7 @@ class Kinematics:
 
 SMALL = Kinematics()
 
+
 def lift3(t2: ufl.core.expr.Expr) -> ufl.core.expr.Expr:
     """Embed a 2x2 in-plane tensor as a 3x3 tensor with zero out-of-plane entries."""
     return ufl.as_matrix([[t2[0, 0], t2[0, 1], 0], [t2[1, 0], t2[1, 1], 0], [0, 0, 0]])

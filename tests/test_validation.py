@@ -1,10 +1,13 @@
 """`make validate`: the headline critical-size studies against their published targets.
 
-Each runs the study file as shipped (2D plane strain, one rank; a few minutes) and asserts that
-its critical value lies in the study's `target`. Both targets are missed by the current model
-(README, "Critical sizes: measured"): the tests are strict expected failures, so they report
-the miss on every validation run and turn red (XPASS) once a model change meets a target, which
-is then the moment to drop the marker.
+Each runs the study file as shipped (2D plane strain, finite strain, one rank; a few minutes) and
+asserts that its critical value lies in the study's `target`. Bisection assumes that the
+criterion is monotone in the size; near the finite-strain c-Si threshold it is not (the flaw
+grows and arrests close to the criterion: 90, 100 and 113 nm fracture, 105 and 110 nm do not), so
+the c-Si test also runs sizes below the target's lower edge, which must not fracture. Both
+targets are missed by the current model (README, "Critical sizes: measured"): the tests are
+strict expected failures, so they report the misses on every validation run and turn red
+(XPASS) once a model change meets a target, which is then the moment to drop the marker.
 """
 
 from solver import bootstrap  # noqa: F401
@@ -14,7 +17,8 @@ from pathlib import Path
 import pytest
 from mpi4py import MPI
 
-from solver.sweep import load_study, sweep
+from solver.run import run
+from solver.sweep import evaluate, load_study, run_case, run_spec, sweep
 
 CASES = Path(__file__).parents[1] / "cases"
 
@@ -29,13 +33,23 @@ def _study(tmp_path: Path, name: str) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="known miss: 2D c-Si D_c = 64 nm (59-69) against 105-195 nm")
+                   reason="known miss: finite-strain c-Si fractures at 90 and 100 nm, below the 105 nm edge "
+                          "(transition band 80-120 nm); the 1-rank bisection's 109 nm lands on the 105 nm arrest")
 def test_csi_critical_diameter_in_target(tmp_path):
-    assert _study(tmp_path, "critical_size_csi")["target_met"] is True
+    summary = _study(tmp_path, "critical_size_csi")
+    assert summary["target_met"] is True
+    study = load_study(CASES / "critical_size_csi.toml")
+    lower = summary["target"][0]
+    for diameter in (float(round(0.86 * lower)), float(round(0.95 * lower))):  # 90, 100 nm: below the band
+        case = run_case(study, run_spec(study, diameter), tmp_path)
+        result = run(case, MPI.COMM_SELF, tmp_path / f"below_{diameter:g}")
+        _, fractured = evaluate(study.sweep["criterion"], result.summary)
+        print("below the target", diameter, "nm: fractured", fractured)
+        assert not fractured, diameter
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="known miss: 2D a-Si particles fracture from 75 nm; none should up to 870 nm")
+                   reason="known miss: 2D a-Si particles fracture from 158 nm (finite strain); none should up to 870 nm")
 def test_asi_critical_diameter_in_target(tmp_path):
     assert _study(tmp_path, "critical_size_asi")["target_met"] is True
