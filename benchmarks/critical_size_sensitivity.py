@@ -81,7 +81,8 @@ def main() -> int:
         w.writerows(rows)
     lines = ["| variant | change | D_c (nm) | bracket (nm) | runs | wall (s) |", "|---|---|---|---|---|---|"]
     for r in rows:
-        dc = f"{r['critical_diameter']:.0f}" if r["critical_diameter"] is not None else r["status"]
+        # A failed study still reports the midpoint of the bracket it had narrowed: not a D_c.
+        dc = f"{r['critical_diameter']:.0f}" if r["status"] == "complete" else r["status"]
         br = "-" if not r["bracket"] else f"{r['bracket'][0]:.0f}-{r['bracket'][1]:.0f}"
         lines.append(f"| {r['variant']} | {r['change']} | {dc} | {br} | {r['runs']} | {r['wall_time']} |")
     (out / "sensitivity.md").write_text("\n".join(lines) + "\n")
