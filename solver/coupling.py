@@ -653,7 +653,8 @@ class ChemoElasticProblem:
         model = frac["model"]
         frac_ids = tuple(self.bundle.regions[r] for r in regions)
         dx_frac = self.dx(frac_ids)
-        self._dissipation_form = fem.form(phasefield.surface_energy_density(self.d, Gc, ell, model) * dx_frac)
+        surface = phasefield.surface_energy_density(self.d, Gc, ell, model) * dx_frac
+        self._dissipation_form = fem.form(surface)
         # The crack measure is a length in the section even when axisymmetric (the ring crack's
         # depth), so that a criterion such as crack_length_min means the same as in plane strain.
         self._crack_measure_form = fem.form(phasefield.surface_energy_density(self.d, 1.0, ell, model)
@@ -671,8 +672,7 @@ class ChemoElasticProblem:
                                                   self.split, self.eps_p, self.kin)
         self._driving = fem.Function(self._quadrature_space(()), name="crack_driving_energy")
         self._driving_expr = fem.Expression(driving, self._driving.function_space.element.interpolation_points)
-        total = self.g * self._driving * self.dx_mech + \
-            phasefield.surface_energy_density(self.d, Gc, ell, model) * dx_frac
+        total = self.g * self._driving * self.dx_mech + surface
         self._damage_energy_form = fem.form(total)
         F = ufl.derivative(total, self.d, q)
         self._outside_frac = self._dofs_outside(regions)
@@ -834,9 +834,9 @@ class ChemoElasticProblem:
         """Generalised plane strain: equilibrium in the plane and zero net axial force.
 
         The axial strain e is a single number, so it is found around the in-plane solve by the
-        secant method on N(e) = int T_zz (the conjugate stress; sigma_zz in small strain): the first slope is the section's uniaxial stiffness
-        int E (exact for a free elastic section of uniform nu; N is linear in e while nothing
-        flows), later ones are secants. Converged when the change of e is below AXIAL_TOL.
+        secant method on N(e) = int T_zz (the conjugate stress; sigma_zz in small strain): the
+        first slope is the section's uniaxial stiffness int E (exact for a free elastic section of
+        uniform nu; N is linear in e while nothing flows), later ones are secants. Converged when the change of e is below AXIAL_TOL.
         """
         e_prev = n_prev = None
         slope = self.comm.allreduce(fem.assemble_scalar(self._axial_stiffness))
