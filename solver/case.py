@@ -456,6 +456,11 @@ def _check_fracture(case: dict) -> None:
                      "geometry.kind = particle, nanowire, hollow_sphere (films: notch_depth or initial_crack)")
     if frac["surface_flaw"] >= case["geometry"].get("diameter", float("inf")) / 2:
         raise _error("[fracture] surface_flaw", frac["surface_flaw"], "must be < geometry.diameter / 2")
+    if frac["criterion"] == "crack_growth" and not (frac["surface_flaw"] > 0 or "initial_crack" in frac
+                                                     or "initial_disc" in frac):
+        raise _error("[fracture] criterion", "crack_growth", "measures growth from a pre-existing crack: "
+                     "set [fracture] surface_flaw, initial_crack or initial_disc, or use criterion = "
+                     "max_damage or crack_length")
     if "initial_disc" in frac:
         disc = frac["initial_disc"]
         if case["geometry"]["dim"] != 3 or len(disc) != 2 or "initial_disc_radius" not in frac:
@@ -770,12 +775,18 @@ SCHEMA: dict[str, Section] = {
                                         Range(0.0, 1.0, lo_open=True)),
         "threshold": KeySpec("float", "damage level that counts as cracked (crack initiation, "
                              "`fractured`)", 0.9, "-", Range(0.0, 1.0, lo_open=True)),
-        "criterion": KeySpec("str", "`fractured` in summary.json: max_damage >= threshold, or "
-                             "also crack_length >= crack_length_min (use it with pre-existing "
-                             "cracks); crack initiation is when it first holds", "max_damage",
-                             choices=("max_damage", "crack_length")),
+        "criterion": KeySpec("str", "`fractured` in summary.json: max_damage >= threshold, and "
+                             "for crack_length also crack_length >= crack_length_min, for "
+                             "crack_growth also crack_length >= crack_growth_ratio x its value at "
+                             "step 0 (the pre-existing flaw as meshed and measured: use these two "
+                             "with pre-existing cracks); crack initiation is when it first holds",
+                             "max_damage", choices=("max_damage", "crack_length", "crack_growth")),
         "crack_length_min": KeySpec("float", "crack length (area in 3D) for criterion = "
                                     "crack_length", 0.0, "nm", NON_NEGATIVE),
+        "crack_growth_ratio": KeySpec("float", "for criterion = crack_growth: the crack length "
+                                      "(area in 3D) over its value at step 0; 2: the flaw has grown "
+                                      "by its own size, whatever its measured length on the mesh",
+                                      2.0, "-", Range(1.0, lo_open=True)),
         "stop_at_fracture": KeySpec("bool", "end the run (status complete) as soon as the "
                                     "fracture criterion holds: threshold studies need no more",
                                     False),

@@ -134,7 +134,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
             if len(probes) else None
         writer.record(row, values, probes.points)
         meta = {"time": t, "soc": soc, "step": step}
-        crack_starts = problem.fracture and not initiated and _fractured(case["fracture"], row)
+        crack_starts = problem.fracture and not initiated and _fractured(case["fracture"], row, writer.history[0])
         if crack_starts:
             initiated.update(time=t, soc=soc)
         if fields_on:
@@ -216,7 +216,8 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
                 else:
                     done = sign * (soc - load["soc_end"]) >= -1e-3 or t >= t_stop * (1 - 1e-12)
                 row = record(dt, newton, staggered)
-                if problem.fracture and case["fracture"]["stop_at_fracture"] and _fractured(case["fracture"], row):
+                if problem.fracture and case["fracture"]["stop_at_fracture"] and \
+                        _fractured(case["fracture"], row, writer.history[0]):
                     done, reason = True, f"fractured at SOC {soc:.4f} (stop_at_fracture)"
                 _log.info("step %4d  t = %10.4g s  SOC = %.4f  dt = %9.3g s  Newton %d  max sigma_1 = %.4g GPa",
                           step, t, soc, dt, newton, row["max_principal_stress"])
@@ -262,15 +263,18 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
     return Result(status, reason, outdir, writer.history, summary, writer.last_probes, stop_signal)
 
 
-def _fractured(frac: dict, row: dict) -> bool:
-    """The case's fracture criterion on one history row."""
+def _fractured(frac: dict, row: dict, first: dict) -> bool:
+    """The case's fracture criterion on one history row; `first` is the row of step 0, whose
+    crack_length is the pre-existing flaw as meshed (the reference of criterion = crack_growth)."""
     fractured = row["max_damage"] >= frac["threshold"]
     if frac["criterion"] == "crack_length":
         fractured = fractured and row["crack_length"] >= frac["crack_length_min"]
+    elif frac["criterion"] == "crack_growth":
+        fractured = fractured and row["crack_length"] >= frac["crack_growth_ratio"] * first["crack_length"]
     return bool(fractured)
 
 
 def _fracture_summary(case: dict, history: list[dict], initiated: dict[str, float]) -> dict:
     """`fractured` by the case's criterion, and when the first crack formed (max damage >= threshold)."""
-    return {"fractured": _fractured(case["fracture"], history[-1]), "crack_initiation_time": initiated.get("time"),
+    return {"fractured": _fractured(case["fracture"], history[-1], history[0]), "crack_initiation_time": initiated.get("time"),
             "crack_initiation_soc": initiated.get("soc"), "strength": case["fracture"]["strength"]}

@@ -195,6 +195,12 @@ BAD = {
     "bad choice": (
         '[geometry]\nkind = "cube"\n', [],
         ['[geometry] kind = "cube": must be one of "particle"', '"thin_film"', '"file"']),
+    "crack growth without a flaw": (
+        '[fracture]\nmodel = "AT1"\ncriterion = "crack_growth"\n', [],
+        ['[fracture] criterion = "crack_growth"', "pre-existing crack", "surface_flaw"]),
+    "crack growth ratio <= 1": (
+        '[fracture]\nmodel = "AT1"\ncriterion = "crack_growth"\nsurface_flaw = 16\n'
+        'crack_growth_ratio = 1.0\n', [], ["[fracture] crack_growth_ratio = 1", "> 1"]),
     "bad int choice": (
         "[geometry]\ndim = 4\n", [], ["[geometry] dim = 4: must be one of 2, 3"]),
     "unknown material": (
