@@ -439,13 +439,19 @@ class Bisection(Strategy):
 
     def next(self, records: list[Record]) -> list[Any]:
         sw = self.study.sweep
-        failed = [r for r in records if r.met is None]
-        if failed:
-            r = failed[0]
-            return self.stop("failed", f"run {r.spec.id} ended {r.status}: "
-                             f"{r.summary.get('reason', '')}; its criterion is undecided")
-        seen = sorted(records, key=lambda r: r.spec.value)
+        seen = sorted((r for r in records if r.met is not None), key=lambda r: r.spec.value)
         changes = [(a, b) for a, b in zip(seen, seen[1:]) if a.met != b.met]
+        failed = [r for r in records if r.met is None]
+        if failed:  # keep what the decided runs say: a failed run in the last round must not cost the bracket
+            r = failed[0]
+            kept = ""
+            if len(changes) == 1:
+                a, b = changes[0]
+                self.bracket = [a.spec.value, b.spec.value]
+                self.critical_value = 0.5 * (a.spec.value + b.spec.value)
+                kept = f"; the decided runs bracket the critical value in [{a.spec.value:.6g}, {b.spec.value:.6g}]"
+            return self.stop("failed", f"run {r.spec.id} ended {r.status}: "
+                             f"{r.summary.get('reason', '')}; its criterion is undecided{kept}")
         lo, hi = sw["bracket"]
         if not changes:
             state = "true" if seen[0].met else "false"

@@ -36,14 +36,14 @@ def write_study(tmp_path: Path, sweep_text: str, base: str = BASE) -> Path:
 class FakeRunner:
     """Fractured iff `rule(diameter)`; writes a summary.json as a real run does (for restarts)."""
 
-    def __init__(self, rule, status: str = "complete") -> None:
-        self.rule, self.status, self.calls = rule, status, []
+    def __init__(self, rule, status: str = "complete", fails=lambda d: False) -> None:
+        self.rule, self.status, self.fails, self.calls = rule, status, fails, []
 
     def __call__(self, case: dict, comm, outdir: Path) -> dict:
         d = case["geometry"]["diameter"]
         self.calls.append(d)
         fractured = bool(self.rule(d))
-        summary = {"status": self.status, "reason": "fake", "case_sha256": case_sha256(case),
+        summary = {"status": "failed" if self.fails(d) else self.status, "reason": "fake", "case_sha256": case_sha256(case),
                    "fractured": fractured, "crack_initiation_soc": 0.5 if fractured else None,
                    "final": {"max_damage": 1.0 if fractured else 0.1}, "extremes": {},
                    "ranks": comm.size, "wall_time": 0.0}
@@ -161,6 +161,19 @@ def test_failed_run_stops_bisection(tmp_path):
     study = load_study(write_study(tmp_path, BISECT))
     result = sweep(study, MPI.COMM_SELF, tmp_path / "out", runner=FakeRunner(lambda d: d > 99, "failed"))
     assert result.status == "failed" and "diameter_50" in result.message
+
+
+def test_failed_run_keeps_the_bracket_of_the_decided_runs(tmp_path):
+    """A run failing late in a bisection (here the fifth, at 100) leaves the bracket that the
+    runs before it established, [50, 150], in summary.json, not the initial one."""
+    study = load_study(write_study(tmp_path, BISECT))
+    fake = FakeRunner(lambda d: d > 120, fails=lambda d: d == 100)
+    result = sweep(study, MPI.COMM_SELF, tmp_path / "out", runner=fake)
+    assert fake.calls == [50, 450, 250, 150, 100]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert result.status == "failed" and summary["bracket"] == [50, 150]
+    assert summary["critical_value"] == 100 and "diameter_100" in summary["message"]
+    assert "bracket the critical value in [50, 150]" in summary["message"]
 
 
 def test_grid_criterion_table_and_variants(tmp_path):
