@@ -174,7 +174,8 @@ STUDY = Section("A threshold study (`sifrac sweep`): the varied parameter, how v
     "tolerance": KeySpec("float", "stop when the bracket is this narrow (absolute, in the "
                          "parameter's unit)", when=_BISECTION, required=True, range=POSITIVE),
     "target": KeySpec("bracket", "published [lo, hi] of the critical value (validation): the "
-                      "summary says whether the critical value lies in it (`target_met`) and the "
+                      "summary says whether the critical value lies in it (`target_met`; for a study "
+                      "stopped early, whether its whole bracket does) and the "
                       "log warns when it does not; unset: no target. A study variant with "
                       "another geometry or material needs its own target", when=_BISECTION),
     "target_source": KeySpec("str", "where the target comes from (paper, figure)", "",
@@ -646,12 +647,19 @@ def _study_toml(study: Study) -> str:
             + tomli_w.dumps({"sweep": sweep, **base}))
 
 
-def target_met(sweep: dict, critical: float | None) -> bool | None:
+def target_met(sweep: dict, critical: float | None, bracket: list | None = None) -> bool | None:
     """Whether the critical value lies in the study's published target (None: no target or no
-    critical value)."""
+    critical value). A study that stopped before its tolerance (failed, max_runs) passes its
+    bracket, which is all it knows: True only if the bracket lies inside the target, False if it
+    lies outside, None if it straddles an edge (a wide bracket's midpoint proves nothing)."""
     target = sweep.get("target")
     if target is None or critical is None:
         return None
+    if bracket is not None:
+        lo, hi = sorted(bracket)
+        if target[0] <= lo and hi <= target[1]:
+            return True
+        return False if hi < target[0] or lo > target[1] else None
     return bool(target[0] <= critical <= target[1])
 
 
@@ -670,7 +678,8 @@ def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: S
         "tolerance": sw.get("tolerance"),
         "assumption": "the criterion is monotone in the parameter" if sw["mode"] == "bisection" else None,
         "target": sw.get("target"), "target_source": sw.get("target_source"),
-        "target_met": target_met(sw, strategy.critical_value),
+        "target_met": target_met(sw, strategy.critical_value,
+                                 None if strategy.status == "complete" else strategy.bracket),
         "runs": len(records), "runs_reused": sum(r.reused for r in records),
         "rounds": 1 + max((r.round for r in records), default=0),
         "groups": groups, "ranks_per_run": ranks_per_run, "wall_time": wall,

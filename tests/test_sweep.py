@@ -111,6 +111,11 @@ def test_target_is_reported_and_a_miss_is_said(tmp_path, monkeypatch, caplog, th
     assert len(missed) == (0 if met else 1)
     assert sweep_module.target_met({"target": [150.0, 200.0]}, None) is None
     assert sweep_module.target_met({}, 170.0) is None
+    # stopped early: only a bracket wholly inside (outside) the target decides
+    target = {"target": [105.0, 195.0]}
+    assert sweep_module.target_met(target, 170.0, [40.0, 300.0]) is None
+    assert sweep_module.target_met(target, 88.0, [78.5, 97.8]) is False
+    assert sweep_module.target_met(target, 150.0, [140.0, 160.0]) is True
 
 
 def _drive(strategy: Bisection, study, rule) -> list[list[float]]:
@@ -173,6 +178,7 @@ def test_failed_run_keeps_the_bracket_of_the_decided_runs(tmp_path):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert result.status == "failed" and summary["bracket"] == [50, 150]
     assert summary["critical_value"] == 100 and "diameter_100" in summary["message"]
+    assert summary["target_met"] is None  # no target in BISECT
     assert "bracket the critical value in [50, 150]" in summary["message"]
 
 
