@@ -63,7 +63,7 @@ def write_outputs(runs: list[GrowthRun], column: str, thresholds: list[float], o
         w.writerow(["value", "status", f"max_{column}", "final_soc"] + [f"soc_at_{t:g}" for t in thresholds])
         for r in runs:
             w.writerow([r.value, "complete" if r.complete else "failed", max(r.length), r.soc[-1]]
-                       + [r.first_soc(t) if r.first_soc(t) is not None else "" for t in thresholds])
+                       + ["" if (soc := r.first_soc(t)) is None else soc for t in thresholds])
     rows = [threshold_row(runs, t) for t in thresholds]
     fmt = lambda vs: ", ".join(f"{v:g}" for v in vs) or "-"  # noqa: E731
     lines = [f"| {column} >= | reached at | not reached at | undecided (failed runs) | verdict |",

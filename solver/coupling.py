@@ -778,13 +778,7 @@ class ChemoElasticProblem:
         start = [f.x.array.copy() for f in fields]
         for attempt in range(2):
             builds = reuse.builds if reuse is not None else 0
-            t0 = time.perf_counter()
-            problem.solve()
-            snes = problem.solver
-            reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
-            ok = reason > 0 and ksp_reason >= 0
-            self.stats.add(role, snes.getIterationNumber(), snes.getLinearSolveIterations(),
-                           time.perf_counter() - t0, ok)
+            ok, reason, ksp_reason = self._attempt(problem, role)
             if reuse is None:
                 break
             stale = not reuse.fresh  # the last linear solve ran with a kept preconditioner
@@ -800,7 +794,19 @@ class ChemoElasticProblem:
             ok, reason, ksp_reason = self._retry_line_search(problem, role)
         if not ok:
             raise SolverFailure(f"{role} solve did not converge (SNES reason {reason}, KSP reason {ksp_reason})")
-        return snes.getIterationNumber()
+        return problem.solver.getIterationNumber()
+
+    def _attempt(self, problem: NonlinearProblem, role: str) -> tuple[bool, int, int]:
+        """One timed solve from the current iterate, counted in the statistics; (converged, SNES
+        reason, KSP reason)."""
+        t0 = time.perf_counter()
+        problem.solve()
+        snes = problem.solver
+        reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
+        ok = reason > 0 and ksp_reason >= 0
+        self.stats.add(role, snes.getIterationNumber(), snes.getLinearSolveIterations(),
+                       time.perf_counter() - t0, ok)
+        return ok, reason, ksp_reason
 
     def _retry_line_search(self, problem: NonlinearProblem, role: str) -> tuple[bool, int, int]:
         """Retry a solve whose backtracking (bt) line search stalled, once, from its start with
@@ -816,16 +822,10 @@ class ChemoElasticProblem:
             return False, snes.getConvergedReason(), snes.getKSP().getConvergedReason()
         _log.debug("%s solve: the bt line search stalled; retrying with l2", role)
         search.setType("l2")
-        t0 = time.perf_counter()
         try:
-            problem.solve()
+            return self._attempt(problem, role)
         finally:
             search.setType("bt")
-        reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
-        ok = reason > 0 and ksp_reason >= 0
-        self.stats.add(role, snes.getIterationNumber(), snes.getLinearSolveIterations(),
-                       time.perf_counter() - t0, ok)
-        return ok, reason, ksp_reason
 
     def solve_diffusion(self, dt: float, t_end: float) -> int:
         """One implicit step of Li transport (BDF2, or backward Euler) ending at time `t_end`;

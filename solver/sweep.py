@@ -447,10 +447,8 @@ class Bisection(Strategy):
             r = failed[0]
             kept = ""
             if len(changes) == 1:
-                a, b = changes[0]
-                self.bracket = [a.spec.value, b.spec.value]
-                self.critical_value = 0.5 * (a.spec.value + b.spec.value)
-                kept = f"; the decided runs bracket the critical value in [{a.spec.value:.6g}, {b.spec.value:.6g}]"
+                a, b = self._keep(*changes[0])
+                kept = f"; the decided runs bracket the critical value in [{a:.6g}, {b:.6g}]"
             return self.stop("failed", f"run {r.spec.id} ended {r.status}: "
                              f"{r.summary.get('reason', '')}; its criterion is undecided{kept}")
         lo, hi = sw["bracket"]
@@ -460,8 +458,7 @@ class Bisection(Strategy):
                              f"{state} at both ends of the bracket [{lo:g}, {hi:g}] of "
                              f"{sw['parameter']}: nothing to bisect; widen or move the bracket")
         a, b = changes[0]
-        self.bracket = [a.spec.value, b.spec.value]
-        self.critical_value = 0.5 * (a.spec.value + b.spec.value)
+        self._keep(a, b)
         if len(changes) > 1:
             flips = ", ".join(f"{_label(x.spec.value)}: {'true' if x.met else 'false'}" for x in seen)
             return self.stop("non_monotone", f"the criterion is not monotone in {sw['parameter']} "
@@ -475,6 +472,12 @@ class Bisection(Strategy):
                              f"[{a.spec.value:.6g}, {b.spec.value:.6g}] wider than the tolerance")
         step = width / (self.groups + 1)
         return [a.spec.value + k * step for k in range(1, self.groups + 1)]
+
+    def _keep(self, a: Record, b: Record) -> tuple[float, float]:
+        """Make the change between runs a and b the bracket, its midpoint the critical value."""
+        self.bracket = [a.spec.value, b.spec.value]
+        self.critical_value = 0.5 * (a.spec.value + b.spec.value)
+        return a.spec.value, b.spec.value
 
 
 def _criterion_text(criterion: dict) -> str:
