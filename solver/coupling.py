@@ -15,7 +15,7 @@ import basix.ufl
 import numpy as np
 import ufl
 from dolfinx import default_scalar_type, fem
-from dolfinx.fem.petsc import NonlinearProblem
+from dolfinx.fem.petsc import NonlinearProblem, assemble_matrix
 from dolfinx.la.petsc import create_vector
 from mpi4py import MPI
 from petsc4py import PETSc
@@ -39,6 +39,14 @@ DIRECT_SOLVER_LIMIT = 100_000
 #: most AXIAL_MAX_IT in-plane solves per equilibrium.
 AXIAL_TOL = 1e-10
 AXIAL_MAX_IT = 30
+
+#: Proximal continuation (`_proximal_solve`): the first shift, relative to the stiffness-to-mass
+#: ratio of the problem, its growth after a failed step and its decrease after one that lowered
+#: the residual, and the most proximal steps per mechanics solve.
+PROXIMAL_START = 1e-3
+PROXIMAL_GROWTH = 10.0
+PROXIMAL_DECREASE = 0.1
+PROXIMAL_MAX_SOLVES = 100
 
 
 class SolverFailure(RuntimeError):
@@ -181,12 +189,21 @@ def surviving_modes(modes: list[PETSc.Vec], constrained: np.ndarray, comm) -> li
 def residual_at_zero(problem: NonlinearProblem) -> PETSc.Vec:
     """The problem's residual at a zero unknown, F(0): for linear mechanics, minus the whole
     current load. The problem's unknown is left as it was; the caller destroys the vector."""
+    return _residual(problem, zero=True)
+
+
+def _residual(problem: NonlinearProblem, zero: bool = False) -> PETSc.Vec:
+    """The residual of a single-field problem at its current unknown (or at zero), with the
+    unknown left as it was; the caller destroys the vector."""
     saved = problem.u.x.array.copy()
-    zero, residual = problem.x.duplicate(), problem.b.duplicate()
-    zero.zeroEntries()
-    problem.solver.computeFunction(zero, residual)  # assigns zero to the unknown: restored below
+    x, residual = problem.x.duplicate(), problem.b.duplicate()
+    if zero:
+        x.zeroEntries()
+    else:
+        problem.u.x.petsc_vec.copy(x)
+    problem.solver.computeFunction(x, residual)  # assigns x to the unknown: restored below
     problem.u.x.array[:] = saved
-    zero.destroy()
+    x.destroy()
     return residual
 
 
@@ -331,6 +348,9 @@ class ChemoElasticProblem:
         # Mechanical loading modes: no chemistry, boundary displacements grow with time.
         self.boundary = boundary_loading.BoundaryLoading(self) if self.loading.mode in MECHANICAL_MODES else None
         self.flux = fem.Constant(mesh, default_scalar_type(0.0))
+        self._proximal_shift = fem.Constant(mesh, default_scalar_type(0.0))  # see _proximal_solve
+        self._proximal_centre = fem.Function(self.Vu)
+        self._mass_diagonal: float | None = None
         self.surface_value = fem.Constant(mesh, default_scalar_type(self.loading.surface_value(0.0)))
         self._diffusion = self._build_diffusion()
         self._mechanics = self._build_mechanics()
@@ -583,7 +603,9 @@ class ChemoElasticProblem:
         if p > 0 and "top" in self.bundle.boundaries:
             n = ufl.FacetNormal(self.bundle.mesh)
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
-        F = self.internal_work(v) - traction
+        # The proximal term of `_proximal_solve`; its shift is zero (no term) in every other solve.
+        F = self.internal_work(v) - traction \
+            + self._proximal_shift * ufl.inner(self.u - self._proximal_centre, v) * self.dx_mech
         bcs = self._mechanics_bcs()
         self._modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
@@ -792,6 +814,9 @@ class ChemoElasticProblem:
         if not ok and reason == PETSc.SNES.ConvergedReason.DIVERGED_LINE_SEARCH:
             _restore(fields, start)
             ok, reason, ksp_reason = self._retry_line_search(problem, role)
+        if not ok and problem is self._mechanics and problem.solver.getType() == "newtonls":
+            _restore(fields, start)
+            ok, reason, ksp_reason = self._proximal_solve(problem, role)
         if not ok:
             raise SolverFailure(f"{role} solve did not converge (SNES reason {reason}, KSP reason {ksp_reason})")
         return problem.solver.getIterationNumber()
@@ -826,6 +851,70 @@ class ChemoElasticProblem:
             return self._attempt(problem, role)
         finally:
             search.setType("bt")
+
+    def _proximal_solve(self, problem: NonlinearProblem, role: str) -> tuple[bool, int, int]:
+        """Reach the equilibrium that Newton could not by proximal-point steps, each
+        u_k+1 = argmin W(u) + s/2 |u - u_k|^2 (the mass norm), a convex problem once s exceeds
+        the tangent's most negative eigenvalue. s starts at PROXIMAL_START times the stiffness-to-
+        mass ratio, grows after a failed step, is kept while the residual grows (the iterate is
+        still travelling) and shrinks once it falls; below PROXIMAL_START**2 of that ratio it is
+        dropped and the step is plain Newton. Converged when the residual without the proximal
+        term meets the solve's tolerance (rtol relative to the residual at the start, or atol),
+        or when that plain Newton step converges: the result is an equilibrium, not a damped state.
+
+        Why: in finite strain a broken band (stiffness k, Hencky energy, perfect plasticity)
+        softens geometrically once stretched past about e, so the tangent turns indefinite and
+        the load passes a fold whose next equilibrium is far away. Measured on an 88 nm c-Si
+        particle at SOC 0.76: smallest Jacobian eigenvalue -1.5e-4 at the flaw tip, Newton in a
+        3-cycle with any line search at every dt; here 60 steps reach the equilibrium and the
+        run goes on.
+        """
+        snes = problem.solver
+        rtol, atol, _, _ = snes.getTolerances()
+        norm = self._residual_norm(problem)
+        target = max(atol, rtol * norm)
+        scale = self._stiffness_to_mass(problem)
+        shift = PROXIMAL_START * scale
+        _log.debug("%s solve: proximal continuation from |F| = %.3e, shift %.3e", role, norm, shift)
+        reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
+        centre = self._proximal_centre
+        for _ in range(PROXIMAL_MAX_SOLVES):
+            centre.x.array[:] = self.u.x.array
+            self._proximal_shift.value = shift
+            try:
+                ok, reason, ksp_reason = self._attempt(problem, role)
+            finally:
+                self._proximal_shift.value = 0.0
+            if not ok:
+                self.u.x.array[:] = centre.x.array
+                shift = max(shift, PROXIMAL_START**2 * scale) * PROXIMAL_GROWTH
+                continue
+            last, norm = norm, self._residual_norm(problem)
+            _log.debug("%s solve: proximal step, shift %.3e, |F| = %.3e", role, shift, norm)
+            if norm <= target or shift == 0.0:
+                self.stats.rescued(role)
+                return True, reason, ksp_reason
+            if norm < last:
+                shift *= PROXIMAL_DECREASE
+                shift = shift if shift >= PROXIMAL_START**2 * scale else 0.0
+        return False, reason, ksp_reason
+
+    def _residual_norm(self, problem: NonlinearProblem) -> float:
+        residual = _residual(problem)
+        norm = residual.norm()
+        residual.destroy()
+        return norm
+
+    def _stiffness_to_mass(self, problem: NonlinearProblem) -> float:
+        """The ratio of the summed diagonals of the last assembled Jacobian and of the mass
+        matrix: the shift at which the proximal term is as stiff as the material."""
+        if self._mass_diagonal is None:
+            u, v = ufl.TrialFunction(self.Vu), ufl.TestFunction(self.Vu)
+            mass = assemble_matrix(fem.form(ufl.inner(u, v) * self.dx_mech))
+            mass.assemble()
+            self._mass_diagonal = mass.getDiagonal().norm(PETSc.NormType.NORM_1)
+            mass.destroy()
+        return problem.A.getDiagonal().norm(PETSc.NormType.NORM_1) / self._mass_diagonal
 
     def solve_diffusion(self, dt: float, t_end: float) -> int:
         """One implicit step of Li transport (BDF2, or backward Euler) ending at time `t_end`;

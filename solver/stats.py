@@ -27,6 +27,7 @@ class RoleStats:
     seconds: float = 0.0
     preconditioner_builds: int = 0  # counted where the preconditioner is kept between solves
     jacobian_assemblies: int = 0
+    proximal_rescues: int = 0  # solves that Newton failed and proximal continuation finished
 
 
 @dataclass
@@ -47,6 +48,9 @@ class SolverStats:
 
     def built_preconditioner(self, role: str, count: int) -> None:
         self.roles.setdefault(role, RoleStats()).preconditioner_builds += count
+
+    def rescued(self, role: str) -> None:
+        self.roles.setdefault(role, RoleStats()).proximal_rescues += 1
 
     def assembled_jacobian(self, role: str) -> None:
         self.roles.setdefault(role, RoleStats()).jacobian_assemblies += 1
