@@ -876,8 +876,10 @@ class ChemoElasticProblem:
         target = max(atol, rtol * norm)
         scale = self._stiffness_to_mass(problem)
         shift = PROXIMAL_START * scale
-        _log.debug("%s solve: proximal continuation from |F| = %.3e, shift %.3e", role, norm, shift)
         reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
+        if not (np.isfinite(norm) and np.isfinite(scale) and scale > 0):  # a NaN state: nothing to continue
+            return False, reason, ksp_reason
+        _log.debug("%s solve: proximal continuation from |F| = %.3e, shift %.3e", role, norm, shift)
         centre = self._proximal_centre
         for steps in range(1, PROXIMAL_MAX_STEPS + 1):
             centre.x.array[:] = self.u.x.array

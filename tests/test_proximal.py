@@ -61,3 +61,15 @@ def test_proximal_continuation_returns_the_equilibrium():
     scale = np.abs(reference).max()
     assert np.abs(problem.u.x.array - reference).max() < 1e-8 * scale
     assert problem._proximal_shift.value == pytest.approx(0.0)  # no shift left for later solves
+
+
+def test_proximal_continuation_gives_up_at_once_on_a_nan_state():
+    """A NaN iterate (an inverted element) has nothing to continue from: no proximal step is
+    tried, so the caller cuts the time step at once instead of after 100 failing solves."""
+    problem = _shelled_particle()
+    problem.solve_mechanics()
+    solves = problem.stats.roles["mechanics"].solves
+    problem.u.x.array[:] = np.nan
+    ok, _, _ = problem._proximal_solve(problem._mechanics, "mechanics")
+    assert not ok
+    assert problem.stats.roles["mechanics"].solves == solves
