@@ -31,7 +31,9 @@ from postprocess.plots import read_history  # noqa: E402
 
 
 def load_runs(dirs: list[Path], column: str, relative: bool = False) -> list[GrowthRun]:
-    """Every run of the grids with a history; one run per size (a repeated size is an error).
+    """Every run of the grids with a history; one run per size. A complete run of a later grid
+    replaces a failed run of the same size (a rerun, e.g. with a solver fix); any other repeated
+    size is an error.
 
     relative: the column divided by its first value (the flaw as meshed and measured at the
     start, which differs by a few percent between sizes), so thresholds read as growth ratios."""
@@ -45,13 +47,16 @@ def load_runs(dirs: list[Path], column: str, relative: bool = False) -> list[Gro
                 print(f"{d}: run {row['run']} has no history.csv; left out", file=sys.stderr)
                 continue
             value = float(row["value"])
+            complete = row["status"] == "complete"
             if value in runs:
-                sys.exit(f"size {value:g} appears twice (again in {d}): pass grids of one setting only")
+                if runs[value].complete or not complete:
+                    sys.exit(f"size {value:g} appears twice (again in {d}): pass grids of one setting only")
+                print(f"{d}: run {row['run']} replaces the failed run of size {value:g}", file=sys.stderr)
             h = read_history(history)
             if column not in h:
                 sys.exit(f"{history}: no column {column!r}; columns: {', '.join(h)}")
             length = [a / h[column][0] for a in h[column]] if relative else h[column]
-            runs[value] = GrowthRun(value, row["status"] == "complete", h["soc"], length)
+            runs[value] = GrowthRun(value, complete, h["soc"], length)
     return [runs[v] for v in sorted(runs)]
 
 

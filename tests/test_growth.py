@@ -53,9 +53,9 @@ def test_changes_skip_undecided_points():
     assert threshold_row([run(1.0, [20.0]), run(2.0, [10.0])], 16.0)["bracket"] is None
 
 
-def test_script_reads_a_grid_sweep(tmp_path):
-    sweep = tmp_path / "grid"
-    for name, lengths in (("diameter_80", [8, 12]), ("diameter_120", [8, 30])):
+def _grid(sweep: Path, runs: list[tuple[str, float, str, list[float]]]) -> None:
+    """A grid sweep directory: sweep.csv and one history per (run, value, status, lengths)."""
+    for name, _, _, lengths in runs:
         (sweep / "runs" / name).mkdir(parents=True)
         with open(sweep / "runs" / name / "history.csv", "w", newline="") as f:
             w = csv.writer(f)
@@ -64,7 +64,12 @@ def test_script_reads_a_grid_sweep(tmp_path):
     with open(sweep / "sweep.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["run", "value", "status"])
-        w.writerows([["diameter_80", 80.0, "complete"], ["diameter_120", 120.0, "complete"]])
+        w.writerows([[name, value, status] for name, value, status, _ in runs])
+
+
+def test_script_reads_a_grid_sweep(tmp_path):
+    sweep = tmp_path / "grid"
+    _grid(sweep, [("diameter_80", 80.0, "complete", [8, 12]), ("diameter_120", 120.0, "complete", [8, 30])])
     out = tmp_path / "out"
     p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "crack_growth_vs_size.py"), str(sweep),
                         "--thresholds", "16", "40", "--out", str(out)], capture_output=True, text=True)
@@ -80,3 +85,19 @@ def test_script_reads_a_grid_sweep(tmp_path):
     p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "crack_growth_vs_size.py"), str(sweep),
                         "--relative", "--thresholds", "2", "--out", str(out)], capture_output=True, text=True)
     assert "crack_length_ratio >= 2: critical size in [80, 120]" in p.stdout, p.stdout + p.stderr
+
+
+def test_a_complete_rerun_replaces_a_failed_run(tmp_path):
+    """A later grid's complete run of a size replaces the earlier grid's failed one; a size
+    repeated otherwise (two complete runs) is refused."""
+    _grid(tmp_path / "first", [("diameter_80", 80.0, "complete", [8, 12]), ("diameter_120", 120.0, "failed", [8, 9])])
+    _grid(tmp_path / "rerun", [("diameter_120", 120.0, "complete", [8, 30])])
+    script = str(ROOT / "benchmarks" / "crack_growth_vs_size.py")
+    p = subprocess.run([sys.executable, script, str(tmp_path / "first"), str(tmp_path / "rerun"), "--thresholds",
+                        "16", "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "replaces the failed run of size 120" in p.stderr
+    assert "crack_length >= 16: critical size in [80, 120]" in p.stdout
+    p = subprocess.run([sys.executable, script, str(tmp_path / "rerun"), str(tmp_path / "rerun"), "--out",
+                        str(tmp_path / "out")], capture_output=True, text=True)
+    assert p.returncode != 0 and "size 120 appears twice" in p.stderr
