@@ -40,11 +40,14 @@ DIRECT_SOLVER_LIMIT = 100_000
 AXIAL_TOL = 1e-10
 AXIAL_MAX_IT = 30
 
-#: Proximal continuation (`_proximal_solve`): the first shift and the one below which it is dropped,
-#: both relative to the stiffness-to-mass ratio of the problem; its growth after a failed step and
-#: its decrease after one that lowered the residual; the most proximal steps per mechanics solve.
+#: Proximal continuation (`_proximal_solve`): the first shift, the one below which it is dropped and
+#: the one above which the continuation gives up (where a shift far stiffer than the material still
+#: fails, the trouble is not the tangent), all relative to the stiffness-to-mass ratio of the
+#: problem; its growth after a failed step and its decrease after one that lowered the residual;
+#: the most proximal steps per mechanics solve.
 PROXIMAL_START = 1e-3
 PROXIMAL_END = 1e-6
+PROXIMAL_LARGEST = 1e3
 PROXIMAL_GROWTH = 10.0
 PROXIMAL_DECREASE = 0.1
 PROXIMAL_MAX_STEPS = 100
@@ -857,11 +860,12 @@ class ChemoElasticProblem:
         """Reach the equilibrium that Newton could not by proximal-point steps, each
         u_k+1 = argmin W(u) + s/2 |u - u_k|^2 (the mass norm), a convex problem once s exceeds
         the tangent's most negative eigenvalue. s starts at PROXIMAL_START times the stiffness-to-
-        mass ratio, grows after a failed step, is kept while the residual grows (the iterate is
-        still travelling) and shrinks once it falls; below PROXIMAL_END of that ratio it is dropped
-        and the step is plain Newton. Converged when the residual without the proximal
-        term meets the solve's tolerance (rtol relative to the residual at the start, or atol),
-        or when that plain Newton step converges: the result is an equilibrium, not a damped state.
+        mass ratio, grows after a failed step (past PROXIMAL_LARGEST it gives up), is kept while
+        the residual grows (the iterate is still travelling) and shrinks once it falls; below
+        PROXIMAL_END of that ratio it is dropped and the step is plain Newton. Converged when the
+        residual without the proximal term meets the solve's tolerance (rtol relative to the
+        residual at the start, or atol), or when that plain Newton step converges: the result is
+        an equilibrium, not a damped state.
 
         Why: in finite strain a broken band (stiffness k, Hencky energy, perfect plasticity)
         softens geometrically once stretched past about e, so the tangent turns indefinite and
@@ -891,6 +895,8 @@ class ChemoElasticProblem:
             if not ok:
                 self.u.x.array[:] = centre.x.array
                 shift = max(shift, PROXIMAL_END * scale) * PROXIMAL_GROWTH
+                if shift > PROXIMAL_LARGEST * scale:
+                    break
                 continue
             last, norm = norm, self._residual_norm(problem)
             _log.debug("%s solve: proximal step, shift %.3e, |F| = %.3e", role, shift, norm)

@@ -37,6 +37,7 @@ from typing import Any
 
 import tomli_w
 
+from postprocess.growth import changes as outcome_changes
 from solver import log
 from solver.case import (SCHEMA, Auto, CaseError, KeySpec, Section, add_type, apply_overrides,
                          case_sha256, format_value, parse_overrides, read_toml, resolve_case,
@@ -419,9 +420,7 @@ class Listed(Strategy):
 
     def next(self, records: list[Record]) -> list[Any]:
         undecided = [r.spec.id for r in records if r.met is None]
-        numeric = [r for r in records if r.met is not None and _is_finite(r.spec.value)]
-        numeric.sort(key=lambda r: r.spec.value)
-        changes = [(a.spec.value, b.spec.value) for a, b in zip(numeric, numeric[1:]) if a.met != b.met]
+        changes = outcome_changes([(r.spec.value, r.met) for r in records if _is_finite(r.spec.value)])
         self.bracket = list(changes[0]) if len(changes) == 1 else None
         if undecided:
             return self.stop("incomplete", f"run(s) {', '.join(undecided)} did not complete")

@@ -73,3 +73,22 @@ def test_proximal_continuation_gives_up_at_once_on_a_nan_state():
     ok, _, _ = problem._proximal_solve(problem._mechanics, "mechanics")
     assert not ok
     assert problem.stats.roles["mechanics"].solves == solves
+
+
+def test_proximal_continuation_gives_up_once_the_shift_is_far_stiffer_than_the_material():
+    """Steps that fail whatever the shift (here: every one) end the continuation once the shift
+    passes PROXIMAL_LARGEST: from 1e-3 to 1e3 of the stiffness-to-mass ratio, 7 tries."""
+    problem = _shelled_particle()
+    problem.solve_mechanics()
+    start = problem.u.x.array.copy()
+    calls = []
+
+    def always_fail(p, role):
+        calls.append(role)
+        return False, PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT, 0
+
+    problem._attempt = always_fail
+    ok, _, _ = problem._proximal_solve(problem._mechanics, "mechanics")
+    assert not ok
+    assert len(calls) == 7
+    assert np.array_equal(problem.u.x.array, start)  # the iterate is left where it started
