@@ -871,8 +871,8 @@ class ChemoElasticProblem:
         softens geometrically once stretched past about e, so the tangent turns indefinite and
         the load passes a fold whose next equilibrium is far away. Measured on an 88 nm c-Si
         particle at SOC 0.76: smallest Jacobian eigenvalue -1.5e-4 at the flaw tip, Newton in a
-        3-cycle with any line search at every dt; here 59 steps reach the equilibrium and the
-        run goes on.
+        3-cycle with any line search at every dt; here 59 converged steps reach the equilibrium
+        and the run goes on.
         """
         snes = problem.solver
         rtol, atol, _, _ = snes.getTolerances()
