@@ -895,7 +895,7 @@ class ChemoElasticProblem:
             if not ok:
                 self.u.x.array[:] = centre.x.array
                 shift = max(shift, PROXIMAL_END * scale) * PROXIMAL_GROWTH
-                if shift > PROXIMAL_LARGEST * scale:
+                if shift > PROXIMAL_LARGEST * scale * (1 + 1e-6):  # margin: round-off of repeated growth
                     break
                 continue
             last, norm = norm, self._residual_norm(problem)
