@@ -607,9 +607,7 @@ class ChemoElasticProblem:
         if p > 0 and "top" in self.bundle.boundaries:
             n = ufl.FacetNormal(self.bundle.mesh)
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
-        # The proximal term of `_proximal_solve`; its shift is zero (no term) in every other solve.
-        F = self.internal_work(v) - traction \
-            + self._proximal_shift * ufl.inner(self.u - self._proximal_centre, v) * self.dx_mech
+        F = self.internal_work(v) - traction
         bcs = self._mechanics_bcs()
         self._modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
@@ -627,6 +625,10 @@ class ChemoElasticProblem:
         # Split energies are piecewise quadratic in u, the return mapping and finite strain are
         # nonlinear: Newton then, one linear solve otherwise.
         nonlinear = (self.fracture and self.split not in ("none", "rankine")) or self.plastic or self.kin.finite
+        if nonlinear:  # the proximal term of `_proximal_solve`: zero shift, so no term, in every other solve
+            v = ufl.TestFunction(self.Vu)
+            F += self._proximal_shift * ufl.inner(self.u - self._proximal_centre, v) * self.dx_mech
+        self._proximal_term = nonlinear
         newton = {"snes_type": "newtonls", "snes_linesearch_type": "bt"} if nonlinear else {"snes_type": "ksponly"}
         opts = {**newton, "snes_rtol": sol["newton_rtol"], "snes_atol": sol["newton_atol"] * self.atol_scale,
                 "snes_max_it": sol["newton_max_it"],
@@ -818,7 +820,7 @@ class ChemoElasticProblem:
         if not ok and reason == PETSc.SNES.ConvergedReason.DIVERGED_LINE_SEARCH:
             _restore(fields, start)
             ok, reason, ksp_reason = self._retry_line_search(problem, role)
-        if not ok and problem is self._mechanics and problem.solver.getType() == "newtonls":
+        if not ok and problem is self._mechanics and self._proximal_term and problem.solver.getType() == "newtonls":
             _restore(fields, start)
             ok, reason, ksp_reason = self._proximal_solve(problem, role)
         if not ok:
