@@ -211,6 +211,14 @@ def _residual(problem: NonlinearProblem, zero: bool = False) -> PETSc.Vec:
     return residual
 
 
+def _residual_norm(problem: NonlinearProblem) -> float:
+    """|F| of a single-field problem at its current unknown."""
+    residual = _residual(problem)
+    norm = residual.norm()
+    residual.destroy()
+    return norm
+
+
 class PreconditionerReuse:
     """Keep an iterative solver's preconditioner until it goes stale.
 
@@ -878,7 +886,7 @@ class ChemoElasticProblem:
         """
         snes = problem.solver
         rtol, atol, _, _ = snes.getTolerances()
-        norm = self._residual_norm(problem)
+        norm = _residual_norm(problem)
         target = max(atol, rtol * norm)
         scale = self._stiffness_to_mass(problem)
         shift = PROXIMAL_START * scale
@@ -900,7 +908,7 @@ class ChemoElasticProblem:
                 if shift > PROXIMAL_LARGEST * scale * (1 + 1e-6):  # margin: round-off of repeated growth
                     break
                 continue
-            last, norm = norm, self._residual_norm(problem)
+            last, norm = norm, _residual_norm(problem)
             _log.debug("%s solve: proximal step, shift %.3e, |F| = %.3e", role, shift, norm)
             if norm <= target or shift == 0.0:
                 self.stats.rescued(role)
@@ -911,12 +919,6 @@ class ChemoElasticProblem:
                 shift *= PROXIMAL_DECREASE
                 shift = shift if shift >= PROXIMAL_END * scale else 0.0
         return False, reason, ksp_reason
-
-    def _residual_norm(self, problem: NonlinearProblem) -> float:
-        residual = _residual(problem)
-        norm = residual.norm()
-        residual.destroy()
-        return norm
 
     def _stiffness_to_mass(self, problem: NonlinearProblem) -> float:
         """The ratio of the summed diagonals of the last assembled Jacobian and of the mass
