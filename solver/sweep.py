@@ -505,6 +505,17 @@ def reusable(case: dict, outdir: Path) -> dict | None:
     return summary if ok else None
 
 
+def wait_quietly(comm, poll: float = 0.05) -> None:
+    """Wait for every rank of comm, sleeping instead of spinning.
+
+    MPICH's blocking collectives busy-poll: a group whose runs end first would hold its cores at
+    100% until the slowest run of the round ends, taking them from the other groups' runs where
+    ranks share cores (and from any other job on the machine)."""
+    request = comm.Ibarrier()
+    while not request.Test():
+        time.sleep(poll)
+
+
 class Executor:
     """Runs batches of cases on groups of `ranks_per_run` consecutive ranks of `comm`."""
 
@@ -526,6 +537,7 @@ class Executor:
                 summary = {"status": "input_error", "reason": str(err)}
             if self.sub.rank == 0:
                 mine[i] = summary
+        wait_quietly(self.comm)
         parts = self.comm.gather(mine, root=0)
         if self.comm.rank != 0:
             return []
