@@ -10,6 +10,7 @@ Pure Python on purpose: case validation uses it before any MPI or DOLFINx call.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 ROLES = ("active", "electrolyte", "collector", "liquid")
@@ -63,10 +64,14 @@ class ParamSpec:
 
 @dataclass(frozen=True)
 class Param:
+    """A library value with its source; `published` is the range the literature gives (inclusive),
+    where one was collected, so a case can say whether it stays inside it."""
+
     value: float | str
     unit: str
     source: str
     note: str = ""
+    published: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,7 @@ def _lixsi() -> dict[str, Param]:
         "nu_lithiated": Param(0.24, "-", _LITHIATED_E, "Li3.75Si"),
         "diffusivity": Param(100.0, "nm^2/s", f"{_ZHANG} (simulation value)",
                              "1e-12 cm^2/s; measured 1e-13 to 1e-12 cm^2/s (seed review ref. 27, "
-                             "Ding et al. 2009)"),
+                             "Ding et al. 2009)", published=(10.0, 100.0)),
         "diffusivity_lithiated": Param(1500.0, "nm^2/s", f"{_ZHANG} (simulation value)",
                                        "1.5e-11 cm^2/s; D rises with c"),
         "diffusivity_law": Param("log_linear", "", _ZHANG, "log D linear in c: a steep D(c) "
@@ -196,11 +201,12 @@ def _lixsi() -> dict[str, Param]:
         "partial_molar_volume": Param(_OMEGA, "m^3/mol", _AHMADI),
         "yield_stress": Param(1.0, "GPa", f"{_SETHURAMAN}; Zhao et al. 2012",
                               "lithiated phase; range 0.5-2.0 GPa, about 1 GPa flow stress in "
-                              "films"),
+                              "films", published=(0.5, 2.0)),
         "yield_stress_pristine": Param(1.75, "GPa", _SETHURAMAN, "compressive flow stress early "
                                        "in lithiation (low Li content), inside the 0.5-2.0 GPa "
-                                       "range; to confirm"),
-        "Gc_lithiated": Param(6.0, "GPa nm", _PHARR, "range 5.4-6.9 J/m^2 at about Li2.8Si"),
+                                       "range; to confirm", published=(0.5, 2.0)),
+        "Gc_lithiated": Param(6.0, "GPa nm", _PHARR, "range 5.4-6.9 J/m^2 at about Li2.8Si",
+                              published=(5.4, 6.9)),
     }
 
 
@@ -210,7 +216,7 @@ def _c_si() -> Material:
     description = "crystalline Si, two-phase lithiation to amorphous Li3.75Si"
     return _material("c-Si", "active", description, {
         "E": Param(e, "GPa", _HOPCROFT, "isotropic approximation (E<110>); E<100> = 130 GPa, "
-                   "range 130-169 GPa"),
+                   "range 130-169 GPa", published=(130.0, 169.0)),
         "nu": Param(nu, "-", _HOPCROFT, "isotropic approximation"),
         "E_lithiated": Param(41.0, "GPa", _LITHIATED_E, "Li3.75Si; alternative law: 80 GPa to "
                              "x = 2, then linear to 12 GPa at x = 3.75 (Gao & Hong, JMPS 94 "
@@ -218,7 +224,7 @@ def _c_si() -> Material:
         "expansion": Param(2.8, "-", "Beaulieu et al., Electrochem. Solid-State Lett. 4 (2001) "
                            f"A137; {_ZHANG}", "J = 1 + 2.8 c (270-300% volume expansion at "
                            f"Li3.75Si); partial_molar_volume * c_max = {_OMEGA * c_max.value:.2f} "
-                           "agrees within that range"),
+                           "agrees within that range", published=(2.7, 3.0)),
         "front_mobility_ratio": Param(1.0, "-", f"isotropic approximation; {_YANG_2012}",
                                       "the <110> interface moves fastest, <111> barely (Liu et al., "
                                       "Nano Lett. 11 (2011) 3312; Pharr et al., Nano Lett. 12 (2012) "
@@ -226,8 +232,9 @@ def _c_si() -> Material:
         "c_max": c_max,
         "Gc": Param(gc_from_kic(k_ic, e, nu), "GPa nm", _HANDBOOK,
                     f"from K_IC^2 (1-nu^2)/E with K_IC = {k_ic} MPa m^0.5 (range 0.7-1, Gamma "
-                    "about 2-4 J/m^2); to confirm"),
-        "K_IC": Param(k_ic, "MPa m^0.5", _HANDBOOK, "range 0.7-1 MPa m^0.5; to confirm"),
+                    "about 2-4 J/m^2); to confirm", published=(2.0, 4.0)),
+        "K_IC": Param(k_ic, "MPa m^0.5", _HANDBOOK, "range 0.7-1 MPa m^0.5; to confirm",
+                      published=(0.7, 1.0)),
         **_lixsi(),
     })
 
@@ -250,7 +257,7 @@ def _a_si() -> Material:
         "front_mobility_ratio": Param(1.0, "-", "amorphous: isotropic (seed review, section 3.2)"),
         "c_max": c_max,
         "Gc": Param(8.5, "GPa nm", _PHARR, "8.5 +- 4.3 J/m^2 at about Li0.7Si (weakly "
-                    "lithiated a-Si)"),
+                    "lithiated a-Si)", published=(4.2, 12.8)),
         **_lixsi(),
     })
 
@@ -283,16 +290,17 @@ def _library() -> dict[str, Material]:
                Param(158.0, "GPa", "Hu et al. (physics brief section 3; reference to confirm)"),
                Param(0.26, "-", "assumed equal to LLZO (Ni et al. 2012)", "to confirm"),
                Param(1.0, "MPa m^0.5", "Hu et al. (physics brief section 3)",
-                     "range 0.4-1.5 MPa m^0.5")),
+                     "range 0.4-1.5 MPa m^0.5", published=(0.4, 1.5))),
         _solid("LLTO", "electrolyte", "perovskite oxide LixLa0.5TiO3",
                Param(110.0, "GPa", f"Hu, Qiang & Huang, J. Am. Ceram. Soc. 100 (2017) 4153 "
-                     f"({seed} 5.5.1, ref. 153)", "range 72-148 GPa, rising with Li2O content"),
+                     f"({seed} 5.5.1, ref. 153)", "range 72-148 GPa, rising with Li2O content",
+                     published=(72.0, 148.0)),
                Param(0.25, "-", _ASSUMED, "typical oxide ceramic; to confirm"),
                gc_k_ic=(1.0, _ASSUMED, ", assumed like oxide conductors (LLZO 1.25, "
                         "Wolfenstine 2013); to confirm")),
         _solid("LATP", "electrolyte", "NASICON oxide Li1.3Al0.3Ti1.7(PO4)3",
                Param(100.0, "GPa", "Jackman & Cutler, J. Power Sources 218 (2012) 65",
-                     "range 81-115 GPa"),
+                     "range 81-115 GPa", published=(81.0, 115.0)),
                Param(0.25, "-", _ASSUMED, "typical oxide ceramic; to confirm"),
                gc_k_ic=(1.0, _ASSUMED, ", assumed like oxide conductors (LLZO 1.25, "
                         "Wolfenstine 2013); to confirm")),
@@ -305,7 +313,7 @@ def _library() -> dict[str, Material]:
                         ", the Li2S-P2S5 glass value; to confirm")),
         _solid("Li2S-P2S5", "electrolyte", "sulfide glass (75Li2S-25P2S5 type)",
                Param(20.0, "GPa", f"Sakuda, Hayashi & Tatsumisago, Sci. Rep. 3 (2013) 2261; "
-                     f"{seed} 5.5.2", "range 18-25 GPa"),
+                     f"{seed} 5.5.2", "range 18-25 GPa", published=(18.0, 25.0)),
                Param(0.3, "-", "Sakuda, Hayashi & Tatsumisago, Sci. Rep. 3 (2013) 2261",
                      "to confirm"),
                Param(0.23, "MPa m^0.5", _MCGROGAN, "to confirm")),
@@ -319,7 +327,7 @@ def _library() -> dict[str, Material]:
                      "ref. 158)"),
                Param(0.3, "-", _ASSUMED, "to confirm")),
         _solid("Cu", "collector", "copper current collector; ductile, no Gc (does not fracture)",
-               Param(120.0, "GPa", _HANDBOOK, "range 110-130 GPa"),
+               Param(120.0, "GPa", _HANDBOOK, "range 110-130 GPa", published=(110.0, 130.0)),
                Param(0.34, "-", _HANDBOOK, "to confirm")),
         _material("liquid", "liquid", "liquid electrolyte: no solid, a free surface", {}),
     ]
@@ -361,7 +369,9 @@ def table(width: int = 100) -> str:
             lines.append("  (no mechanical or transport parameters)")
         for key, p in m.params.items():
             head = f"  {key:<{name_w}}{_format_value(p.value, p.unit):<{value_w}}  "
-            text = p.source + (f" -- note: {p.note}" if p.note else "")
+            text = p.source + (f" -- note: {p.note}" if p.note else "") + (
+                f" -- published range {_format_value(_range_text(p.published), p.unit)}"
+                if p.published else "")
             body = textwrap.wrap(text, width - len(indent), break_long_words=False,
                                  break_on_hyphens=False)
             lines.append(head + body[0])
@@ -369,3 +379,44 @@ def table(width: int = 100) -> str:
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
+
+def _range_text(published: tuple[float, float] | None) -> str:
+    return "" if published is None else f"{published[0]:g}-{published[1]:g}"
+
+
+PROVENANCE_COLUMNS = ["section", "material", "key", "value", "unit", "origin", "library_value",
+                      "published_range", "in_published_range", "source", "note"]
+
+
+def provenance(case: dict, varied: Iterable[str] = ()) -> list[dict]:
+    """One row per material parameter of a resolved case: the value used, whether it is the
+    library's, set by the case, or varied by a study, whether it lies in its published range, and
+    the library's source. Written next to every result (parameters.csv) so that a reader of a
+    prediction sees which inputs it rests on without opening the code."""
+    varied = set(varied)
+    rows = []
+    for section, values in case.items():
+        if not isinstance(values, dict) or "material" not in values:
+            continue
+        material = get(values["material"])
+        for key, value in values.items():
+            if key == "material":
+                continue
+            lib = material.params.get(key)
+            origin = ("varied by the study" if f"{section}.{key}" in varied
+                      else "library" if lib is not None and lib.value == value else "case")
+            published = lib.published if lib is not None else None
+            inside = "" if published is None or isinstance(value, str) else \
+                ("yes" if published[0] <= value <= published[1] else "no")
+            rows.append({"section": section, "material": material.name, "key": key, "value": value,
+                         "unit": PARAMETERS[key].unit, "origin": origin,
+                         "library_value": "" if lib is None else lib.value,
+                         "published_range": _range_text(published), "in_published_range": inside,
+                         "source": "" if lib is None else lib.source, "note": "" if lib is None else lib.note})
+    return rows
+
+
+def outside_published(rows: list[dict]) -> list[str]:
+    """`section.key = value` of the rows whose value lies outside its published range."""
+    return [f"{r['section']}.{r['key']} = {r['value']:g} (published {r['published_range']})"
+            for r in rows if r["in_published_range"] == "no"]

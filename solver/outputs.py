@@ -1,4 +1,5 @@
-"""Result files: history.csv, probes.csv, summary.json, case.toml, field series and a final VTU.
+"""Result files: history.csv, probes.csv, summary.json, case.toml, parameters.csv, field series and a
+final VTU.
 
 Rank 0 writes every scalar file; each is written to a temporary name and renamed, so a killed
 run never leaves a truncated CSV or JSON. Field series are ADIOS2 VTX folders (`fields.bp`,
@@ -18,6 +19,7 @@ import numpy as np
 from dolfinx import fem, plot
 from dolfinx.io import VTXWriter
 
+from solver.materials import PROVENANCE_COLUMNS
 from solver.probes import COMPONENTS
 
 
@@ -40,10 +42,13 @@ def csv_text(columns: list[str], rows: list[dict]) -> str:
 class ResultWriter:
     """Collects the per-step records of a run and writes them under one directory."""
 
-    def __init__(self, outdir: Path, comm, case_toml: str, fields: list[fem.Function] | None,
-                 stress: fem.Function | None, probe_columns: tuple[str, ...], series_tag: str = "") -> None:
-        """`series_tag` names the field series of a resumed run (fields<tag>.bp): a VTX series
-        cannot be appended to, so each segment of a resumed run writes its own."""
+    def __init__(self, outdir: Path, comm, case_toml: str, parameters: list[dict],
+                 fields: list[fem.Function] | None, stress: fem.Function | None,
+                 probe_columns: tuple[str, ...], series_tag: str = "") -> None:
+        """`parameters`: the material parameters with their sources (`materials.provenance`),
+        written to parameters.csv beside case.toml. `series_tag` names the field series of a
+        resumed run (fields<tag>.bp): a VTX series cannot be appended to, so each segment of a
+        resumed run writes its own."""
         self.outdir = Path(outdir)
         self.comm = comm
         self.history: list[dict] = []
@@ -53,6 +58,7 @@ class ResultWriter:
         if comm.rank == 0:
             self.outdir.mkdir(parents=True, exist_ok=True)
             write_atomic(self.outdir / "case.toml", case_toml)
+            write_atomic(self.outdir / "parameters.csv", csv_text(PROVENANCE_COLUMNS, parameters))
         comm.barrier()
         self._vtx = []
         if fields:

@@ -17,7 +17,7 @@ import numpy as np
 from mpi4py import MPI
 
 import meshes
-from solver import __version__, boundary_loading, checkpoint, log
+from solver import __version__, boundary_loading, checkpoint, log, materials
 from solver.case import case_sha256, dump_case
 from solver.coupling import ChemoElasticProblem, SolverFailure
 from solver.fields import StressFields
@@ -100,7 +100,10 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
     fields = [problem.c, stress.displacement, *stress.scalars.values(), *([problem.d] if problem.fracture else []),
               *([stress.plastic_strain] if problem.plastic else [])]
     restart = checkpoint.load(outdir, problem) if resume else None
-    writer = ResultWriter(outdir, comm, dump_case(case), fields if fields_on else None,
+    parameters = materials.provenance(case)
+    for text in materials.outside_published(parameters):
+        _log.warning("%s: %s lies outside its published range", case["case"]["name"], text)
+    writer = ResultWriter(outdir, comm, dump_case(case), parameters, fields if fields_on else None,
                           stress.tensor if fields_on else None, ("damage",) if problem.fracture else (),
                           series_tag=f"_from_step_{restart['step']}" if restart else "")
     dofs = problem.dofs()
@@ -242,6 +245,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
     summary = {
         "status": status, "reason": reason, "case": case["case"]["name"],
         "case_sha256": case_sha256(case), **({"resumed_at_steps": resumed_at} if resumed_at else {}),
+        "parameters_outside_published_range": materials.outside_published(parameters),
         "steps": step, "time": t, "soc": last["soc"],
         "final": {k: v for k, v in last.items() if k not in ("step", "time", "soc", "dt")},
         "extremes": {k: (max if k.startswith("max") else min)(r[k] for r in writer.history)

@@ -38,7 +38,7 @@ from typing import Any
 import tomli_w
 
 from postprocess.growth import changes as outcome_changes
-from solver import log
+from solver import log, materials
 from solver.case import (SCHEMA, Auto, CaseError, KeySpec, Section, add_type, apply_overrides,
                          case_sha256, format_value, parse_overrides, read_toml, resolve_case,
                          resolve_section, section_markdown)
@@ -231,12 +231,14 @@ def reference_markdown() -> str:
 
 @dataclass
 class Study:
-    """A validated study: its resolved [sweep] section and the raw base case (--set applied)."""
+    """A validated study: its resolved [sweep] section and the raw base case (--set applied), with
+    the base case's material parameters and their sources (`materials.provenance`)."""
 
     sweep: dict
     base_raw: dict
     base_name: str
     source: Path
+    parameters: list[dict]
 
     @property
     def name(self) -> str:
@@ -281,7 +283,9 @@ def load_study(path: str | Path, overrides: Iterable[str] = ()) -> Study:
             and not any(k == "fracture.model" for v in sweep.get("variants", {}).values() for k in v):
         raise _err("[sweep] criterion", crit["key"], "needs a fracture model, but the base case "
                    "has [fracture] model = \"none\"; allowed: AT1, AT2")
-    return Study(sweep, base_raw, base["case"]["name"], path)
+    varied = {sweep["parameter"]} if "parameter" in sweep else \
+        {key for overrides in sweep.get("variants", {}).values() for key in overrides}
+    return Study(sweep, base_raw, base["case"]["name"], path, materials.provenance(base, varied))
 
 
 def _label(value: Any) -> str:
@@ -683,6 +687,7 @@ def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: S
     outdir.mkdir(parents=True, exist_ok=True)
     sw = study.sweep
     write_atomic(outdir / "study.toml", _study_toml(study))
+    write_atomic(outdir / "parameters.csv", csv_text(materials.PROVENANCE_COLUMNS, study.parameters))
     write_atomic(outdir / "sweep.csv", csv_text(SWEEP_COLUMNS, [_row(r) for r in records]))
     summary = {
         "study": study.name, "status": strategy.status if final else "running",
@@ -698,6 +703,10 @@ def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: S
         "rounds": 1 + max((r.round for r in records), default=0),
         "groups": groups, "ranks_per_run": ranks_per_run, "wall_time": wall,
         "base_case": study.base_name, "study_file": str(study.source),
+        "parameters": {"file": "parameters.csv",
+                       "changed_from_library": [f"{r['section']}.{r['key']}" for r in study.parameters
+                                                if r["origin"] == "case"],
+                       "outside_published_range": materials.outside_published(study.parameters)},
         "runs_table": [{"run": r.spec.id, "value": r.spec.value, "status": r.status,
                         "criterion": r.met} for r in records],
         "versions": versions(), "git_commit": git_commit(),
@@ -781,6 +790,8 @@ def sweep_command(path: str, overrides: list[str], output: str | None, ranks_per
     """`sifrac sweep`: exit 0 with a result, 2 for bad input (CaseError), 3 without a result."""
     study = load_study(path, overrides)
     outdir = Path(output or f"results/{study.name}")
+    for text in materials.outside_published(study.parameters):
+        _log.warning("sweep %s: the base case's %s lies outside its published range", study.name, text)
     result = sweep(study, comm, outdir, ranks_per_run)
     if result.status == "complete":
         _log.info("sweep %s: %s; results in %s", study.name, result.message, outdir)

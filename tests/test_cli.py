@@ -1,5 +1,7 @@
 """The command line as a user meets it: exit codes, one-line errors, nothing written on bad input."""
 
+import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -76,11 +78,21 @@ def test_run_writes_results_and_report(tmp_path):
     out = tmp_path / "run"
     proc = sifrac("run", str(ROOT / "cases" / "demo_particle.toml"), "--output", str(out),
                   "--set", "geometry.mesh_size=80.0", "--set", "geometry.mesh_size_surface=60.0",
-                  "--set", "time.t_end=200.0")
+                  "--set", "time.t_end=200.0", "--set", "active.yield_stress=2.5")
     assert proc.returncode == 0, proc.stderr
     assert "step" in proc.stderr  # progress on the log stream
-    for name in ("history.csv", "probes.csv", "summary.json", "case.toml", "final_state.vtu"):
+    for name in ("history.csv", "probes.csv", "summary.json", "case.toml", "parameters.csv", "final_state.vtu"):
         assert (out / name).exists(), name
+    # every material value with its source; the override outside its published range is said
+    with open(out / "parameters.csv", newline="") as f:
+        params = {(r["section"], r["key"]): r for r in csv.DictReader(f)}
+    assert params["active", "yield_stress"]["origin"] == "case"
+    assert params["active", "yield_stress"]["in_published_range"] == "no"
+    assert "Sethuraman" in params["active", "yield_stress"]["source"]
+    assert params["active", "E"]["origin"] == "library" and params["active", "E"]["in_published_range"] == "yes"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["parameters_outside_published_range"] == ["active.yield_stress = 2.5 (published 0.5-2)"]
+    assert "yield_stress = 2.5 (published 0.5-2) lies outside its published range" in proc.stderr
     assert (out / "fields.bp").is_dir()
     header = (out / "history.csv").read_text().splitlines()[0].split(",")
     assert header[:6] == ["step", "time", "soc", "dt", "elastic_energy", "max_principal_stress"]
@@ -98,8 +110,6 @@ def test_solver_trouble_cuts_the_step_then_exits_3_with_the_last_good_state(tmp_
     """A case built to fail: one alternate-minimisation iteration per step cannot converge once the
     damage grows, so the step is cut down to dt_min; the run then stops with exit status 3 and keeps
     the last good state (history up to it, final_state.vtu of it)."""
-    import json
-
     import pyvista
 
     out = tmp_path / "run"
@@ -129,7 +139,6 @@ def test_fracture_report_and_provenance(tmp_path):
     damage, concentration and stress at crack initiation, peak, end and the chosen steps, with the
     history plots, into report.md and one self-contained report.html."""
     import base64
-    import json
     import re
 
     from solver import bootstrap  # noqa: F401

@@ -100,3 +100,40 @@ def test_unknown_material_lists_the_names():
     message = str(info.value)
     assert message.startswith("unknown material 'Si'")
     assert all(name in message for name in EXPECTED)
+
+
+PUBLISHED = [(m, key, p) for m, key, p in ALL_PARAMS if p.published is not None]
+
+
+@pytest.mark.parametrize(("material", "key", "param"), PUBLISHED, ids=[f"{m}-{k}" for m, k, _ in PUBLISHED])
+def test_library_values_lie_in_their_published_range(material, key, param):
+    """The standard for the library: a representative value inside the range the literature gives."""
+    lo, hi = param.published
+    assert lo < hi and lo <= param.value <= hi
+
+
+def test_published_ranges_cover_the_threshold_parameters():
+    """The parameters the critical-size studies vary carry their ranges (physics brief, section 3)."""
+    for name in ("c-Si", "a-Si"):
+        params = LIBRARY[name].params
+        assert params["yield_stress"].published == (0.5, 2.0)
+        assert params["Gc_lithiated"].published == (5.4, 6.9)
+    assert LIBRARY["a-Si"].params["Gc"].published == (4.2, 12.8)  # 8.5 +- 4.3 J/m^2, Pharr 2013
+
+
+def test_provenance_says_where_each_value_comes_from():
+    case = {"case": {"name": "x"}, "active": {"material": "c-Si", **LIBRARY["c-Si"].values(),
+                                              "yield_stress": 0.4, "E_lithiated": 50.0, "Gc_lithiated": 6.5},
+            "electrolyte": {"material": "liquid"}, "collector": {"material": "Cu", "E": 120.0, "nu": 0.34}}
+    rows = {(r["section"], r["key"]): r for r in materials.provenance(case, ["active.Gc_lithiated"])}
+    assert len(rows) == len(LIBRARY["c-Si"].params) + 2
+    assert set(rows["active", "yield_stress"]) == set(materials.PROVENANCE_COLUMNS)
+    low = rows["active", "yield_stress"]
+    assert (low["origin"], low["library_value"], low["published_range"], low["in_published_range"]) == (
+        "case", 1.0, "0.5-2", "no")
+    assert low["source"] == LIBRARY["c-Si"].params["yield_stress"].source
+    # no range collected: no verdict
+    assert (rows["active", "E_lithiated"]["origin"], rows["active", "E_lithiated"]["in_published_range"]) == ("case", "")
+    assert rows["active", "Gc_lithiated"]["origin"] == "varied by the study"
+    assert rows["collector", "E"]["origin"] == "library" and rows["collector", "E"]["in_published_range"] == "yes"
+    assert materials.outside_published(list(rows.values())) == ["active.yield_stress = 0.4 (published 0.5-2)"]

@@ -94,6 +94,22 @@ def test_bisection_finds_threshold_and_restart_reuses_runs(tmp_path):
     assert len(fresh.calls) == len(fake.calls)
 
 
+def test_study_lists_its_parameters_with_sources(tmp_path):
+    """parameters.csv: the base case's material values with their sources, the swept one marked;
+    summary.json names what differs from the library and what lies outside its published range."""
+    path = write_study(tmp_path, 'parameter = "active.Gc_lithiated"\nbracket = [5.4, 6.9]\ntolerance = 1.0\n',
+                       BASE + '\n[active]\nmaterial = "a-Si"\nE_lithiated = 54.0\n')
+    study = load_study(path, ["active.yield_stress=2.2"])
+    sweep(study, MPI.COMM_SELF, tmp_path / "out", runner=FakeRunner(lambda d: True))
+    params = {r["key"]: r for r in rows(tmp_path / "out" / "parameters.csv") if r["section"] == "active"}
+    assert params["Gc_lithiated"]["origin"] == "varied by the study"
+    assert params["E_lithiated"]["origin"] == "case" and params["E_lithiated"]["library_value"] == "41.0"
+    assert params["Gc"]["origin"] == "library" and "Pharr" in params["Gc"]["source"]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())["parameters"]
+    assert summary["changed_from_library"] == ["active.E_lithiated", "active.yield_stress"]
+    assert summary["outside_published_range"] == ["active.yield_stress = 2.2 (published 0.5-2)"]
+
+
 @pytest.mark.parametrize("threshold, met", [(173.3, True), (120.0, False)])
 def test_target_is_reported_and_a_miss_is_said(tmp_path, monkeypatch, caplog, threshold, met):
     """A published target range: the summary says whether the critical value lies in it, and the
