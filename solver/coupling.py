@@ -52,6 +52,12 @@ PROXIMAL_GROWTH = 10.0
 PROXIMAL_DECREASE = 0.1
 PROXIMAL_MAX_STEPS = 100
 
+#: A converged mechanics solve is rejected when a displacement exceeds this many times the
+#: extent of the mesh: no swelling or crack opening moves material that far (free swelling of
+#: Li3.75Si stretches by 1.56), but a Hencky body whose broken band or plastic zone is stretched
+#: without bound has a residual that vanishes at infinity, so a line search can "converge" there.
+RUNAWAY_EXTENT = 10.0
+
 
 class SolverFailure(RuntimeError):
     """A nonlinear or linear solve did not converge; the time stepper cuts the step."""
@@ -363,6 +369,10 @@ class ChemoElasticProblem:
         self._proximal_shift = fem.Constant(mesh, default_scalar_type(0.0))  # see _proximal_solve
         self._proximal_centre = fem.Function(self.Vu)
         self._mass_diagonal: float | None = None
+        x = mesh.geometry.x
+        self._runaway_limit = RUNAWAY_EXTENT * self.comm.allreduce(
+            float(np.max(np.ptp(x, axis=0))) if x.size else 0.0, op=MPI.MAX)
+        self._rejected: str | None = None  # why the last converged solve was rejected (see _attempt)
         self.surface_value = fem.Constant(mesh, default_scalar_type(self.loading.surface_value(0.0)))
         self._diffusion = self._build_diffusion()
         self._mechanics = self._build_mechanics()
@@ -832,17 +842,30 @@ class ChemoElasticProblem:
             _restore(fields, start)
             ok, reason, ksp_reason = self._proximal_solve(problem, role)
         if not ok:
-            raise SolverFailure(f"{role} solve did not converge (SNES reason {reason}, KSP reason {ksp_reason})")
+            why = self._rejected or f"SNES reason {reason}, KSP reason {ksp_reason}"
+            raise SolverFailure(f"{role} solve did not converge ({why})")
         return problem.solver.getIterationNumber()
 
     def _attempt(self, problem: NonlinearProblem, role: str) -> tuple[bool, int, int]:
         """One timed solve from the current iterate, counted in the statistics; (converged, SNES
-        reason, KSP reason)."""
+        reason, KSP reason). A converged solve whose displacement ran away (`RUNAWAY_EXTENT`) or
+        is not finite counts as failed, so the caller retries or cuts the step instead of taking
+        a state at infinity."""
         t0 = time.perf_counter()
         problem.solve()
         snes = problem.solver
         reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
         ok = reason > 0 and ksp_reason >= 0
+        self._rejected = None
+        fields = problem.u if isinstance(problem.u, (list, tuple)) else [problem.u]
+        if ok and any(f is self.u for f in fields):
+            local = self.u.x.array[: self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs]
+            largest = self.comm.allreduce(float(np.max(np.abs(local))) if local.size else 0.0, op=MPI.MAX)
+            if not largest <= self._runaway_limit:  # NaN fails too
+                ok = False
+                self._rejected = (f"the displacement ran away to {largest:.3g} nm, beyond {RUNAWAY_EXTENT:g} "
+                                  "times the mesh extent")
+                _log.debug("%s solve: %s; rejected", role, self._rejected)
         self.stats.add(role, snes.getIterationNumber(), snes.getLinearSolveIterations(),
                        time.perf_counter() - t0, ok)
         return ok, reason, ksp_reason

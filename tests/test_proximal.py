@@ -17,7 +17,7 @@ from petsc4py import PETSc
 
 import meshes
 from solver.case import resolve_case
-from solver.coupling import ChemoElasticProblem
+from solver.coupling import ChemoElasticProblem, SolverFailure
 
 
 def _shelled_particle() -> ChemoElasticProblem:
@@ -92,3 +92,37 @@ def test_proximal_continuation_gives_up_once_the_shift_is_far_stiffer_than_the_m
     assert not ok
     assert len(calls) == 7
     assert np.array_equal(problem.u.x.array, start)  # the iterate is left where it started
+
+
+def test_a_solve_that_converges_at_infinity_is_rejected():
+    """Measured on a 40 nm finite-strain particle with an 8 nm flaw: after a stalled bt line
+    search, l2 "converged" to a displacement of 1e20 nm (a Hencky body stretched without bound
+    has a vanishing residual), and the run took that state as a crack through the particle.
+    Here the first solve is made to run away the same way: it must count as failed, and the
+    continuation must then land on the equilibrium; a solve that always runs away ends in a
+    SolverFailure that says so."""
+    problem = _shelled_particle()
+    problem.solve_mechanics()
+    reference = problem.u.x.array.copy()
+    real_solve = problem._mechanics.solve
+    runs = []
+
+    def run_away(times: int):
+        def solve():
+            real_solve()
+            runs.append(problem._mechanics.solver.getConvergedReason())
+            if len(runs) <= times:
+                problem.u.x.array[:] *= 1e18  # SNES still reports convergence
+        return solve
+
+    problem.u.x.array[:] = 0.0
+    problem._mechanics.solve = run_away(1)
+    problem.solve_mechanics()
+    assert runs[0] > 0, "the runaway solve should look converged to SNES"
+    assert problem.stats.roles["mechanics"].proximal_rescues == 1
+    assert np.abs(problem.u.x.array - reference).max() < 1e-8 * np.abs(reference).max()
+
+    runs.clear()
+    problem._mechanics.solve = run_away(1000)
+    with pytest.raises(SolverFailure, match="ran away to .* nm, beyond 10 times the mesh extent"):
+        problem.solve_mechanics()
