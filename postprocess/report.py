@@ -88,6 +88,10 @@ def _facts(summary: dict) -> list[str]:
              f"ranks: {summary['ranks']}, dofs: {summary['dofs']}, wall time {summary['wall_time']:.1f} s",
              f"versions: {summary['versions']}, git commit {summary.get('git_commit', 'unknown')}",
              f"case sha256: {summary.get('case_sha256', 'unknown')}"]
+    if "parameters_outside_published_range" in summary:
+        outside = summary["parameters_outside_published_range"]
+        facts.append("material parameters and their sources: parameters.csv; outside their published range: "
+                     + (f"**{'; '.join(outside)}**" if outside else "none"))
     if "fractured" in summary:
         facts.append(f"fractured: {summary['fractured']}, crack initiation at t = {summary['crack_initiation_time']} s, "
                      f"SOC = {summary['crack_initiation_soc']}")

@@ -100,6 +100,8 @@ def test_run_writes_results_and_report(tmp_path):
     proc = sifrac("report", str(out))
     assert proc.returncode == 0, proc.stderr
     assert (out / "report.md").exists() and (out / "figures" / "history.png").exists()
+    assert "outside their published range: **active.yield_stress = 2.5 (published 0.5-2)**" in \
+        (out / "report.md").read_text()
     # the resolved case reproduces the run's input
     proc = sifrac("run", str(out / "case.toml"), "--output", str(tmp_path / "again"))
     assert proc.returncode == 0, proc.stderr
