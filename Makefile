@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml tools/mkvenv.sh
 demo: $(STAMP)
 	$(MPIEXEC) -n $(NP) $(VENV)/bin/sifrac run cases/demo_particle.toml --output results/demo
 	$(VENV)/bin/sifrac report results/demo
-	@echo "demo results: results/demo (history.csv, probes.csv, summary.json, fields.bp and stress.bp for ParaView)"
+	@echo "demo results: results/demo (history.csv, probes.csv, summary.json, parameters.csv (material values and sources), fields.bp and stress.bp for ParaView)"
 	@echo "demo pictures: results/demo/figures/*.png, indexed in results/demo/report.md and results/demo/report.html"
 
 ## test: the whole suite, serial tests then MPI tests under mpiexec -n 2
