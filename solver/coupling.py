@@ -110,6 +110,11 @@ def _solver_options(preset: str, size: int, symmetric: bool, rtol: float, singul
             "ksp_rtol": rtol, "ksp_atol": 1e-30, "ksp_max_it": 2000}
 
 
+def _unknowns(problem: NonlinearProblem) -> list[fem.Function]:
+    """The Functions a nonlinear problem solves for (one, or the blocks of a coupled one)."""
+    return list(problem.u) if isinstance(problem.u, (list, tuple)) else [problem.u]
+
+
 def _restore(fields: list[fem.Function], values: list[np.ndarray]) -> None:
     """Put back the iterate a failed solve started from (owned and ghost entries alike)."""
     for f, v in zip(fields, values):
@@ -820,7 +825,7 @@ class ChemoElasticProblem:
         backtracking line search stalls once with the l2 line search (`_retry_line_search`).
         Returns the Newton iterations."""
         reuse = self._pc_reuse.get(role)
-        fields = problem.u if isinstance(problem.u, (list, tuple)) else [problem.u]
+        fields = _unknowns(problem)
         start = [f.x.array.copy() for f in fields]
         for attempt in range(2):
             builds = reuse.builds if reuse is not None else 0
@@ -857,10 +862,8 @@ class ChemoElasticProblem:
         reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
         ok = reason > 0 and ksp_reason >= 0
         self._rejected = None
-        fields = problem.u if isinstance(problem.u, (list, tuple)) else [problem.u]
-        if ok and any(f is self.u for f in fields):
-            local = self.u.x.array[: self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs]
-            largest = self.comm.allreduce(float(np.max(np.abs(local))) if local.size else 0.0, op=MPI.MAX)
+        if ok and any(f is self.u for f in _unknowns(problem)):
+            largest = self._max_abs(self.u.x.array, self.Vu)
             if not largest <= self._runaway_limit:  # NaN fails too
                 ok = False
                 self._rejected = (f"the displacement ran away to {largest:.3g} nm, beyond {RUNAWAY_EXTENT:g} "
