@@ -88,7 +88,7 @@ def test_surface_flaw_grows_only_in_larger_particles(tmp_path, diameter, grows, 
     """The critical-size mechanism on the study's base case: the same 16 nm surface flaw stays put in
     a 40 nm c-Si particle and grows through the tensile shell of a 130 nm one (in small strain, as
     this base case is, the threshold is near 64 nm in 2D; the study runs it in finite strain;
-    README "Critical sizes"). crack_growth stops the run when the measured length has doubled."""
+    docs/critical-sizes.md). crack_growth stops the run when the measured length has doubled."""
     from pathlib import Path
 
     from solver.case import load_case

@@ -2,12 +2,13 @@
 
 Each runs the study file as shipped (2D plane strain, finite strain, one rank; c-Si about half an
 hour) and asserts that its critical value lies in the study's `target`. Bisection assumes that the
-criterion is monotone in the size: with the crack path meshed like the surface it is (README,
-"Crack path and growth criterion": the flaw's growth at SOC 0.9 rises from x 1.95 at 80 nm to
-x 5.1 at 250 nm), and the c-Si test also runs two sizes below the target's lower edge, which must
-not fracture. Both targets are missed by the current model (README, "Critical sizes: measured"):
-the tests are strict expected failures, so they report the misses on every validation run and
-turn red (XPASS) once a model change meets a target, which is then the moment to drop the marker.
+criterion is monotone in the size: with the crack path meshed like the surface it is
+(docs/critical-sizes.md, "Crack path and growth criterion": the flaw's growth at SOC 0.9 rises
+from x 1.95 at 80 nm to x 5.1 at 250 nm), and the c-Si test also runs two sizes below the target's
+lower edge, which must not fracture. Both targets are missed by the current model
+(docs/critical-sizes.md, "Critical sizes: measured"): the tests are strict expected failures, so
+they report the misses on every validation run and turn red (XPASS) once a model change meets a
+target, which is then the moment to drop the marker.
 """
 
 from solver import bootstrap  # noqa: F401
