@@ -254,12 +254,29 @@ class RunSpec:
     overrides: tuple[tuple[tuple[str, ...], Any], ...]
 
 
+def _drop_other_modes(table: dict, mode: Any) -> dict:
+    """`--set sweep.mode=M` replaces the file's mode together with the file's keys of other modes
+    (a bisection study's bracket when run as a grid), so a study file can be run in another mode
+    without editing it; such keys given with --set are still refused by `_check_study`."""
+    if mode not in MODES:
+        return table  # the mode's own check names the allowed values
+    dropped = [key for key, spec in STUDY.keys.items()
+               if key in table and spec.when and mode not in spec.when[0][1]]
+    if dropped:
+        _log.info("--set sweep.mode=%s: the study file's %s (other modes) left out", mode, ", ".join(dropped))
+    return {key: value for key, value in table.items() if key not in dropped}
+
+
 def load_study(path: str | Path, overrides: Iterable[str] = ()) -> Study:
     """Read and validate a study file; `--set sweep.KEY=...` go to the study, others to the base case."""
     path = Path(path)
     doc = read_toml(path, "study file")
     parsed = parse_overrides(overrides)
-    doc = apply_overrides(doc, [(p, v) for p, v in parsed if p[0] == "sweep"])
+    sweep_sets = [(p, v) for p, v in parsed if p[0] == "sweep"]
+    modes_set = [v for p, v in sweep_sets if p == ("sweep", "mode")]
+    if modes_set and isinstance(doc.get("sweep"), dict):
+        doc["sweep"] = _drop_other_modes(doc["sweep"], modes_set[-1])
+    doc = apply_overrides(doc, sweep_sets)
     if "sweep" not in doc:
         raise CaseError(f"{path}: no [sweep] section; a study file needs one (mode, parameter, "
                         "bracket or values, criterion; see docs/sweep-reference.md)")
