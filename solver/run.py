@@ -203,7 +203,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
                         raise SolverFailure(f"damage grew by {grown:.3g} in one step")
                 except SolverFailure as err:
                     problem.reject()
-                    _log.debug("step %d: %s; cutting dt = %.4g s", step + 1, err, dt)
+                    _log.info("step %d: %s; cutting dt = %.4g s", step + 1, err, dt)
                     ctl.cut(str(err))
                     continue
                 problem.accept()
