@@ -228,7 +228,6 @@ def test_study_overrides_and_limits(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-
 def test_mode_set_on_the_command_line_leaves_out_the_files_keys_of_other_modes(tmp_path):
     """A bisection study run as a grid (`--set sweep.mode=grid --set sweep.values=[...]`) drops the
     file's bracket and tolerance instead of refusing them; the same keys given with --set are
@@ -244,6 +243,7 @@ def test_mode_set_on_the_command_line_leaves_out_the_files_keys_of_other_modes(t
         load_study(path, ["sweep.mode=grid", "sweep.values=[100.0]", "sweep.tolerance=5.0"])
     with pytest.raises(CaseError, match=r"\[sweep\] bracket"):
         load_study(write_study(tmp_path, 'mode = "grid"\nvalues = [100.0]\n' + BISECT))
+
 
 def sifrac(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "solver.cli", *args], cwd=ROOT, capture_output=True,
