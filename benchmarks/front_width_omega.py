@@ -26,8 +26,7 @@ from solver.radial import RadialParticle, RadialSettings
 
 def front(material: str, radius: float, omega: float) -> tuple[float, float, float]:
     """(SOC reached, front width 0.1 -> 0.9 in nm of reference radius, largest surface hoop stress)."""
-    values = dict(materials.get(material).values())
-    values.update(diffusivity_law="regular_solution", diffusivity_omega=omega)
+    values = materials.get(material).values() | {"diffusivity_law": "regular_solution", "diffusivity_omega": omega}
     particle = RadialParticle(RadialSettings(material=values, radius=radius, kinematics="finite",
                                              soc_end=0.5, cell_size=0.5), MPI.COMM_SELF)
     history = particle.run().as_arrays()

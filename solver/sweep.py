@@ -141,13 +141,17 @@ add_type("criterion", "summary key or {key, op, value}", _as_criterion)
 _BISECTION, _GRID, _VARIANTS = ((("mode", (m,)),) for m in MODES)
 
 
+def _other_mode_keys(table: dict, mode: Any) -> list[str]:
+    """The keys of `table` that only another mode uses (their `when` names the modes)."""
+    return [key for key, spec in STUDY.keys.items() if key in table and spec.when and mode not in spec.when[0][1]]
+
+
 def _check_study(sweep: dict) -> None:
     """Keys of another mode are mistakes here (unlike a case's keys of another geometry kind)."""
-    for key, spec in STUDY.keys.items():
-        if key in sweep and spec.when and sweep["mode"] not in spec.when[0][1]:
-            modes = " or ".join(json.dumps(m) for m in spec.when[0][1])
-            raise _err(f"[sweep] {key}", sweep[key], f"is used by mode = {modes} only; this study "
-                       f"has mode = {json.dumps(sweep['mode'])}")
+    for key in _other_mode_keys(sweep, sweep["mode"]):
+        modes = " or ".join(json.dumps(m) for m in STUDY.keys[key].when[0][1])
+        raise _err(f"[sweep] {key}", sweep[key], f"is used by mode = {modes} only; this study "
+                   f"has mode = {json.dumps(sweep['mode'])}")
     if "parameter" in sweep:
         spec = _parameter_spec(sweep["parameter"])
         if sweep["mode"] == "bisection" and spec.type != "float":
@@ -260,8 +264,7 @@ def _drop_other_modes(table: dict, mode: Any) -> dict:
     without editing it; such keys given with --set are still refused by `_check_study`."""
     if mode not in MODES:
         return table  # the mode's own check names the allowed values
-    dropped = [key for key, spec in STUDY.keys.items()
-               if key in table and spec.when and mode not in spec.when[0][1]]
+    dropped = _other_mode_keys(table, mode)
     if dropped:
         _log.info("--set sweep.mode=%s: the study file's %s (other modes) left out", mode, ", ".join(dropped))
     return {key: value for key, value in table.items() if key not in dropped}
