@@ -848,8 +848,28 @@ class ChemoElasticProblem:
             ok, reason, ksp_reason = self._proximal_solve(problem, role)
         if not ok:
             why = self._rejected or f"SNES reason {reason}, KSP reason {ksp_reason}"
-            raise SolverFailure(f"{role} solve did not converge ({why})")
+            raise SolverFailure(f"{role} solve did not converge ({why}{self._where_residual(problem)})")
         return problem.solver.getIterationNumber()
+
+    def _where_residual(self, problem: NonlinearProblem) -> str:
+        """'; largest residual R at (x, y) nm' for a failed single-field solve: the node where its
+        last iterate is furthest from balance (a flaw tip, an interface, a corner), so that a cut
+        step says where the trouble is; '' for a coupled problem, a bound-constrained one (the
+        damage VI, whose residual need not vanish at its bounds) or a state that is not finite."""
+        if len(_unknowns(problem)) != 1 or problem.solver.getType().startswith("vi"):
+            return ""
+        residual = _residual(problem)
+        space = problem.u.function_space
+        bs = space.dofmap.index_map_bs
+        n = space.dofmap.index_map.size_local
+        nodal = np.linalg.norm(residual.array_r[:n * bs].reshape(n, bs), axis=1)
+        residual.destroy()
+        i = int(np.argmax(nodal)) if n else 0
+        mine = (float(nodal[i]), tuple(space.tabulate_dof_coordinates()[i, :self.dim])) if n else (-1.0, ())
+        value, where = max(self.comm.allgather(mine), key=lambda m: m[0])
+        if not np.isfinite(value) or value < 0:
+            return ""
+        return f"; largest residual {value:.3g} at ({', '.join(f'{x:.4g}' for x in where)}) nm"
 
     def _attempt(self, problem: NonlinearProblem, role: str) -> tuple[bool, int, int]:
         """One timed solve from the current iterate, counted in the statistics; (converged, SNES

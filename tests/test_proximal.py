@@ -126,3 +126,24 @@ def test_a_solve_that_converges_at_infinity_is_rejected():
     problem._mechanics.solve = run_away(1000)
     with pytest.raises(SolverFailure, match="ran away to .* nm, beyond 10 times the mesh extent"):
         problem.solve_mechanics()
+
+
+def test_a_failed_solve_says_where_its_residual_is_largest():
+    """A step cut names the node furthest from balance, so that a user can tell a flaw tip from an
+    interface. From the equilibrium one node near (30, 30) nm is kicked by 2 nm and every solve is
+    made to fail: the message must name a place within one element of that node."""
+    problem = _shelled_particle()
+    problem.solve_mechanics()
+    xy = problem.Vu.tabulate_dof_coordinates()[:, :2]
+    node = int(np.argmin(np.hypot(xy[:, 0] - 30.0, xy[:, 1] - 30.0)))
+    problem.u.x.array[2 * node:2 * node + 2] += 2.0
+
+    def always_fail(p, role):
+        return False, PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT, 0
+
+    problem._attempt = always_fail
+    with pytest.raises(SolverFailure, match=r"mechanics solve did not converge \(SNES reason -5, KSP reason 0; "
+                                            r"largest residual \S+ at \((\S+), (\S+)\) nm\)") as err:
+        problem.solve_mechanics()
+    x, y = (float(v) for v in err.value.args[0].rsplit("(", 1)[1].split(")")[0].split(","))
+    assert np.hypot(x - xy[node, 0], y - xy[node, 1]) <= 10.0  # mesh_size: one element
