@@ -753,6 +753,14 @@ SCHEMA: dict[str, Section] = {
                            "collector); elsewhere d = 0", ["si"]),
         "residual_stiffness": KeySpec("float", "k in g(d) = (1 - d)^2 + k", 1e-6, "-",
                                       Range(0.0, 0.01)),
+        "band_tether": KeySpec("float", "stiffness of a tether that holds cracked material "
+                               "(d >= threshold) to where it was at the last accepted step, force "
+                               "band_tether x (u - u_old) per volume (0: none). Why: in finite "
+                               "strain the broken band inside a wide-open crack is stretched "
+                               "hundreds of times, its shear stiffness vanishes and its nodes float, "
+                               "so the mechanics tangent turns singular and Newton stalls; the "
+                               "tether takes that mode out. history.csv reports its energy at each "
+                               "accepted step (tether_energy)", 0.0, "GPa/nm^2", NON_NEGATIVE),
         "max_iterations": KeySpec("int", "largest number of alternate-minimisation iterations "
                                   "per step; more cuts the step", 300, range=Range(1)),
         "tol_damage": KeySpec("float", "alternate minimisation stops when the damage increment "

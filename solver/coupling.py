@@ -343,6 +343,8 @@ class ChemoElasticProblem:
         self.d = fem.Function(self.Vc, name="damage")
         self.d_prev, self.d_iter = fem.Function(self.Vc), fem.Function(self.Vc)
         self.g = phasefield.degradation(self.d, frac["residual_stiffness"]) if self.fracture else None
+        self.tether = frac["band_tether"] if self.fracture else 0.0
+        self.tether_energy = 0.0  # of the last accepted step (see _tether_energy_density)
         self.loading = self._loading()
         self.si_volume = self._assemble(1.0 * self.dx_si)
         self.surface_area = self._assemble(self._on_surfaces(fem.Constant(mesh, default_scalar_type(1.0)))) \
@@ -631,6 +633,8 @@ class ChemoElasticProblem:
             n = ufl.FacetNormal(self.bundle.mesh)
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
         F = self.internal_work(v) - traction
+        if self.tether:
+            F += ufl.derivative(self._tether_energy_density(), self.u, v) * self.dx_mech
         bcs = self._mechanics_bcs()
         self._modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
@@ -639,6 +643,14 @@ class ChemoElasticProblem:
         self.n_rigid_free = len(free)
         self.nullspace = PETSc.NullSpace().create(vectors=free, comm=self.comm) if free else None
         return F, bcs, free
+
+    def _tether_energy_density(self) -> ufl.core.expr.Expr:
+        """band_tether/2 |u - u_old|^2 in cracked material (d >= threshold), 0 elsewhere: a spring
+        from each point of a crack to its place at the last accepted step. It holds the nodes
+        inside a wide-open crack, which finite strain leaves floating (a singular tangent), and
+        nothing else: intact material never feels it."""
+        cracked = ufl.conditional(ufl.ge(self.d, self.case["fracture"]["threshold"]), 1.0, 0.0)
+        return 0.5 * self.tether * cracked * ufl.inner(self.u - self.u_old, self.u - self.u_old)
 
     def _build_mechanics(self) -> NonlinearProblem:
         sol = self.case["solver"]
@@ -1202,6 +1214,8 @@ class ChemoElasticProblem:
         self.c_old.x.array[:] = self.c.x.array
         self.d_prev.x.array[:] = self.d.x.array
         self.dt_old = float(self.dt.value)
+        if self.tether:
+            self.tether_energy = self._assemble(self._tether_energy_density() * self.dx_mech)
         self._commit_equilibrium()
 
     def _commit_equilibrium(self) -> None:

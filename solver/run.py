@@ -131,6 +131,8 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
             row.update(dissipated_energy=problem.dissipated_energy(), crack_length=problem.crack_length(),
                        max_damage=problem.max_damage(), max_cod=cod, cod_normalized=cod / bundle.reference_length,
                        staggered_iterations=staggered)
+        if problem.tether:
+            row["tether_energy"] = problem.tether_energy
         if problem.boundary is not None:
             row.update(problem.boundary.measures())
         values = probes.evaluate(problem.c, stress.tensor, problem.d if problem.fracture else None) \
