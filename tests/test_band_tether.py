@@ -18,8 +18,8 @@ from solver.case import resolve_case
 from solver.coupling import ChemoElasticProblem
 
 
-def _flawed_particle(tether: float, flaw: float = 16.0) -> ChemoElasticProblem:
-    case = resolve_case({
+def _case(tether: float, flaw: float = 16.0) -> dict:
+    return resolve_case({
         "geometry": {"kind": "particle", "dim": 2, "symmetry": True, "diameter": 100.0, "mesh_size": 10.0,
                      "mesh_size_surface": 2.5},
         "active": {"material": "c-Si"},
@@ -28,6 +28,10 @@ def _flawed_particle(tether: float, flaw: float = 16.0) -> ChemoElasticProblem:
                      "length_scale": 5.0, "surface_flaw": flaw, "band_tether": tether},
         "loading": {"mode": "potentiostatic", "soc_end": 0.5, "ramp_time": 0.05},
         "output": {"fields": False}}, "tether")
+
+
+def _flawed_particle(tether: float, flaw: float = 16.0) -> ChemoElasticProblem:
+    case = _case(tether, flaw)
     bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
     problem = ChemoElasticProblem(bundle, case)
     problem.initialise(0.0)  # the flaw, d_prev, and the stress-free state as u_old
@@ -65,3 +69,18 @@ def test_a_negative_tether_is_refused():
     from solver.case import CaseError
     with pytest.raises(CaseError, match=r"band_tether"):
         resolve_case({"fracture": {"model": "AT1", "band_tether": -1.0}}, "bad")
+
+
+def test_a_run_reports_the_tether_energy(tmp_path):
+    """Each accepted step writes the tether's energy next to the elastic energy: small against it."""
+    import csv
+
+    from solver.run import run
+
+    case = _case(1e-3)
+    case["time"]["max_steps"] = 3
+    run(case, MPI.COMM_WORLD, tmp_path)
+    rows = list(csv.DictReader(open(tmp_path / "history.csv")))
+    energy = [float(r["tether_energy"]) for r in rows[1:]]
+    assert len(energy) == 3 and all(e > 0.0 for e in energy)
+    assert max(e / float(r["elastic_energy"]) for e, r in zip(energy, rows[1:])) < 1e-3
