@@ -634,7 +634,9 @@ class ChemoElasticProblem:
             traction = -p * ufl.inner(n, v) * self.ds(self.bundle.boundaries["top"])
         F = self.internal_work(v) - traction
         if self.tether:
-            F += ufl.derivative(self._tether_energy_density(), self.u, v) * self.dx_mech
+            tether = self._tether_energy_density() * self.dx_mech
+            F += ufl.derivative(tether, self.u, v)
+            self._tether_energy_form = fem.form(tether)  # compiled once, assembled at each accept()
         bcs = self._mechanics_bcs()
         self._modes = rigid_modes(self.Vu)
         n_owned = self.Vu.dofmap.index_map.size_local * self.Vu.dofmap.index_map_bs
@@ -1215,7 +1217,7 @@ class ChemoElasticProblem:
         self.d_prev.x.array[:] = self.d.x.array
         self.dt_old = float(self.dt.value)
         if self.tether:
-            self.tether_energy = self._assemble(self._tether_energy_density() * self.dx_mech)
+            self.tether_energy = self.comm.allreduce(fem.assemble_scalar(self._tether_energy_form))
         self._commit_equilibrium()
 
     def _commit_equilibrium(self) -> None:
