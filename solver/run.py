@@ -205,8 +205,8 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
                         raise SolverFailure(f"damage grew by {grown:.3g} in one step")
                 except SolverFailure as err:
                     problem.reject()
-                    _log.info("step %d: %s; cutting dt = %.4g s", step + 1, err, dt)
-                    ctl.cut(str(err))
+                    ctl.cut(str(err), dt)  # below dt_min: StepFailure, whose message carries err
+                    _log.info("step %d: %s; cutting dt from %.4g to %.4g s", step + 1, err, dt, ctl.dt)
                     continue
                 problem.accept()
                 ctl.accepted(dt, dc)

@@ -44,9 +44,11 @@ class StepController:
         way at dt_min: an unstable crack snaps through in one step however small it is."""
         return self.dt * self.cutback >= self.dt_min
 
-    def cut(self, why: str) -> None:
-        """Shrink the step after a failure; raise StepFailure below dt_min."""
-        new = self.dt * self.cutback
+    def cut(self, why: str, tried: float) -> None:
+        """Shrink the step after the step `tried` failed; raise StepFailure below dt_min. From
+        the step tried, not the controller's: a step shortened to land on t_stop must not be
+        retried at its own length."""
+        new = min(self.dt, tried) * self.cutback
         if new < self.dt_min:
             raise StepFailure(f"{why}; the step cannot be cut below dt_min = {self.dt_min:g} s")
         self.dt = new
