@@ -197,11 +197,11 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
                 try:
                     newton = problem.solve_diffusion(dt, t + dt)
                     dc = problem.max_increment()
-                    if ctl.too_large(dc):
+                    if ctl.too_large(dc, dt):
                         raise SolverFailure(f"concentration changed by {dc:.3g} > 2 x dc_target in one step")
                     staggered = problem.solve_equilibrium()
                     grown = problem.damage_increment()
-                    if grown > case["fracture"]["max_damage_increment"] and ctl.can_cut():
+                    if grown > case["fracture"]["max_damage_increment"] and ctl.can_cut(dt):
                         raise SolverFailure(f"damage grew by {grown:.3g} in one step")
                 except SolverFailure as err:
                     problem.reject()

@@ -35,23 +35,27 @@ class StepController:
             return remaining
         return self.dt
 
-    def too_large(self, dc: float) -> bool:
-        """Whether a step's concentration change overshoots the target enough to redo it."""
-        return dc > 2.0 * self.dc_target and self.can_cut()
+    def too_large(self, dc: float, tried: float) -> bool:
+        """Whether the step `tried` changed the concentration by enough more than the target to
+        redo it."""
+        return dc > 2.0 * self.dc_target and self.can_cut(tried)
 
-    def can_cut(self) -> bool:
-        """Whether the step may still shrink. Soft criteria (too large a change of c or d) give
-        way at dt_min: an unstable crack snaps through in one step however small it is."""
-        return self.dt * self.cutback >= self.dt_min
+    def can_cut(self, tried: float) -> bool:
+        """Whether the step `tried` may still shrink. Soft criteria (too large a change of c or d)
+        give way at dt_min: an unstable crack snaps through in one step however small it is."""
+        return self._shorter(tried) >= self.dt_min
 
     def cut(self, why: str, tried: float) -> None:
-        """Shrink the step after the step `tried` failed; raise StepFailure below dt_min. From
-        the step tried, not the controller's: a step shortened to land on t_stop must not be
-        retried at its own length."""
-        new = min(self.dt, tried) * self.cutback
+        """Shrink the step after the step `tried` failed; raise StepFailure below dt_min."""
+        new = self._shorter(tried)
         if new < self.dt_min:
             raise StepFailure(f"{why}; the step cannot be cut below dt_min = {self.dt_min:g} s")
         self.dt = new
+
+    def _shorter(self, tried: float) -> float:
+        """The step after a cut: from the step tried, not the controller's, so that a step
+        shortened to land on t_stop is not retried at its own length."""
+        return min(self.dt, tried) * self.cutback
 
     def accepted(self, dt_taken: float, dc: float) -> None:
         """Adapt the step so the next concentration change is about dc_target.

@@ -24,3 +24,14 @@ def test_a_cut_below_dt_min_stops_with_the_reason():
     with pytest.raises(StepFailure, match="test failure; the step cannot be cut below dt_min = 0.5 s"):
         ctl.cut("test failure", 0.8)
     assert ctl.dt == pytest.approx(0.8)  # the last good step size stays
+
+
+def test_a_soft_criterion_gives_way_at_dt_min_even_on_a_shortened_step():
+    """A step shortened to 0.6 s (controller at 4 s, dt_min 0.5 s) cannot be halved: a too large
+    concentration change is then accepted, not cut below dt_min into a failed run."""
+    ctl = _controller()
+    tried = ctl.propose(t=9.4, t_stop=10.0)
+    assert tried == pytest.approx(0.6)
+    assert not ctl.can_cut(tried)
+    assert not ctl.too_large(dc=1.0, tried=tried)
+    assert ctl.too_large(dc=1.0, tried=4.0)
