@@ -47,10 +47,9 @@ class StepController:
 
     def cut(self, why: str, tried: float) -> None:
         """Shrink the step after the step `tried` failed; raise StepFailure below dt_min."""
-        new = self._shorter(tried)
-        if new < self.dt_min:
+        if not self.can_cut(tried):
             raise StepFailure(f"{why}; the step cannot be cut below dt_min = {self.dt_min:g} s")
-        self.dt = new
+        self.dt = self._shorter(tried)
 
     def _shorter(self, tried: float) -> float:
         """The step after a cut: from the step tried, not the controller's, so that a step
