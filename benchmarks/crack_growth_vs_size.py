@@ -7,7 +7,12 @@ first reached), thresholds.md (per threshold: the sizes that reach it and the cr
 why there is none) and growth.png (largest length against size; length against SOC per size).
 
     .venv/bin/python benchmarks/crack_growth_vs_size.py SWEEP_DIR [SWEEP_DIR ...]
-        [--column crack_length] [--relative] [--thresholds 16 20 24 32] [--out DIR]
+        [--column crack_length] [--relative] [--by KEY] [--thresholds 16 20 24 32] [--out DIR]
+
+--by reads the size from each run instead of the sweep's varied value, so that grids over
+another parameter (one yield-stress run per size, say) or single runs that differ in a mesh key
+can be read together: a top-level key of the run's summary.json (`reference_length`, the
+diameter of a particle) or a dotted key of its resolved case.toml (`geometry.mesh_size`).
 
 Why: a bisection needs a criterion that is monotone in size; this shows whether it is, and how
 much the critical size moves with the threshold (postprocess/growth.py).
@@ -17,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
+import tomllib
 from pathlib import Path
 
 import matplotlib
@@ -30,13 +37,29 @@ from postprocess.growth import GrowthRun, threshold_row  # noqa: E402
 from postprocess.plots import read_history  # noqa: E402
 
 
-def load_runs(dirs: list[Path], column: str, relative: bool = False) -> list[GrowthRun]:
+def run_value(run_dir: Path, key: str) -> float:
+    """The run's `key`: a top-level summary.json key, or a dotted key of its case.toml."""
+    if "." not in key:
+        summary = json.loads((run_dir / "summary.json").read_text())
+        if key not in summary:
+            sys.exit(f"{run_dir}/summary.json: no key {key!r}; keys: {', '.join(summary)}")
+        return float(summary[key])
+    node = tomllib.loads((run_dir / "case.toml").read_text())
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            sys.exit(f"{run_dir}/case.toml: no key {key!r}")
+        node = node[part]
+    return float(node)
+
+
+def load_runs(dirs: list[Path], column: str, relative: bool = False, by: str | None = None) -> list[GrowthRun]:
     """Every run of the grids with a history; one run per size. A complete run of a later grid
     replaces a failed run of the same size (a rerun, e.g. with a solver fix); any other repeated
     size is an error.
 
     relative: the column divided by its first value (the flaw as meshed and measured at the
-    start, which differs by a few percent between sizes), so thresholds read as growth ratios."""
+    start, which differs by a few percent between sizes), so thresholds read as growth ratios.
+    by: read each run's value with `run_value` instead of the sweep.csv value."""
     runs: dict[float, GrowthRun] = {}
     for d in dirs:
         with open(d / "sweep.csv", newline="") as f:
@@ -46,7 +69,7 @@ def load_runs(dirs: list[Path], column: str, relative: bool = False) -> list[Gro
             if not history.exists():
                 print(f"{d}: run {row['run']} has no history.csv; left out", file=sys.stderr)
                 continue
-            value = float(row["value"])
+            value = run_value(history.parent, by) if by else float(row["value"])
             complete = row["status"] == "complete"
             if value in runs:
                 if runs[value].complete or not complete:
@@ -60,7 +83,8 @@ def load_runs(dirs: list[Path], column: str, relative: bool = False) -> list[Gro
     return [runs[v] for v in sorted(runs)]
 
 
-def write_outputs(runs: list[GrowthRun], column: str, thresholds: list[float], out: Path) -> list[dict]:
+def write_outputs(runs: list[GrowthRun], column: str, thresholds: list[float], out: Path,
+                  xlabel: str = "size") -> list[dict]:
     """growth.csv, thresholds.md and growth.png; returns the threshold rows."""
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "growth.csv", "w", newline="") as f:
@@ -85,7 +109,7 @@ def write_outputs(runs: list[GrowthRun], column: str, thresholds: list[float], o
                 label=f"{r.value:g}" + ("" if r.complete else " (failed)"))
     for t in thresholds:
         a1.axhline(t, color="tab:red", lw=0.8, ls="--")
-    a1.set_xlabel("size")
+    a1.set_xlabel(xlabel)
     a1.set_ylabel(f"largest {column} (x: failed run)")
     a2.set_xlabel("SOC")
     a2.set_ylabel(column)
@@ -105,13 +129,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--thresholds", nargs="+", type=float, default=[16.0, 20.0, 24.0, 32.0])
     p.add_argument("--relative", action="store_true",
                    help="thresholds on the column divided by its initial value (growth ratio)")
+    p.add_argument("--by", metavar="KEY",
+                   help="the size of each run: a summary.json key (reference_length) or a dotted "
+                        "case.toml key (geometry.mesh_size); default: the sweep's varied value")
     p.add_argument("--out", type=Path, default=Path("results/crack_growth"))
     args = p.parse_args(argv)
-    runs = load_runs(args.sweeps, args.column, args.relative)
+    runs = load_runs(args.sweeps, args.column, args.relative, args.by)
     column = f"{args.column}_ratio" if args.relative else args.column
     if not runs:
         sys.exit("no run with a history.csv in the given sweeps")
-    for r in write_outputs(runs, column, args.thresholds, args.out):
+    for r in write_outputs(runs, column, args.thresholds, args.out, args.by or "size"):
         print(f"{column} >= {r['threshold']:g}: {r['verdict']}")
     print(f"tables and figure in {args.out}")
     return 0

@@ -101,3 +101,27 @@ def test_a_complete_rerun_replaces_a_failed_run(tmp_path):
     p = subprocess.run([sys.executable, script, str(tmp_path / "rerun"), str(tmp_path / "rerun"), "--out",
                         str(tmp_path / "out")], capture_output=True, text=True)
     assert p.returncode != 0 and "size 120 appears twice" in p.stderr
+
+
+def test_by_reads_the_size_from_each_run(tmp_path):
+    """Grids over another parameter (one yield stress, one run each) are read by the size each
+    run records: summary.json's reference_length, or a dotted key of its case.toml."""
+    script = str(ROOT / "benchmarks" / "crack_growth_vs_size.py")
+    for d, (size, mesh, lengths) in {"a": (870.0, 58.0, [8, 12]), "b": (1300.0, 20.0, [8, 30])}.items():
+        _grid(tmp_path / d, [("yield_stress_0.8", 0.8, "complete", lengths)])
+        run_dir = tmp_path / d / "runs" / "yield_stress_0.8"
+        (run_dir / "summary.json").write_text(f'{{"reference_length": {size}}}')
+        (run_dir / "case.toml").write_text(f"[geometry]\nmesh_size = {mesh}\n")
+    grids = [str(tmp_path / "a"), str(tmp_path / "b")]
+    p = subprocess.run([sys.executable, script, *grids, "--thresholds", "16", "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True)
+    assert p.returncode != 0 and "size 0.8 appears twice" in p.stderr
+    p = subprocess.run([sys.executable, script, *grids, "--by", "reference_length", "--thresholds", "16",
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert "crack_length >= 16: critical size in [870, 1300]" in p.stdout, p.stdout + p.stderr
+    p = subprocess.run([sys.executable, script, *grids, "--by", "geometry.mesh_size", "--thresholds", "16",
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert "changes between 20-58" in p.stdout, p.stdout + p.stderr
+    p = subprocess.run([sys.executable, script, *grids, "--by", "geometry.diameter", "--out",
+                        str(tmp_path / "out")], capture_output=True, text=True)
+    assert p.returncode != 0 and "no key 'geometry.diameter'" in p.stderr
