@@ -39,16 +39,19 @@ from postprocess.plots import read_history  # noqa: E402
 
 def run_value(run_dir: Path, key: str) -> float:
     """The run's `key`: a top-level summary.json key, or a dotted key of its case.toml."""
-    if "." not in key:
-        summary = json.loads((run_dir / "summary.json").read_text())
-        if key not in summary:
-            sys.exit(f"{run_dir}/summary.json: no key {key!r}; keys: {', '.join(summary)}")
-        return float(summary[key])
-    node = tomllib.loads((run_dir / "case.toml").read_text())
-    for part in key.split("."):
+    source = run_dir / ("case.toml" if "." in key else "summary.json")
+    if not source.exists():
+        sys.exit(f"{source} is missing: --by {key} reads it")
+    if source.name == "summary.json":
+        node, parts = json.loads(source.read_text()), [key]
+    else:
+        node, parts = tomllib.loads(source.read_text()), key.split(".")
+    for part in parts:
         if not isinstance(node, dict) or part not in node:
-            sys.exit(f"{run_dir}/case.toml: no key {key!r}")
+            sys.exit(f"{source}: no key {key!r}")
         node = node[part]
+    if not isinstance(node, (int, float)) or isinstance(node, bool):
+        sys.exit(f"{source}: {key} = {node!r} is not a number")
     return float(node)
 
 
