@@ -65,6 +65,8 @@ def load_runs(dirs: list[Path], column: str, relative: bool = False, by: str | N
     by: read each run's value with `run_value` instead of the sweep.csv value."""
     runs: dict[float, GrowthRun] = {}
     for d in dirs:
+        if not (d / "sweep.csv").exists():
+            sys.exit(f"{d}: no sweep.csv (not a sweep output directory)")
         with open(d / "sweep.csv", newline="") as f:
             rows = list(csv.DictReader(f))
         for row in rows:

@@ -129,3 +129,6 @@ def test_by_reads_the_size_from_each_run(tmp_path):
     p = subprocess.run([sys.executable, script, *grids, "--by", "reference_length", "--out",
                         str(tmp_path / "out")], capture_output=True, text=True)
     assert p.returncode != 0 and "summary.json is missing" in p.stderr and "Traceback" not in p.stderr
+    p = subprocess.run([sys.executable, script, str(tmp_path), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True)
+    assert p.returncode != 0 and "no sweep.csv" in p.stderr and "Traceback" not in p.stderr
