@@ -34,6 +34,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from postprocess.growth import GrowthRun, threshold_row  # noqa: E402
+from postprocess.keys import dig  # noqa: E402
 from postprocess.plots import read_history  # noqa: E402
 
 
@@ -42,14 +43,11 @@ def run_value(run_dir: Path, key: str) -> float:
     source = run_dir / ("case.toml" if "." in key else "summary.json")
     if not source.exists():
         sys.exit(f"{source} is missing: --by {key} reads it")
-    if source.name == "summary.json":
-        node, parts = json.loads(source.read_text()), [key]
-    else:
-        node, parts = tomllib.loads(source.read_text()), key.split(".")
-    for part in parts:
-        if not isinstance(node, dict) or part not in node:
-            sys.exit(f"{source}: no key {key!r}")
-        node = node[part]
+    read = json.loads if source.name == "summary.json" else tomllib.loads
+    try:
+        node = dig(read(source.read_text()), key)
+    except KeyError:
+        sys.exit(f"{source}: no key {key!r}")
     if not isinstance(node, (int, float)) or isinstance(node, bool):
         sys.exit(f"{source}: {key} = {node!r} is not a number")
     return float(node)

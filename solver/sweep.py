@@ -38,6 +38,7 @@ from typing import Any
 import tomli_w
 
 from postprocess.growth import changes as outcome_changes
+from postprocess.keys import lookup
 from solver import log, materials
 from solver.case import (SCHEMA, Auto, CaseError, KeySpec, Section, add_type, apply_overrides,
                          case_sha256, format_value, parse_overrides, read_toml, resolve_case,
@@ -388,19 +389,6 @@ class Record:
     @property
     def status(self) -> str:
         return self.summary.get("status", "failed")
-
-
-def lookup(summary: dict, key: str) -> Any:
-    """A summary value by key: top level, else final.KEY, else extremes.KEY; dotted keys as paths."""
-    if "." in key:
-        node: Any = summary
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        return node
-    for table in (summary, summary.get("final", {}), summary.get("extremes", {})):
-        if key in table:
-            return table[key]
-    raise KeyError(f"{key!r} is not in the run's summary")
 
 
 def evaluate(criterion: dict, summary: dict) -> tuple[Any, bool]:
