@@ -3,7 +3,8 @@
 1. Verification: a film bonded to a stiff base and lithiated uniformly is in equibiaxial stress
    (plane strain along z, rollers along x): sigma = -E/(1-nu) * expansion/3 * c while elastic,
    then exactly -sigma_y(c) once it flows (perfect plasticity; Sethuraman et al. 2010 measured
-   this plateau in a-Si films).
+   this plateau in a-Si films). With linear hardening H the film flows on -(sigma_y(c) + H p),
+   and p has a closed form, because the film's strain is fixed in-plane.
 2. Mechanism (physics brief section 1): in a lithiating c-Si particle the surface hoop stress
    turns from compressive to tensile with a sharp front plus plasticity, and stays compressive
    with the single-phase elastic model.
@@ -19,12 +20,12 @@ from solver.case import resolve_case
 from solver.run import run
 
 
-def film_case(soc_end: float) -> dict:
+def film_case(soc_end: float, hardening: float = 0.0) -> dict:
     return resolve_case({
         "geometry": {"kind": "thin_film", "dim": 2, "thickness": 20.0, "width": 40.0,
                      "substrate_thickness": 10.0, "mesh_size": 5.0},
         "active": {"material": "a-Si"},
-        "mechanics": {"plasticity": "J2", "displacement_degree": 1},
+        "mechanics": {"plasticity": "J2", "displacement_degree": 1, "hardening": hardening},
         "loading": {"mode": "uniform", "soc_end": soc_end},
         "time": {"dc_target": 0.002},
         "output": {"fields": False, "probes": [[0.0, 10.0]]}}, "plastic_film")
@@ -50,6 +51,31 @@ def test_film_yields_at_the_flow_stress(tmp_path):
             assert stress == pytest.approx(-flow, rel=1e-6)  # the plateau, at every step
             assert row["max_von_mises"] == pytest.approx(flow, rel=1e-6)
     assert c_y is not None and c_y < 0.05, "the film never yielded"
+
+
+def test_hardening_film_follows_the_closed_form(tmp_path):
+    """In-plane the film's total strain is zero, so eps_e = -eps_c + p/2 (flow is equibiaxial,
+    plastic strain rate p' (-1/2, 1, -1/2) in compression) and the yield condition
+    E'(eps_c - p/2) = sigma_y + H p gives p = (E' eps_c - sigma_y) / (H + E'/2), E' = E/(1-nu):
+    no path dependence while the film keeps flowing."""
+    H = 2.0
+    case = film_case(0.05, hardening=H)
+    act = case["active"]
+    result = run(case, MPI.COMM_SELF, tmp_path)
+    assert result.status == "complete", result.reason
+    flowed = 0
+    for row in result.history[1:]:
+        c, p = row["soc"], row["max_plastic_strain"]
+        E, nu = act["E"] + (act["E_lithiated"] - act["E"]) * c, act["nu"] + (act["nu_lithiated"] - act["nu"]) * c
+        Ep, eps_c = E / (1 - nu), act["expansion"] / 3 * c
+        flow = act["yield_stress_pristine"] + (act["yield_stress"] - act["yield_stress_pristine"]) * c
+        if p > 0.0:
+            flowed += 1
+            assert p == pytest.approx((Ep * eps_c - flow) / (H + Ep / 2), rel=1e-6)
+            assert row["min_principal_stress"] == pytest.approx(-(flow + H * p), rel=1e-6)
+            assert row["max_von_mises"] == pytest.approx(flow + H * p, rel=1e-6)
+    assert flowed >= 5, f"the film flowed on only {flowed} steps"
+    assert result.history[-1]["max_plastic_strain"] > 0.01  # hardening raised the stress by > 0.02 GPa
 
 
 def particle_case(plastic: bool) -> dict:
