@@ -31,6 +31,15 @@ def film_case(soc_end: float, hardening: float = 0.0) -> dict:
         "output": {"fields": False, "probes": [[0.0, 10.0]]}}, "plastic_film")
 
 
+def film_laws(act: dict, c: float) -> tuple[float, float, float]:
+    """(E/(1-nu), chemical strain, flow stress) at concentration c: moduli and yield stress are
+    linear in c between the pristine and lithiated library values."""
+    E = act["E"] + (act["E_lithiated"] - act["E"]) * c
+    nu = act["nu"] + (act["nu_lithiated"] - act["nu"]) * c
+    flow = act["yield_stress_pristine"] + (act["yield_stress"] - act["yield_stress_pristine"]) * c
+    return E / (1 - nu), act["expansion"] / 3 * c, flow
+
+
 def test_film_yields_at_the_flow_stress(tmp_path):
     case = film_case(0.05)
     act = case["active"]
@@ -39,9 +48,8 @@ def test_film_yields_at_the_flow_stress(tmp_path):
     c_y = None
     for row in result.history[1:]:
         c = row["soc"]
-        E, nu = act["E"] + (act["E_lithiated"] - act["E"]) * c, act["nu"] + (act["nu_lithiated"] - act["nu"]) * c
-        elastic = E / (1 - nu) * act["expansion"] / 3 * c
-        flow = act["yield_stress_pristine"] + (act["yield_stress"] - act["yield_stress_pristine"]) * c
+        Ep, eps_c, flow = film_laws(act, c)
+        elastic = Ep * eps_c
         stress = row["min_principal_stress"]
         if row["max_plastic_strain"] == 0.0:
             assert stress == pytest.approx(-elastic, rel=1e-8)
@@ -66,9 +74,7 @@ def test_hardening_film_follows_the_closed_form(tmp_path):
     flowed = 0
     for row in result.history[1:]:
         c, p = row["soc"], row["max_plastic_strain"]
-        E, nu = act["E"] + (act["E_lithiated"] - act["E"]) * c, act["nu"] + (act["nu_lithiated"] - act["nu"]) * c
-        Ep, eps_c = E / (1 - nu), act["expansion"] / 3 * c
-        flow = act["yield_stress_pristine"] + (act["yield_stress"] - act["yield_stress_pristine"]) * c
+        Ep, eps_c, flow = film_laws(act, c)
         if p > 0.0:
             flowed += 1
             assert p == pytest.approx((Ep * eps_c - flow) / (H + Ep / 2), rel=1e-6)
