@@ -44,10 +44,12 @@ def run_value(run_dir: Path, key: str) -> float:
     if not source.exists():
         sys.exit(f"{source} is missing: --by {key} reads it")
     read = json.loads if source.name == "summary.json" else tomllib.loads
+    table = read(source.read_text())
     try:
-        node = dig(read(source.read_text()), key)
+        node = dig(table, key)
     except KeyError:
-        sys.exit(f"{source}: no key {key!r}")
+        hint = f"; keys: {', '.join(table)}" if source.name == "summary.json" else ""
+        sys.exit(f"{source}: no key {key!r}{hint}")
     if not isinstance(node, (int, float)) or isinstance(node, bool):
         sys.exit(f"{source}: {key} = {node!r} is not a number")
     return float(node)

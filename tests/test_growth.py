@@ -125,6 +125,9 @@ def test_by_reads_the_size_from_each_run(tmp_path):
     p = subprocess.run([sys.executable, script, *grids, "--by", "geometry.diameter", "--out",
                         str(tmp_path / "out")], capture_output=True, text=True)
     assert p.returncode != 0 and "no key 'geometry.diameter'" in p.stderr
+    p = subprocess.run([sys.executable, script, *grids, "--by", "diameter", "--out",
+                        str(tmp_path / "out")], capture_output=True, text=True)
+    assert p.returncode != 0 and "no key 'diameter'; keys: reference_length" in p.stderr
     (tmp_path / "b" / "runs" / "yield_stress_0.8" / "summary.json").unlink()
     p = subprocess.run([sys.executable, script, *grids, "--by", "reference_length", "--out",
                         str(tmp_path / "out")], capture_output=True, text=True)
