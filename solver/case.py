@@ -699,6 +699,11 @@ SCHEMA: dict[str, Section] = {
         "t_end": KeySpec("float", "stop time; unset: stop when soc_end is reached", unit="s",
                          range=POSITIVE),
         "max_steps": KeySpec("int", "stop after this many steps", 100000, range=Range(1)),
+        "max_wall_time": KeySpec("float", "stop, with a checkpoint, at the first step that starts "
+                                 "after this many wall-clock seconds of the run (or of its resumed "
+                                 "part); unset: no limit. A resource guard, not physics: left out "
+                                 "of case_sha256, so `--resume` may raise it", unit="s",
+                                 range=POSITIVE),
         "scheme": KeySpec("str", "time integrator of Li transport: variable-step BDF2 (second "
                           "order; its first step is backward Euler) or backward Euler", "bdf2",
                           choices=("bdf2", "backward_euler")),
@@ -989,9 +994,11 @@ def dump_case(case: dict) -> str:
 
 
 def case_sha256(case: dict) -> str:
-    """SHA-256 of the resolved case without its output directory (summary.json `case_sha256`): what
-    the run computes, so a run resumed via `--resume DIR` still matches and sweeps reuse it."""
-    physics = {**case, "output": {k: v for k, v in case["output"].items() if k != "dir"}}
+    """SHA-256 of the resolved case without its output directory and wall-time limit (summary.json
+    `case_sha256`): what the run computes, so a run resumed via `--resume DIR` still matches, with a
+    larger `[time] max_wall_time` if need be, and sweeps reuse it."""
+    physics = {**case, "output": {k: v for k, v in case["output"].items() if k != "dir"},
+               "time": {k: v for k, v in case["time"].items() if k != "max_wall_time"}}
     return hashlib.sha256(dump_case(physics).encode()).hexdigest()
 
 

@@ -148,7 +148,7 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
     if result.status == "failed":
         return _fail(comm.rank, f"solver stopped: {result.reason}; last good state kept in {result.outdir}",
                      EXIT_SOLVER)
-    if result.signal:
+    if result.stopped_by:
         if comm.rank == 0:
             print(f"sifrac: stopped: {result.reason}", file=sys.stderr)
         return EXIT_STOPPED

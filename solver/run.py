@@ -40,7 +40,7 @@ class Result:
     history: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     probes: np.ndarray | None = None  # rank 0: (c, sxx, syy, szz, sxy, sxz, syz) per probe at the end
-    signal: str | None = None  # the signal (SIGTERM, SIGINT) that stopped the run; a checkpoint was written
+    stopped_by: str | None = None  # SIGTERM, SIGINT or max_wall_time: stopped early, a checkpoint written
 
 
 def versions() -> dict[str, str]:
@@ -180,15 +180,21 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
             problem.boundary.restore(t, writer.history[-1]["external_work"])
         saved = [step]
         _log.info("resumed at step %d, t = %.6g s, from the checkpoint in %s", step, t, outdir)
-    status, reason, stop_signal = "complete", "end of loading", None
+    status, reason, stopped_by = "complete", "end of loading", None
+    wall_limit = case["time"].get("max_wall_time")
     wall_loop = time.perf_counter()
     every_checkpoint = case["output"]["checkpoint_every"]
     try:
         with checkpoint.GracefulStop(comm) as stop:
             while not done:
-                stop_signal = stop.requested()  # collective: every rank stops at the same step
-                if stop_signal:
-                    status, reason = "stopped", f"{stop_signal} received"
+                stopped_by = stop.requested()  # collective: every rank stops at the same step
+                if stopped_by:
+                    status, reason = "stopped", f"{stopped_by} received"
+                    break
+                if wall_limit and comm.allreduce(time.perf_counter() - wall0, op=MPI.MAX) >= wall_limit:
+                    stopped_by, status = "max_wall_time", "stopped"
+                    reason = (f"max_wall_time = {wall_limit:g} s reached at t = {t:.6g} s, "
+                              f"SOC {writer.history[-1]['soc']:.4f}")
                     break
                 if step >= case["time"]["max_steps"]:
                     status, reason = "stopped", f"max_steps = {case['time']['max_steps']} reached"
@@ -266,7 +272,7 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
     }
     writer.write_summary(summary)
     _log.info("%s: %s after %d steps (%s); results in %s", case["case"]["name"], status, step, reason, outdir)
-    return Result(status, reason, outdir, writer.history, summary, writer.last_probes, stop_signal)
+    return Result(status, reason, outdir, writer.history, summary, writer.last_probes, stopped_by)
 
 
 def _fractured(frac: dict, row: dict, first: dict) -> bool:

@@ -21,7 +21,8 @@ the study with status `non_monotone`.
 Restart: a run whose directory holds a summary.json of a complete run with the same
 `case_sha256` is reused, not run again, so a re-run of a study into the same directory replays
 finished work (bisection replays its decisions from those results). The hash covers the
-resolved case, not the code version.
+resolved case, not the code version. A run stopped early with a checkpoint (by `[time]
+max_wall_time`, a signal or a kill) continues from it; a failed run starts again.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import tomli_w
 
 from postprocess.growth import changes as outcome_changes
 from postprocess.keys import lookup
-from solver import log, materials
+from solver import checkpoint, log, materials
 from solver.case import (SCHEMA, Auto, CaseError, KeySpec, Section, add_type, apply_overrides,
                          case_sha256, format_value, parse_overrides, read_toml, resolve_case,
                          resolve_section, section_markdown)
@@ -435,7 +436,8 @@ class Listed(Strategy):
         changes = outcome_changes([(r.spec.value, r.met) for r in records if _is_finite(r.spec.value)])
         self.bracket = list(changes[0]) if len(changes) == 1 else None
         if undecided:
-            return self.stop("incomplete", f"run(s) {', '.join(undecided)} did not complete")
+            return self.stop("incomplete", f"run(s) {', '.join(undecided)} did not complete"
+                             f"{_continue_hint([r for r in records if r.met is None])}")
         if len(changes) > 1:
             return self.stop("complete", f"the criterion changes {len(changes)} times along "
                              f"{self.study.sweep['parameter']}: not monotone")
@@ -461,7 +463,8 @@ class Bisection(Strategy):
                 a, b = self._keep(*changes[0])
                 kept = f"; the decided runs bracket the critical value in [{a:.6g}, {b:.6g}]"
             return self.stop("failed", f"run {r.spec.id} ended {r.status}: "
-                             f"{r.summary.get('reason', '')}; its criterion is undecided{kept}")
+                             f"{r.summary.get('reason', '')}; its criterion is undecided{kept}"
+                             f"{_continue_hint(failed)}")
         lo, hi = sw["bracket"]
         if not changes:
             state = "true" if seen[0].met else "false"
@@ -491,6 +494,14 @@ class Bisection(Strategy):
         return a.spec.value, b.spec.value
 
 
+def _continue_hint(undecided: list[Record]) -> str:
+    """How to finish runs that stopped early with a checkpoint (a failed run would only fail again)."""
+    if not any(r.status == "stopped" for r in undecided):
+        return ""
+    return ("; run the same sweep into the same directory again to continue stopped runs from their "
+            "checkpoints (each continuation gets its own [time] max_wall_time, which --set may raise)")
+
+
 def _criterion_text(criterion: dict) -> str:
     if criterion["op"] == "==" and criterion["value"] is True:
         return criterion["key"]
@@ -503,7 +514,18 @@ Runner = Callable[[dict, Any, Path], dict]  # (case, comm, outdir) -> summary (o
 
 
 def _run_case(case: dict, comm, outdir: Path) -> dict:
-    return run(case, comm, outdir).summary
+    """Run the case in outdir; a run of it stopped there early goes on from its checkpoint."""
+    return run(case, comm, outdir, resume=resumable(case, outdir, comm.size)).summary
+
+
+def resumable(case: dict, outdir: Path, ranks: int) -> bool:
+    """Whether outdir holds a checkpoint of this case on this many ranks: a run stopped by
+    `[time] max_wall_time`, a signal or a kill. File reads only, the same verdict on every rank."""
+    try:
+        checkpoint.inspect(outdir, case_sha256(case), ranks)
+    except CaseError:
+        return False
+    return True
 
 
 def reusable(case: dict, outdir: Path) -> dict | None:

@@ -102,6 +102,24 @@ def test_sigterm_then_resume_gives_the_uninterrupted_history(tmp_path, reference
     assert proc.returncode == 2 and "the run is complete" in proc.stderr
 
 
+def test_wall_time_limit_stops_with_a_checkpoint_and_resume_may_raise_it(tmp_path, reference):
+    """`[time] max_wall_time` is checked before every step: a limit shorter than the setup stops
+    the run before its first step (exit 4, a checkpoint), and `--resume` with the limit raised
+    (left out of the case hash) finishes it as if it had never stopped."""
+    out = tmp_path / "run"
+    proc = sifrac("run", str(FILM), "--output", str(out), "--set", "time.max_wall_time=1e-6")
+    assert proc.returncode == 4, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "stopped" and summary["steps"] == 0
+    assert summary["reason"].startswith("max_wall_time = 1e-06 s reached at t = 0 s")
+    assert json.loads((out / "checkpoint" / "latest.json").read_text())["step"] == 0
+
+    proc = sifrac("run", str(FILM), "--resume", str(out), "--set", "time.max_wall_time=600")
+    assert proc.returncode == 0, proc.stderr
+    assert_same_history(reference / "history.csv", out / "history.csv")
+    assert json.loads((out / "summary.json").read_text())["resumed_at_steps"] == [0]
+
+
 def test_periodic_checkpoints_survive_sigkill(tmp_path, reference):
     """SIGKILL gives no chance to clean up: the run goes on from its last periodic checkpoint, a
     half-written newer checkpoint is ignored, and history.csv / probes.csv are whole files."""

@@ -312,6 +312,27 @@ def test_film_soc_end_bisection_through_the_cli(tmp_path):
     assert again["runs_reused"] == 5 and again["bracket"] == [lo, hi]
 
 
+def test_runs_stopped_by_the_wall_time_limit_continue_when_the_sweep_is_run_again(tmp_path):
+    """`[time] max_wall_time` stops a stalled run with a checkpoint, not the machine: the study
+    reports it undecided and says how to go on; run again (the limit, left out of the case hash,
+    raised) the run continues from its checkpoint instead of starting over, and decides."""
+    path = tmp_path / "study.toml"
+    path.write_text(f'[sweep]\nbase = "{ROOT / "cases" / "film_delithiation_notch.toml"}"\nmode = "grid"\n'
+                    'parameter = "loading.soc_end"\nvalues = [0.9]\ncriterion = "fractured"\n'
+                    '[geometry]\nmesh_size = 16.0\nmesh_size_surface = 8.0\n[output]\nfields = false\nprobes = []\n')
+    out = tmp_path / "out"
+    first = sweep(load_study(path, ["time.max_wall_time=1e-6"]), MPI.COMM_SELF, out)
+    assert first.status == "incomplete" and "continue stopped runs from their checkpoints" in first.message
+    assert first.records[0].status == "stopped" and first.records[0].met is None
+    assert "max_wall_time = 1e-06 s reached" in first.records[0].summary["reason"]
+
+    second = sweep(load_study(path, ["time.max_wall_time=600"]), MPI.COMM_SELF, out)
+    run_summary = second.records[0].summary
+    assert second.status == "complete" and run_summary["status"] == "complete"
+    assert run_summary["resumed_at_steps"] == [0] and second.records[0].met is True  # cracks below SOC 0.944
+    assert run_summary["steps"] > 10
+
+
 def test_study_reference_is_current():
     """docs/sweep-reference.md is generated from the [sweep] schema (`make docs`); it must not drift."""
     from solver.sweep import reference_markdown
