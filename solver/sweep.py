@@ -432,12 +432,12 @@ class Listed(Strategy):
         return list(sw["values"]) if sw["mode"] == "grid" else list(sw["variants"])
 
     def next(self, records: list[Record]) -> list[Any]:
-        undecided = [r.spec.id for r in records if r.met is None]
+        undecided = [r for r in records if r.met is None]
         changes = outcome_changes([(r.spec.value, r.met) for r in records if _is_finite(r.spec.value)])
         self.bracket = list(changes[0]) if len(changes) == 1 else None
         if undecided:
-            return self.stop("incomplete", f"run(s) {', '.join(undecided)} did not complete"
-                             f"{_continue_hint([r for r in records if r.met is None])}")
+            return self.stop("incomplete", f"run(s) {', '.join(r.spec.id for r in undecided)} did not "
+                             f"complete{_continue_hint(undecided)}")
         if len(changes) > 1:
             return self.stop("complete", f"the criterion changes {len(changes)} times along "
                              f"{self.study.sweep['parameter']}: not monotone")
