@@ -133,17 +133,24 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
     elif args.output:
         case["output"]["dir"] = args.output
 
+    from solver.run import check_paths, run
+
+    try:
+        check_paths(case, Path(case["output"]["dir"]))  # a missing mesh file, an unwritable output
+    except CaseError as err:
+        return _fail(comm.rank, str(err), EXIT_INPUT)
     if args.command == "mesh":
         from postprocess.pictures import mesh_picture
 
         mesh_picture(case, comm, Path(case["output"]["dir"]))
         return 0
 
-    from solver.run import run
-
     try:
         result = run(case, comm, resume=bool(getattr(args, "resume", None)))
-    except CaseError as err:  # input only checkable against the mesh (e.g. probes outside it)
+    except CaseError as err:  # input only checkable against the mesh or the files (e.g. a checkpoint)
+        from solver.coupling import clear_solver_options
+
+        clear_solver_options()
         return _fail(comm.rank, str(err), EXIT_INPUT)
     if result.status == "failed":
         return _fail(comm.rank, f"solver stopped: {result.reason}; last good state kept in {result.outdir}",

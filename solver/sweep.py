@@ -48,7 +48,7 @@ from solver.materials import POSITIVE, Range
 from solver.outputs import csv_text, write_atomic
 # Imported here, on every rank: the first DOLFINx/PETSc import is collective over COMM_WORLD, so
 # it must not happen inside one sub-communicator's run.
-from solver.run import git_commit, run, versions
+from solver.run import git_commit, output_problem, run, versions
 
 _log = log.get("sweep")
 
@@ -820,6 +820,9 @@ def sweep_command(path: str, overrides: list[str], output: str | None, ranks_per
     """`sifrac sweep`: exit 0 with a result, 2 for bad input (CaseError), 3 without a result."""
     study = load_study(path, overrides)
     outdir = Path(output or f"results/{study.name}")
+    why = output_problem(outdir)
+    if why:
+        raise CaseError(f"output directory {outdir}: {why}")
     for text in materials.outside_published(study.parameters):
         _log.warning("sweep %s: the base case's %s lies outside its published range", study.name, text)
     result = sweep(study, comm, outdir, ranks_per_run)

@@ -20,7 +20,7 @@ VARIANTS = {
     "film3d": '[geometry]\nkind = "thin_film"\ndim = 3\ncap = true\nnotch_depth = 100\n'
               '[electrolyte]\nmaterial = "LLZO"\nE = 140\n'
               '[loading]\ndirection = "delithiation"\nstress_assisted = true\n',
-    "hollow": '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\nmatrix = true\n'
+    "hollow": '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\nmatrix = true\nmesh_size_surface = 10\n'
               '[electrolyte]\nmaterial = "Li6PS5Cl"\n',
     "file": '[geometry]\nkind = "file"\nfile = "mesh.msh"\n'
             'region_map = {si = 1, electrolyte = "SSE"}\n'
@@ -235,6 +235,19 @@ BAD = {
         ["[output] probes[0] = [1.0]", "[x, y] or [x, y, z] of finite numbers (nm)"]),
     "probes not a list": (
         "[output]\nprobes = 3\n", [], ["[output] probes = 3", "[x, y] or [x, y, z]"]),
+    "probe without z in 3D": (
+        "[geometry]\ndim = 3\n[output]\nprobes = [[0, 0, 0], [10, 20]]\n", [],
+        ["[output] probes[1] = [10.0, 20.0]: a 3D case (dim = 3) needs points [x, y, z]"]),
+    "elements larger than the particle": (
+        "[geometry]\ndiameter = 50\nmesh_size = 500\n", [],
+        ["[geometry] mesh_size_surface = 500.0: elements this size cannot resolve the Si body (radius 25.0 nm: "
+         "fewer than 2 elements across; mesh_size = 500.0); allowed: mesh_size_surface <= 12.5 nm"]),
+    "elements thicker than the hollow sphere's wall": (
+        '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\nmesh_size_surface = 13\n', [],
+        ["[geometry] mesh_size_surface = 13.0", "wall thickness 25.0 nm", "allowed: mesh_size_surface <= 12.5 nm"]),
+    "film of one element": (
+        '[geometry]\nkind = "thin_film"\nthickness = 100\nmesh_size = 60\n', [],
+        ["[geometry] mesh_size_surface = 60.0", "film thickness 100.0 nm", "<= 50.0 nm"]),
     "probe z in 2D": (
         "[output]\nprobes = [[0, 0], [1, 2, 3]]\n", [],
         ["[output] probes[1] = [1.0, 2.0, 3.0]", "0 or absent", "dim = 2"]),
@@ -287,6 +300,35 @@ def test_malformed_case(tmp_path, label):
     message = str(info.value)
     for fragment in expected:
         assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+def test_body_resolution_bounds_are_inclusive(tmp_path):
+    """Exactly 2 elements across the span resolve: radius 25 nm takes mesh_size_surface = 12.5,
+    a 25 nm wall 12.5, a 100 nm film 50; a file mesh brings its own sizes (no check)."""
+    for text in ("[geometry]\ndiameter = 50\nmesh_size = 12.5\n",
+                 '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\nmesh_size_surface = 12.5\n',
+                 '[geometry]\nkind = "thin_film"\nthickness = 100\nmesh_size = 50\n',
+                 '[geometry]\nkind = "file"\nfile = "m.msh"\nmesh_size = 1e5\n'):
+        load_case(_write(tmp_path, text))
+
+
+def test_resolution_warnings_name_the_sizes():
+    """h > ell / 2 on the surfaces (and in the flaw's ball) is warned, h = ell / 2 is not; no
+    fracture model, no warning."""
+    from solver.case import resolution_warnings
+
+    def warnings(**fracture):
+        geometry = {"diameter": 150.0, "mesh_size": 10.0, "mesh_size_surface": 4.0, "top_refine_radius": 30.0,
+                    "mesh_size_top": 2.0}
+        return resolution_warnings(resolve_case({"geometry": geometry, "fracture": fracture}, "x"))
+
+    assert warnings(model="AT1", length_scale=8.0) == []
+    assert warnings(model="none", length_scale=2.0) == []
+    assert warnings(model="AT1", length_scale=6.0) == [
+        "[geometry] mesh_size_surface = 4.0 nm > ell / 2 = 3.0 nm ([fracture] length_scale = 6.0 nm): the crack "
+        "band is not resolved there, so damage and strength depend on the mesh"]
+    assert [w.split(" =")[0] for w in warnings(model="AT2", length_scale=3.0)] == \
+        ["[geometry] mesh_size_surface", "[geometry] mesh_size_top"]
 
 
 def test_broken_toml_names_the_file(tmp_path):
