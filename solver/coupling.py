@@ -949,10 +949,12 @@ class ChemoElasticProblem:
         rtol, atol, _, _ = snes.getTolerances()
         norm = _residual_norm(problem)
         target = max(atol, rtol * norm)
+        reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
+        if not (np.isfinite(norm) and problem.A.assembled):  # a NaN state, or no Newton step ever taken
+            return False, reason, ksp_reason  # (a start that converged at once yet ran away): nothing to continue
         scale = self._stiffness_to_mass(problem)
         shift = PROXIMAL_START * scale
-        reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
-        if not (np.isfinite(norm) and np.isfinite(scale) and scale > 0):  # a NaN state: nothing to continue
+        if not (np.isfinite(scale) and scale > 0):
             return False, reason, ksp_reason
         _log.debug("%s solve: proximal continuation from |F| = %.3e, shift %.3e", role, norm, shift)
         centre = self._proximal_centre

@@ -75,19 +75,67 @@ def test_round_trip_and_idempotence(tmp_path, variant):
     assert resolve_case(case, "other") == case
 
 
+def _given(table: dict, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    """(key path, value) of every leaf a TOML table sets."""
+    out = []
+    for key, value in table.items():
+        out += _given(value, prefix + (key,)) if isinstance(value, dict) else [(prefix + (key,), value)]
+    return out
+
+
+def _at(case: dict, path: tuple[str, ...]):
+    for key in path:
+        case = case[key]
+    return case
+
+
+def _as_resolved(path: tuple[str, ...], value):
+    """A given value as resolution stores it: points and vectors padded to [x, y, z]."""
+    if path in (("output", "probes"), ("loading", "displacement")):
+        pad = lambda p: [*p, 0.0][:3]  # noqa: E731
+        return [pad(p) for p in value] if path[-1] == "probes" else pad(value)
+    return value
+
+
 @pytest.mark.parametrize("path", REPO_CASES, ids=[p.name for p in REPO_CASES])
-def test_repository_cases_resolve(path):
+def test_repository_cases_resolve_to_what_they_say(path, tmp_path):
+    """Every shipped case resolves, keeps every value its file sets (no default or material value
+    overrides a given one) and survives the resolved round trip unchanged."""
+    import tomllib
+
+    raw = tomllib.loads(path.read_text())
     case = load_case(path)
-    assert case["case"]["name"] == path.stem
+    for key, value in _given(raw):
+        assert _at(case, key) == _as_resolved(key, value), key
+    assert load_case(_write(tmp_path, dump_case(case), path.stem)) == case
 
 
 @pytest.mark.parametrize("path", REPO_STUDIES, ids=[p.name for p in REPO_STUDIES])
-def test_repository_studies_resolve(path):
-    """Every study file loads: its [sweep] section and the base case it varies."""
-    from solver.sweep import load_study
+def test_repository_studies_resolve_every_run(path, tmp_path):
+    """Every shipped study validates on 2 concurrent runs (max_runs, distinct run ids), and every run
+    it checks (bracket ends, grid values, variants) resolves with its own override applied on top of
+    the study's sections, which override the base case's."""
+    import tomllib
+
+    from solver.sweep import load_study, run_case, run_spec, validate
 
     study = load_study(path)
-    assert study.sweep["mode"] in ("bisection", "grid", "variants")
+    validate(study, tmp_path, 2)
+    sections = {k: v for k, v in tomllib.loads(path.read_text()).items() if k != "sweep"}
+    sw = study.sweep
+    values = sw["bracket"] if sw["mode"] == "bisection" else sw["values"] if sw["mode"] == "grid" \
+        else list(sw["variants"])
+    for value in values:
+        spec = run_spec(study, value)
+        case = run_case(study, spec, tmp_path)
+        assert case["output"]["dir"] == str(tmp_path / "runs" / spec.id)
+        for key, given in _given(sections):
+            if key not in {p for p, _ in spec.overrides}:
+                assert _at(case, key) == _as_resolved(key, given), (value, key)
+        for key, given in spec.overrides:
+            assert _at(case, key) == _as_resolved(key, given), (value, key)
+            if key[-1] == "material" and given != "liquid":  # the library values come with the name
+                assert _at(case, key[:-1])["E"] == materials.get(given).values()["E"], (value, key)
 
 
 def test_variant_values(tmp_path):
