@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = case_command("run", "run a case")
     run.add_argument("--resume", metavar="DIR", help="continue the stopped run in DIR from its latest checkpoint "
-                     "(same case, same number of ranks)")
+                     "(same case; any number of ranks)")
     case_command("mesh", "build the case's mesh, write it (.msh) and a PNG picture of it")
     sweep = case_command("sweep", "threshold study: a case over a parameter (bisection, grid) or variants")
     sweep.add_argument("--ranks-per-run", type=int, default=1, metavar="N",
@@ -127,7 +127,7 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
                          "into its own directory; give only --resume", EXIT_INPUT)
         case["output"]["dir"] = args.resume
         try:
-            inspect(Path(args.resume), case_sha256(case), comm.size)
+            inspect(Path(args.resume), case_sha256(case))
         except CaseError as err:
             return _fail(comm.rank, str(err), EXIT_INPUT)
     elif args.output:

@@ -515,14 +515,15 @@ Runner = Callable[[dict, Any, Path], dict]  # (case, comm, outdir) -> summary (o
 
 def _run_case(case: dict, comm, outdir: Path) -> dict:
     """Run the case in outdir; a run of it stopped there early goes on from its checkpoint."""
-    return run(case, comm, outdir, resume=resumable(case, outdir, comm.size)).summary
+    return run(case, comm, outdir, resume=resumable(case, outdir)).summary
 
 
-def resumable(case: dict, outdir: Path, ranks: int) -> bool:
-    """Whether outdir holds a checkpoint of this case on this many ranks: a run stopped by
-    `[time] max_wall_time`, a signal or a kill. File reads only, the same verdict on every rank."""
+def resumable(case: dict, outdir: Path) -> bool:
+    """Whether outdir holds a checkpoint of this case (written on any number of ranks): a run
+    stopped by `[time] max_wall_time`, a signal or a kill. File reads only, the same verdict on
+    every rank."""
     try:
-        checkpoint.inspect(outdir, case_sha256(case), ranks)
+        checkpoint.inspect(outdir, case_sha256(case))
     except CaseError:
         return False
     return True
