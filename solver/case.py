@@ -199,6 +199,12 @@ def _as_points(where: str, value: Any, spec: KeySpec) -> list[list[float]]:
     return points
 
 
+def _as_probe_points(where: str, value: Any, spec: KeySpec) -> list[list[float]]:
+    """Points of 2 or 3 coordinates, kept as given: `_check_probes` pads them to (x, y, z) once
+    the case's dimension is known, so that a 3D case can refuse a point without z."""
+    return [p[:len(raw)] for p, raw in zip(_as_points(where, value, spec), value)]
+
+
 def _as_vector(where: str, value: Any, spec: KeySpec) -> list[float]:
     """A vector of 2 or 3 finite numbers, padded to 3 components (x, y, z)."""
     if not (isinstance(value, list) and len(value) in (2, 3)
@@ -231,6 +237,7 @@ _TYPES: dict[str, _Type] = {
     "name_map": _Type("table: name -> string or integer", _as_name_map),
     "scalar_map": _Type("table: name -> string, number or boolean", _as_scalar_map),
     "points": _Type("list of [x, y] or [x, y, z]", _as_points),
+    "probe_points": _Type("list of [x, y] or [x, y, z]", _as_probe_points),
     "weights": _Type("list of 3 positive numbers", _as_weights),
     "vector": _Type("[x, y] or [x, y, z]", _as_vector),
 }
@@ -267,6 +274,59 @@ def reference_length(geometry: dict) -> float:
     if kind == "plate":
         return geometry["width"]
     return geometry.get("reference_length", _FILE_FALLBACK_LENGTH)
+
+
+def body_span(geometry: dict) -> tuple[float, str] | None:
+    """The smallest span of the Si body that the mesh must resolve and its name: the radius of a
+    particle or wire (surface to centre), the wall of a hollow sphere, a film's thickness, a
+    plate's smaller side; None for a file mesh (its own element sizes)."""
+    kind = geometry["kind"]
+    if kind in ("particle", "nanowire"):
+        return geometry["diameter"] / 2, "radius"
+    if kind == "hollow_sphere":
+        return (geometry["diameter"] - geometry["inner_diameter"]) / 2, "wall thickness"
+    if kind == "thin_film":
+        return geometry["thickness"], "film thickness"
+    if kind == "plate":
+        return min(geometry["width"], geometry["height"]), "smaller side"
+    return None
+
+
+#: Fewest elements across the body's smallest span (`body_span`) that still resolve it.
+MIN_ELEMENTS_ACROSS = 2
+
+
+def _check_resolution(case: dict) -> None:
+    """Elements too large to resolve the body at all (e.g. mesh_size = 500 on a 50 nm particle,
+    which meshed with 7 cells and ran) are refused: fewer than MIN_ELEMENTS_ACROSS elements of
+    mesh_size_surface (the size on the body's surfaces, at most mesh_size) across its span."""
+    geo = case["geometry"]
+    span = body_span(geo)
+    if span is None:
+        return
+    length, name = span
+    largest = length / MIN_ELEMENTS_ACROSS
+    if geo["mesh_size_surface"] > largest:
+        raise _error("[geometry] mesh_size_surface", geo["mesh_size_surface"],
+                     f"elements this size cannot resolve the Si body ({name} {_fmt(_tidy(length))} nm: fewer "
+                     f"than {MIN_ELEMENTS_ACROSS} elements across; mesh_size = {_fmt(geo['mesh_size'])}); "
+                     f"allowed: mesh_size_surface <= {_fmt(_tidy(largest))} nm")
+
+
+def resolution_warnings(case: dict) -> list[str]:
+    """Element sizes that do not resolve the phase-field length ell where cracks start (the
+    surfaces, and the flaw's ball): h > ell / 2 makes the crack band and the strength depend on
+    the mesh. Warnings, not errors: a coarse exploratory run is legitimate."""
+    geo, frac = case["geometry"], case["fracture"]
+    if frac["model"] == "none" or geo["kind"] == "file":
+        return []
+    sizes = {"mesh_size_surface": geo["mesh_size_surface"]}
+    if "top_refine_radius" in geo:
+        sizes["mesh_size_top"] = geo.get("mesh_size_top", geo["mesh_size_surface"])
+    ell = frac["length_scale"]
+    return [f"[geometry] {key} = {_fmt(h)} nm > ell / 2 = {_fmt(_tidy(ell / 2))} nm ([fracture] length_scale "
+            f"= {_fmt(ell)} nm): the crack band is not resolved there, so damage and strength depend on the mesh"
+            for key, h in sizes.items() if h > ell / 2]
 
 
 def _tidy(value: Any) -> Any:
@@ -427,12 +487,17 @@ def _stress_intensity(case: dict, _name: str) -> float:
 
 
 def _check_probes(case: dict) -> None:
-    if case["geometry"]["dim"] != 2:
-        return
-    for i, p in enumerate(case["output"]["probes"]):
-        if p[2] != 0.0:
+    """Probe points fit the dimension, and are stored as [x, y, z]: a 3D case needs all three
+    coordinates (a point [x, y] there is refused, not taken as z = 0)."""
+    dim = case["geometry"]["dim"]
+    points = case["output"]["probes"]
+    for i, p in enumerate(points):
+        if dim == 3 and len(p) != 3:
+            raise _error(f"[output] probes[{i}]", p, "a 3D case (dim = 3) needs points [x, y, z]")
+        if dim == 2 and len(p) == 3 and p[2] != 0.0:
             raise _error(f"[output] probes[{i}]", p,
                          "the third coordinate must be 0 or absent in a 2D case (dim = 2)")
+    case["output"]["probes"] = [[*p, 0.0][:3] for p in points]
 
 
 def _check_fracture(case: dict) -> None:
@@ -594,7 +659,7 @@ SCHEMA: dict[str, Section] = {
                                   when=_FILE),
         "xdmf_facet_tags": KeySpec("str", "facet tags name inside an XDMF file", "facet_tags",
                                    when=_FILE),
-    }),
+    }, checks=(_check_resolution,)),
     "active": _material_section("The active (Si) material.", ("active",),
                                 "an active material", "c-Si"),
     "electrolyte": _material_section("The electrolyte around the Si; liquid: a free surface.",
@@ -825,8 +890,8 @@ SCHEMA: dict[str, Section] = {
                             lambda case, _name: f"results/{case['case']['name']}")),
         "every": KeySpec("int", "write fields every N steps", 1, range=Range(1)),
         "fields": KeySpec("bool", "write field files", True),
-        "probes": KeySpec("points", "points where fields are sampled each step; stored as "
-                          "[x, y, z]", [], "nm"),
+        "probes": KeySpec("probe_points", "points where fields are sampled each step ([x, y] in 2D, "
+                          "[x, y, z] in 3D); stored as [x, y, z]", [], "nm"),
         "checkpoint_every": KeySpec("int", "write a restart checkpoint every N steps (0: only when "
                                     "the run is stopped early, e.g. by SIGTERM); see `--resume`", 0,
                                     range=Range(0)),

@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = case_command("run", "run a case")
     run.add_argument("--resume", metavar="DIR", help="continue the stopped run in DIR from its latest checkpoint "
-                     "(same case, same number of ranks)")
+                     "(same case; any number of ranks)")
     case_command("mesh", "build the case's mesh, write it (.msh) and a PNG picture of it")
     sweep = case_command("sweep", "threshold study: a case over a parameter (bisection, grid) or variants")
     sweep.add_argument("--ranks-per-run", type=int, default=1, metavar="N",
@@ -127,23 +127,30 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
                          "into its own directory; give only --resume", EXIT_INPUT)
         case["output"]["dir"] = args.resume
         try:
-            inspect(Path(args.resume), case_sha256(case), comm.size)
+            inspect(Path(args.resume), case_sha256(case))
         except CaseError as err:
             return _fail(comm.rank, str(err), EXIT_INPUT)
     elif args.output:
         case["output"]["dir"] = args.output
 
+    from solver.run import check_paths, run
+
+    try:
+        check_paths(case, Path(case["output"]["dir"]))  # a missing mesh file, an unwritable output
+    except CaseError as err:
+        return _fail(comm.rank, str(err), EXIT_INPUT)
     if args.command == "mesh":
         from postprocess.pictures import mesh_picture
 
         mesh_picture(case, comm, Path(case["output"]["dir"]))
         return 0
 
-    from solver.run import run
-
     try:
         result = run(case, comm, resume=bool(getattr(args, "resume", None)))
-    except CaseError as err:  # input only checkable against the mesh (e.g. probes outside it)
+    except CaseError as err:  # input only checkable against the mesh or the files (e.g. a checkpoint)
+        from solver.coupling import clear_solver_options
+
+        clear_solver_options()
         return _fail(comm.rank, str(err), EXIT_INPUT)
     if result.status == "failed":
         return _fail(comm.rank, f"solver stopped: {result.reason}; last good state kept in {result.outdir}",

@@ -134,14 +134,15 @@ def _case_options(solver_section: dict, prefix: str) -> dict:
     return out
 
 
-def _clear_solver_options() -> None:
+def clear_solver_options() -> None:
     """Remove every `sifrac_*` option left in PETSc's global options database.
 
     DOLFINx sets a solver's options under its prefix and then fails to delete them (the deletion
     ignores the pushed prefix), so a conditional option such as a lagged Jacobian for constant
     moduli would leak into the next problem of a test session or a sweep. Options are cleared when
     a new problem is built, not right after each solver is made: MUMPS reads its ICNTL options at
-    the first factorisation.
+    the first factorisation; and when a run ends on bad input before its first solve, so that
+    PETSc does not list them as unused ("Option left") after the one-line error.
     """
     opts = PETSc.Options()
     for key in list(opts.getAll()):
@@ -296,7 +297,7 @@ class ChemoElasticProblem:
     """
 
     def __init__(self, bundle: MeshBundle, case: dict) -> None:
-        _clear_solver_options()
+        clear_solver_options()
         self.stats = SolverStats()
         self.bundle = bundle
         self.case = case
@@ -948,10 +949,12 @@ class ChemoElasticProblem:
         rtol, atol, _, _ = snes.getTolerances()
         norm = _residual_norm(problem)
         target = max(atol, rtol * norm)
+        reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
+        if not (np.isfinite(norm) and problem.A.assembled):  # a NaN state, or no Newton step ever taken
+            return False, reason, ksp_reason  # (a start that converged at once yet ran away): nothing to continue
         scale = self._stiffness_to_mass(problem)
         shift = PROXIMAL_START * scale
-        reason, ksp_reason = snes.getConvergedReason(), snes.getKSP().getConvergedReason()
-        if not (np.isfinite(norm) and np.isfinite(scale) and scale > 0):  # a NaN state: nothing to continue
+        if not (np.isfinite(scale) and scale > 0):
             return False, reason, ksp_reason
         _log.debug("%s solve: proximal continuation from |F| = %.3e, shift %.3e", role, norm, shift)
         centre = self._proximal_centre

@@ -28,10 +28,11 @@ def tangential_name(bundle: MeshBundle) -> str:
 def tangential(s: np.ndarray, x: np.ndarray, bundle: MeshBundle, axisymmetric: bool = False) -> np.ndarray:
     """Hoop stress about the body's centre (sphere: mean of the two tangential stresses), or sigma_xx.
 
-    s has shape (n, 3, 3), x shape (n, 3). At the centre itself the hoop direction is undefined;
-    there any tangential direction gives the same value by symmetry, so a safe radius is used.
-    An axisymmetric section is a sphere's: the in-plane tangential stress is averaged with the
-    circumferential one, s_zz.
+    s has shape (n, 3, 3), x shape (n, 3). At the centre itself (r = 0) the radial direction is
+    undefined; there the x axis stands in for it (any direction is as good by symmetry), so an
+    isotropic stress sigma gives hoop = sigma, and the hoop stress, a mean of normal stresses,
+    never exceeds the largest principal stress. An axisymmetric section is a sphere's: the
+    in-plane tangential stress is averaged with the circumferential one, s_zz.
     """
     if bundle.center is None:
         return s[:, 0, 0]
@@ -40,12 +41,24 @@ def tangential(s: np.ndarray, x: np.ndarray, bundle: MeshBundle, axisymmetric: b
     if dim == 2 or bundle.hoop_axis is not None:
         t = np.zeros_like(r)
         t[:, 0], t[:, 1] = -r[:, 1], r[:, 0]
-        t /= np.maximum(np.linalg.norm(t, axis=1), 1e-300)[:, None]
-        t[np.linalg.norm(t, axis=1) == 0, 0] = 1.0
-        in_plane = np.einsum("ni,nij,nj->n", t, s, t)
+        in_plane = _normal_stress(s, _unit(t, fallback=0))
         return 0.5 * (in_plane + s[:, 2, 2]) if axisymmetric else in_plane
-    n = r / np.maximum(np.linalg.norm(r, axis=1), 1e-300)[:, None]
-    return 0.5 * (np.trace(s, axis1=1, axis2=2) - np.einsum("ni,nij,nj->n", n, s, n))
+    return 0.5 * (np.trace(s, axis1=1, axis2=2) - _normal_stress(s, _unit(r, fallback=0)))
+
+
+def _unit(v: np.ndarray, fallback: int) -> np.ndarray:
+    """The rows of v normalised; a zero row (the centre) becomes the unit vector along axis
+    `fallback`."""
+    norm = np.linalg.norm(v, axis=1)
+    out = np.zeros_like(v)
+    out[norm > 0] = v[norm > 0] / norm[norm > 0, None]
+    out[norm == 0, fallback] = 1.0
+    return out
+
+
+def _normal_stress(s: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """n . s . n row by row: the normal stress on the plane of unit normal n."""
+    return np.einsum("ni,nij,nj->n", n, s, n)
 
 
 def von_mises(s: np.ndarray) -> np.ndarray:

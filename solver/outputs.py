@@ -19,6 +19,7 @@ import numpy as np
 from dolfinx import fem, plot
 from dolfinx.io import VTXWriter
 
+from solver.case import CaseError
 from solver.materials import PROVENANCE_COLUMNS
 from solver.probes import COMPONENTS
 
@@ -55,11 +56,17 @@ class ResultWriter:
         self.probe_rows: list[dict] = []
         self.last_probes: np.ndarray | None = None  # rank 0: the latest probe values
         self.probe_columns = ["time", "probe", "x", "y", "z", "c", *COMPONENTS, *probe_columns]
-        if comm.rank == 0:
-            self.outdir.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.outdir / "case.toml", case_toml)
-            write_atomic(self.outdir / "parameters.csv", csv_text(PROVENANCE_COLUMNS, parameters))
-        comm.barrier()
+        error = None
+        if comm.rank == 0:  # `run.check_paths` has vetted the directory; this catches what it cannot see
+            try:
+                self.outdir.mkdir(parents=True, exist_ok=True)
+                write_atomic(self.outdir / "case.toml", case_toml)
+                write_atomic(self.outdir / "parameters.csv", csv_text(PROVENANCE_COLUMNS, parameters))
+            except OSError as err:
+                error = f"output directory {self.outdir}: cannot be written ({err.strerror or err})"
+        error = comm.bcast(error, root=0)  # every rank raises, none waits
+        if error:
+            raise CaseError(error)
         self._vtx = []
         if fields:
             self._vtx.append(VTXWriter(comm, self.outdir / f"fields{series_tag}.bp", fields, engine="BP4"))

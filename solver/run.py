@@ -8,6 +8,7 @@ sub-communicators); everything below reads it back from the mesh.
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from mpi4py import MPI
 
 import meshes
 from solver import __version__, boundary_loading, checkpoint, log, materials
-from solver.case import case_sha256, dump_case
+from solver.case import CaseError, case_sha256, dump_case, format_value, resolution_warnings
 from solver.coupling import ChemoElasticProblem, SolverFailure
 from solver.fields import StressFields
 from solver.outputs import ResultWriter
@@ -69,6 +70,38 @@ def git_commit() -> str:
         return "unknown"
 
 
+def output_problem(path: Path) -> str | None:
+    """Why `path` cannot be (created and) written as an output directory, or None. File reads
+    only: every rank reaches the same verdict, and nothing is created."""
+    if path.exists() and not path.is_dir():
+        return "exists and is not a directory"
+    existing = path.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"cannot be created: {existing} is a file, not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot be written: no write permission on {existing}"
+    return None
+
+
+def check_paths(case: dict, outdir: Path) -> None:
+    """The files a run reads and writes: the mesh file of `[geometry] kind = "file"` exists and
+    can be read, the output directory can be written. Raises CaseError naming the path; called
+    before any collective call, so bad paths end every rank the same way with nothing written."""
+    geo = case["geometry"]
+    if geo["kind"] == "file":
+        mesh = Path(geo["file"])
+        if not mesh.is_file():
+            raise CaseError(f"[geometry] file = {format_value(geo['file'])}: no such file "
+                            f"({'a directory' if mesh.is_dir() else 'not found'} at {mesh.absolute()})")
+        if not os.access(mesh, os.R_OK):
+            raise CaseError(f"[geometry] file = {format_value(geo['file'])}: cannot be read (no read permission)")
+    why = output_problem(Path(outdir))
+    if why:
+        raise CaseError(f"output directory {outdir}: {why}")
+
+
 def end_time(case: dict, soc_start: float) -> float:
     """Time at which the load ends: the SOC window at the C-rate, or [time] t_end."""
     load = case["loading"]
@@ -89,12 +122,15 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
     wall0 = time.perf_counter()
     git_commit()  # the code as it starts (cached)
     outdir = Path(outdir or case["output"]["dir"])
+    check_paths(case, outdir)
+    for text in resolution_warnings(case):
+        _log.warning("%s: %s", case["case"]["name"], text)
     load = case["loading"]
     bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
     wall_mesh = time.perf_counter()
+    probes = Probes(bundle.mesh, case["output"]["probes"])  # before any solver: a bad point sets no options
     problem = ChemoElasticProblem(bundle, case)
     stress = StressFields(problem)
-    probes = Probes(bundle.mesh, case["output"]["probes"])
     opening = CrackOpening(problem) if problem.fracture else None
     fields_on = case["output"]["fields"]
     fields = [problem.c, stress.displacement, *stress.scalars.values(), *([problem.d] if problem.fracture else []),

@@ -48,7 +48,7 @@ from solver.materials import POSITIVE, Range
 from solver.outputs import csv_text, write_atomic
 # Imported here, on every rank: the first DOLFINx/PETSc import is collective over COMM_WORLD, so
 # it must not happen inside one sub-communicator's run.
-from solver.run import git_commit, run, versions
+from solver.run import git_commit, output_problem, run, versions
 
 _log = log.get("sweep")
 
@@ -515,14 +515,15 @@ Runner = Callable[[dict, Any, Path], dict]  # (case, comm, outdir) -> summary (o
 
 def _run_case(case: dict, comm, outdir: Path) -> dict:
     """Run the case in outdir; a run of it stopped there early goes on from its checkpoint."""
-    return run(case, comm, outdir, resume=resumable(case, outdir, comm.size)).summary
+    return run(case, comm, outdir, resume=resumable(case, outdir)).summary
 
 
-def resumable(case: dict, outdir: Path, ranks: int) -> bool:
-    """Whether outdir holds a checkpoint of this case on this many ranks: a run stopped by
-    `[time] max_wall_time`, a signal or a kill. File reads only, the same verdict on every rank."""
+def resumable(case: dict, outdir: Path) -> bool:
+    """Whether outdir holds a checkpoint of this case (written on any number of ranks): a run
+    stopped by `[time] max_wall_time`, a signal or a kill. File reads only, the same verdict on
+    every rank."""
     try:
-        checkpoint.inspect(outdir, case_sha256(case), ranks)
+        checkpoint.inspect(outdir, case_sha256(case))
     except CaseError:
         return False
     return True
@@ -820,6 +821,9 @@ def sweep_command(path: str, overrides: list[str], output: str | None, ranks_per
     """`sifrac sweep`: exit 0 with a result, 2 for bad input (CaseError), 3 without a result."""
     study = load_study(path, overrides)
     outdir = Path(output or f"results/{study.name}")
+    why = output_problem(outdir)
+    if why:
+        raise CaseError(f"output directory {outdir}: {why}")
     for text in materials.outside_published(study.parameters):
         _log.warning("sweep %s: the base case's %s lies outside its published range", study.name, text)
     result = sweep(study, comm, outdir, ranks_per_run)

@@ -20,7 +20,7 @@ VARIANTS = {
     "film3d": '[geometry]\nkind = "thin_film"\ndim = 3\ncap = true\nnotch_depth = 100\n'
               '[electrolyte]\nmaterial = "LLZO"\nE = 140\n'
               '[loading]\ndirection = "delithiation"\nstress_assisted = true\n',
-    "hollow": '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\nmatrix = true\n'
+    "hollow": '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\nmatrix = true\nmesh_size_surface = 10\n'
               '[electrolyte]\nmaterial = "Li6PS5Cl"\n',
     "file": '[geometry]\nkind = "file"\nfile = "mesh.msh"\n'
             'region_map = {si = 1, electrolyte = "SSE"}\n'
@@ -75,19 +75,67 @@ def test_round_trip_and_idempotence(tmp_path, variant):
     assert resolve_case(case, "other") == case
 
 
+def _given(table: dict, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    """(key path, value) of every leaf a TOML table sets."""
+    out = []
+    for key, value in table.items():
+        out += _given(value, prefix + (key,)) if isinstance(value, dict) else [(prefix + (key,), value)]
+    return out
+
+
+def _at(case: dict, path: tuple[str, ...]):
+    for key in path:
+        case = case[key]
+    return case
+
+
+def _as_resolved(path: tuple[str, ...], value):
+    """A given value as resolution stores it: points and vectors padded to [x, y, z]."""
+    if path in (("output", "probes"), ("loading", "displacement")):
+        pad = lambda p: [*p, 0.0][:3]  # noqa: E731
+        return [pad(p) for p in value] if path[-1] == "probes" else pad(value)
+    return value
+
+
 @pytest.mark.parametrize("path", REPO_CASES, ids=[p.name for p in REPO_CASES])
-def test_repository_cases_resolve(path):
+def test_repository_cases_resolve_to_what_they_say(path, tmp_path):
+    """Every shipped case resolves, keeps every value its file sets (no default or material value
+    overrides a given one) and survives the resolved round trip unchanged."""
+    import tomllib
+
+    raw = tomllib.loads(path.read_text())
     case = load_case(path)
-    assert case["case"]["name"] == path.stem
+    for key, value in _given(raw):
+        assert _at(case, key) == _as_resolved(key, value), key
+    assert load_case(_write(tmp_path, dump_case(case), path.stem)) == case
 
 
 @pytest.mark.parametrize("path", REPO_STUDIES, ids=[p.name for p in REPO_STUDIES])
-def test_repository_studies_resolve(path):
-    """Every study file loads: its [sweep] section and the base case it varies."""
-    from solver.sweep import load_study
+def test_repository_studies_resolve_every_run(path, tmp_path):
+    """Every shipped study validates on 2 concurrent runs (max_runs, distinct run ids), and every run
+    it checks (bracket ends, grid values, variants) resolves with its own override applied on top of
+    the study's sections, which override the base case's."""
+    import tomllib
+
+    from solver.sweep import load_study, run_case, run_spec, validate
 
     study = load_study(path)
-    assert study.sweep["mode"] in ("bisection", "grid", "variants")
+    validate(study, tmp_path, 2)
+    sections = {k: v for k, v in tomllib.loads(path.read_text()).items() if k != "sweep"}
+    sw = study.sweep
+    values = sw["bracket"] if sw["mode"] == "bisection" else sw["values"] if sw["mode"] == "grid" \
+        else list(sw["variants"])
+    for value in values:
+        spec = run_spec(study, value)
+        case = run_case(study, spec, tmp_path)
+        assert case["output"]["dir"] == str(tmp_path / "runs" / spec.id)
+        for key, given in _given(sections):
+            if key not in {p for p, _ in spec.overrides}:
+                assert _at(case, key) == _as_resolved(key, given), (value, key)
+        for key, given in spec.overrides:
+            assert _at(case, key) == _as_resolved(key, given), (value, key)
+            if key[-1] == "material" and given != "liquid":  # the library values come with the name
+                assert _at(case, key[:-1])["E"] == materials.get(given).values()["E"], (value, key)
 
 
 def test_variant_values(tmp_path):
@@ -235,6 +283,19 @@ BAD = {
         ["[output] probes[0] = [1.0]", "[x, y] or [x, y, z] of finite numbers (nm)"]),
     "probes not a list": (
         "[output]\nprobes = 3\n", [], ["[output] probes = 3", "[x, y] or [x, y, z]"]),
+    "probe without z in 3D": (
+        "[geometry]\ndim = 3\n[output]\nprobes = [[0, 0, 0], [10, 20]]\n", [],
+        ["[output] probes[1] = [10.0, 20.0]: a 3D case (dim = 3) needs points [x, y, z]"]),
+    "elements larger than the particle": (
+        "[geometry]\ndiameter = 50\nmesh_size = 500\n", [],
+        ["[geometry] mesh_size_surface = 500.0: elements this size cannot resolve the Si body (radius 25.0 nm: "
+         "fewer than 2 elements across; mesh_size = 500.0); allowed: mesh_size_surface <= 12.5 nm"]),
+    "elements thicker than the hollow sphere's wall": (
+        '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\nmesh_size_surface = 13\n', [],
+        ["[geometry] mesh_size_surface = 13.0", "wall thickness 25.0 nm", "allowed: mesh_size_surface <= 12.5 nm"]),
+    "film of one element": (
+        '[geometry]\nkind = "thin_film"\nthickness = 100\nmesh_size = 60\n', [],
+        ["[geometry] mesh_size_surface = 60.0", "film thickness 100.0 nm", "<= 50.0 nm"]),
     "probe z in 2D": (
         "[output]\nprobes = [[0, 0], [1, 2, 3]]\n", [],
         ["[output] probes[1] = [1.0, 2.0, 3.0]", "0 or absent", "dim = 2"]),
@@ -287,6 +348,35 @@ def test_malformed_case(tmp_path, label):
     message = str(info.value)
     for fragment in expected:
         assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+def test_body_resolution_bounds_are_inclusive(tmp_path):
+    """Exactly 2 elements across the span resolve: radius 25 nm takes mesh_size_surface = 12.5,
+    a 25 nm wall 12.5, a 100 nm film 50; a file mesh brings its own sizes (no check)."""
+    for text in ("[geometry]\ndiameter = 50\nmesh_size = 12.5\n",
+                 '[geometry]\nkind = "hollow_sphere"\ndiameter = 400\nmesh_size_surface = 12.5\n',
+                 '[geometry]\nkind = "thin_film"\nthickness = 100\nmesh_size = 50\n',
+                 '[geometry]\nkind = "file"\nfile = "m.msh"\nmesh_size = 1e5\n'):
+        load_case(_write(tmp_path, text))
+
+
+def test_resolution_warnings_name_the_sizes():
+    """h > ell / 2 on the surfaces (and in the flaw's ball) is warned, h = ell / 2 is not; no
+    fracture model, no warning."""
+    from solver.case import resolution_warnings
+
+    def warnings(**fracture):
+        geometry = {"diameter": 150.0, "mesh_size": 10.0, "mesh_size_surface": 4.0, "top_refine_radius": 30.0,
+                    "mesh_size_top": 2.0}
+        return resolution_warnings(resolve_case({"geometry": geometry, "fracture": fracture}, "x"))
+
+    assert warnings(model="AT1", length_scale=8.0) == []
+    assert warnings(model="none", length_scale=2.0) == []
+    assert warnings(model="AT1", length_scale=6.0) == [
+        "[geometry] mesh_size_surface = 4.0 nm > ell / 2 = 3.0 nm ([fracture] length_scale = 6.0 nm): the crack "
+        "band is not resolved there, so damage and strength depend on the mesh"]
+    assert [w.split(" =")[0] for w in warnings(model="AT2", length_scale=3.0)] == \
+        ["[geometry] mesh_size_surface", "[geometry] mesh_size_top"]
 
 
 def test_broken_toml_names_the_file(tmp_path):

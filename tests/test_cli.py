@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,15 @@ MALFORMED = [
     ("", ["geometry.diameter=nan"], "[geometry] diameter"),
     ("", ["geometry.kind=file"], "[geometry] file"),
     ("", ["geometry.wrongkey=1"], "[geometry] wrongkey"),
-    ("", ["loading.surfaces=[\"nowhere\"]", "geometry.mesh_size=50.0"], "[loading] surfaces"),
+    ("", ["geometry.kind=file", "geometry.file=no/such/mesh.msh"], '[geometry] file = "no/such/mesh.msh": no such file'),
+    ("[geometry]\ndiameter = 50.0\nmesh_size = 500.0\n", [], "[geometry] mesh_size_surface = 500.0: elements "
+     "this size cannot resolve the Si body (radius 25.0 nm"),
+    ("[geometry]\ndim = 3\nsymmetry = true\n[output]\nprobes = [[10.0, 0.0]]\n", [],
+     "[output] probes[0] = [10.0, 0.0]: a 3D case (dim = 3) needs points [x, y, z]"),
+    # found only on the mesh, and the free particle's solver would set MUMPS options: still one line
+    ("[geometry]\nmesh_size = 30.0\n[output]\nprobes = [[1000.0, 0.0]]\n", [],
+     "[output] probes[0] = [1000.0, 0.0, 0.0]: outside the mesh"),
+    ("", ["loading.surfaces=[\"nowhere\"]", "geometry.mesh_size=30.0"], "[loading] surfaces"),
 ]
 
 
@@ -50,7 +59,72 @@ def test_bad_input_exits_2_with_one_message(tmp_path, text, overrides, key):
     assert key in proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert proc.stdout == ""  # PETSc prints its "Option left" list there
     assert not out.exists()
+
+
+def _refused(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    """Exit 2 and one line on stderr naming what is wrong, no traceback."""
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout == ""
+    for needle in needles:
+        assert needle in proc.stderr, proc.stderr
+
+
+SMALL = ["--set", "geometry.mesh_size=30.0", "--set", "time.t_end=10.0"]
+
+
+@pytest.mark.parametrize("command", ["run", "mesh"])
+def test_output_that_is_a_regular_file_is_refused(tmp_path, command):
+    target = tmp_path / "results"
+    target.write_text("keep me\n")
+    _refused(sifrac(command, str(ROOT / "cases" / "particle_first_lithiation.toml"), "--output", str(target), *SMALL),
+             f"output directory {target}: exists and is not a directory")
+    assert target.read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
+def test_output_below_a_regular_file_is_refused(tmp_path):
+    """A directory that cannot be created, whoever runs (root too): its parent is a file."""
+    (tmp_path / "file").write_text("")
+    target = tmp_path / "file" / "run"
+    _refused(sifrac("run", str(ROOT / "cases" / "particle_first_lithiation.toml"), "--output", str(target), *SMALL),
+             f"output directory {target}: cannot be created: {tmp_path / 'file'} is a file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc, where no one can create a directory")
+def test_output_where_no_directory_can_be_made_is_refused():
+    """/proc admits no new directory, even for root, who passes every permission check: the
+    failure of the first write itself is then the one-line error (after the mesh was built)."""
+    _refused(sifrac("run", str(ROOT / "cases" / "particle_first_lithiation.toml"), "--output", "/proc/sifrac_out",
+                    *SMALL), "output directory /proc/sifrac_out: cannot")
+    assert not Path("/proc/sifrac_out").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories; "
+                    "test_output_below_a_regular_file_is_refused covers root")
+def test_output_in_a_read_only_directory_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        _refused(sifrac("run", str(ROOT / "cases" / "particle_first_lithiation.toml"), "--output",
+                        str(locked / "run"), *SMALL), f"no write permission on {locked}")
+        assert not any(locked.iterdir())
+    finally:
+        locked.chmod(0o755)
+
+
+def test_coarse_crack_band_is_warned_with_the_numbers(tmp_path):
+    """h > ell / 2 where cracks start runs, with a warning that gives both sizes."""
+    proc = sifrac("-q", "run", str(ROOT / "cases" / "film_delithiation_notch.toml"), "--output", str(tmp_path / "r"),
+                  "--set", "geometry.mesh_size=24.0", "--set", "geometry.mesh_size_surface=12.0",
+                  "--set", "loading.soc_end=0.99", "--set", "output.fields=false")
+    assert proc.returncode == 0, proc.stderr
+    assert "[geometry] mesh_size_surface = 12.0 nm > ell / 2 = 8.0 nm ([fracture] length_scale = 16.0 nm)" \
+        in proc.stderr
 
 
 def test_materials_table_lists_sources():

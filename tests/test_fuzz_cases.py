@@ -46,6 +46,8 @@ WRONG_TYPE = {
     "scalar_map": st.one_of(st.integers(), TEXT, st.just({"ksp_type": [1]}), st.just({"x": math.nan})),
     "points": st.one_of(st.integers(), TEXT, st.just([[1.0]]), st.just([[1.0, math.inf]]),
                         st.just([["a", "b"]]), st.just([[1.0, 2.0, 3.0, 4.0]])),
+    "probe_points": st.one_of(st.integers(), TEXT, st.just([[1.0]]), st.just([[1.0, math.inf]]),
+                              st.just([["a", "b"]]), st.just([[1.0, 2.0, 3.0, 4.0]])),
     "vector": st.one_of(st.integers(), TEXT, st.just([1.0]), st.just([1.0, math.inf]), st.just(["a", "b"]),
                         st.just([1.0, 2.0, 3.0, 4.0])),
     "weights": st.one_of(TEXT, st.just([1.0, 1.0]), st.just([1.0, 0.0, 1.0]), st.just([1.0, -1.0, 1.0]),
