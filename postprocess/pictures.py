@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import ctypes.util
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pyvista
 
+
+def headless_window() -> str | None:
+    """The OpenGL window VTK should render with, set in VTK_DEFAULT_OPENGL_WINDOW (read when a
+    render window is made). Linux VTK wheels try an X window first and, without a display, print
+    a "bad X server connection" warning before falling back to EGL: with no DISPLAY and libEGL
+    present, ask for EGL straight away. A choice made by the user is kept; nothing is chosen where
+    EGL is missing (VTK's own fallback, OSMesa, crashes when libOSMesa is absent)."""
+    if "VTK_DEFAULT_OPENGL_WINDOW" not in os.environ and sys.platform.startswith("linux") \
+            and not os.environ.get("DISPLAY") and ctypes.util.find_library("EGL"):
+        os.environ["VTK_DEFAULT_OPENGL_WINDOW"] = "vtkEGLRenderWindow"
+    return os.environ.get("VTK_DEFAULT_OPENGL_WINDOW")
+
+
+headless_window()
 pyvista.OFF_SCREEN = True
 
 LABELS = {"concentration": "c / c_max", "damage": "damage d", "hoop_stress": "hoop stress (GPa)",
