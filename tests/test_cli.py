@@ -61,6 +61,14 @@ def test_materials_table_lists_sources():
     assert "Pharr" in proc.stdout and "Hopcroft" in proc.stdout
 
 
+def test_help_names_each_verb_argument():
+    """`sweep` takes a study file (a [sweep] table and its base case), `run` and `mesh` a case file."""
+    sweep = sifrac("sweep", "--help")
+    assert sweep.returncode == 0 and "TOML study file" in sweep.stdout and "case file" not in sweep.stdout
+    for verb in ("run", "mesh"):
+        assert "TOML case file" in sifrac(verb, "--help").stdout
+
+
 def test_mesh_command_writes_mesh_and_picture(tmp_path):
     proc = sifrac("mesh", str(ROOT / "cases" / "demo_particle.toml"), "--output", str(tmp_path),
                   "--set", "geometry.mesh_size=80.0")
