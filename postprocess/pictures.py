@@ -177,6 +177,11 @@ def _decorate(p: pyvista.Plotter, grid: pyvista.DataSet, title: str,
     p.add_text("\n".join(t for t in (title, view_name(grid)) if t), font_size=11, color="black",
                position="upper_left")
     p.reset_camera()
+    # shift the body left by 8% of the picture width, clear of the colour bar on the right
+    w, h = p.window_size
+    shift = right * 0.16 * cam.parallel_scale * w / h
+    cam.focal_point = np.add(cam.focal_point, shift)
+    cam.position = np.add(cam.position, shift)
 
 
 def field_picture(grid: pyvista.DataSet, name: str, path: Path, warp: float = 0.0, title: str = "") -> Path:
@@ -187,7 +192,7 @@ def field_picture(grid: pyvista.DataSet, name: str, path: Path, warp: float = 0.
     live, rest, regions = live_region(shown, name)
     cmap, clim = colour_scale(name, live.point_data[name])
     p = _plotter()
-    label = LABELS.get(name, name) + (f"\nin {', '.join(REGION_NAMES.get(r, r) for r in regions)} only"
+    label = LABELS.get(name, name).replace(" (", "\n(") + (f"\nin {', '.join(REGION_NAMES.get(r, r) for r in regions)} only"
                                       if rest is not None else "")
     p.add_mesh(live, scalars=name, cmap=cmap, clim=clim, show_edges=False, lighting=False,
                scalar_bar_args={"title": label, "color": "black", "vertical": True, "position_x": 0.82,
