@@ -15,8 +15,9 @@ def headless_window() -> str | None:
     """The OpenGL window VTK should render with, set in VTK_DEFAULT_OPENGL_WINDOW (read when a
     render window is made). Linux VTK wheels try an X window first and, without a display, print
     a "bad X server connection" warning before falling back to EGL: with no DISPLAY and libEGL
-    present, ask for EGL straight away. A choice made by the user is kept; nothing is chosen where
-    EGL is missing (VTK's own fallback, OSMesa, crashes when libOSMesa is absent)."""
+    present, ask for EGL straight away. A choice made by the user is kept, and nothing is forced
+    where libEGL is missing (a forced window VTK cannot open crashes it: OSMesa without libOSMesa
+    segfaults)."""
     if "VTK_DEFAULT_OPENGL_WINDOW" not in os.environ and sys.platform.startswith("linux") \
             and not os.environ.get("DISPLAY") and ctypes.util.find_library("EGL"):
         os.environ["VTK_DEFAULT_OPENGL_WINDOW"] = "vtkEGLRenderWindow"
@@ -104,13 +105,17 @@ def _reduced(grid: pyvista.DataSet) -> bool:
     return bool(np.all(np.abs(lo) <= 1e-9 * max(np.ptp(grid.points, axis=0).max(), 1.0)))
 
 
-def view_name(grid: pyvista.DataSet) -> str:
-    """What the picture shows, for its title: the plane of a 2D section, or how a 3D body is cut open."""
+def view_name(grid: pyvista.DataSet, cut_open: bool = True) -> str:
+    """What the picture shows, for its title: the plane of a 2D section, or how a 3D body is seen
+    (`cut_open`: a full body drawn by `_interior`, one octant removed)."""
     if _flat(grid):
         return "2D section in the x-y plane"
     if _reduced(grid):
-        return "symmetry-reduced body (x, y, z >= 0) seen from inside:\nthe faces in view are its symmetry planes x = 0, y = 0, z = 0"
-    return "3D body with the octant x, y, z > centre cut away to show the inside"
+        return ("symmetry-reduced body (x, y, z >= 0) seen from inside:\n"
+                "the faces in view are its symmetry planes x = 0, y = 0, z = 0")
+    if cut_open:
+        return "3D body with the octant x, y, z > centre cut away to show the inside"
+    return "3D body seen from outside (isometric view)"
 
 
 def _view(p: pyvista.Plotter, grid: pyvista.DataSet) -> None:
@@ -135,7 +140,7 @@ def nice_length(span: float) -> float:
 
 
 def _decorate(p: pyvista.Plotter, grid: pyvista.DataSet, title: str,
-              legend: list[tuple[str, str]] | None = None) -> None:
+              legend: list[tuple[str, str]] | None = None, cut_open: bool = True) -> None:
     """Title (with the view), orientation triad, a scale bar in nm below the body and, for
     categories, a legend of (name, colour) squares beside it.
 
@@ -174,7 +179,7 @@ def _decorate(p: pyvista.Plotter, grid: pyvista.DataSet, title: str,
                    lighting=False)
         label(at(x + 1.6 * side, y - side / 2), name, "left", "center")
     p.add_axes(interactive=False, color="black", line_width=3, viewport=(0.0, 0.0, 0.16, 0.16))
-    p.add_text("\n".join(t for t in (title, view_name(grid)) if t), font_size=11, color="black",
+    p.add_text("\n".join(t for t in (title, view_name(grid, cut_open)) if t), font_size=11, color="black",
                position="upper_left")
     p.reset_camera()
     # shift the body left by 8% of the picture width, clear of the colour bar on the right
@@ -192,8 +197,8 @@ def field_picture(grid: pyvista.DataSet, name: str, path: Path, warp: float = 0.
     live, rest, regions = live_region(shown, name)
     cmap, clim = colour_scale(name, live.point_data[name])
     p = _plotter()
-    label = LABELS.get(name, name).replace(" (", "\n(") + (f"\nin {', '.join(REGION_NAMES.get(r, r) for r in regions)} only"
-                                      if rest is not None else "")
+    where = ", ".join(REGION_NAMES.get(r, r) for r in regions)
+    label = LABELS.get(name, name).replace(" (", "\n(") + (f"\nin {where} only" if rest is not None else "")
     p.add_mesh(live, scalars=name, cmap=cmap, clim=clim, show_edges=False, lighting=False,
                scalar_bar_args={"title": label, "color": "black", "vertical": True, "position_x": 0.82,
                                 "position_y": 0.22, "width": 0.07, "height": 0.56, "title_font_size": 16,
@@ -217,7 +222,7 @@ def region_picture(grid: pyvista.DataSet, regions: dict[str, int], path: Path, t
             p.add_mesh(grid.extract_cells(cells), color=colour, show_edges=True, edge_color="#333333",
                        line_width=0.5, lighting=False)
             legend.append((f"{name} ({cells.size} cells)", colour))
-    _decorate(p, grid, title, legend)
+    _decorate(p, grid, title, legend, cut_open=False)
     p.screenshot(str(path))
     p.close()
     return path

@@ -86,7 +86,7 @@ def test_titles_say_which_view():
     eighth = pyvista.ImageData(dimensions=(3, 3, 3), spacing=(10.0, 10.0, 10.0), origin=(0.0, 0.0, 0.0))
     assert "seen from inside" in pictures.view_name(eighth) and "symmetry planes" in pictures.view_name(eighth)
     whole = pyvista.ImageData(dimensions=(3, 3, 3), spacing=(10.0, 10.0, 10.0), origin=(-10.0, -10.0, -10.0))
-    assert "cut away" in pictures.view_name(whole)
+    assert "cut away" in pictures.view_name(whole) and "from outside" in pictures.view_name(whole, cut_open=False)
 
 
 @pytest.mark.parametrize("span, length", [(400.0, 100.0), (1000.0, 200.0), (30.0, 10.0), (250.0, 50.0)])
