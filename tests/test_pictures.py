@@ -134,3 +134,32 @@ def test_headless_linux_asks_vtk_for_egl(monkeypatch):
     monkeypatch.delenv("VTK_DEFAULT_OPENGL_WINDOW")
     monkeypatch.setenv("DISPLAY", ":0")
     assert pictures.headless_window() is None
+
+
+@pytest.mark.mpi
+def test_snapshots_gathered_from_two_ranks_carry_every_cell_region(tmp_path_factory):
+    """Under mpiexec -n 2: the film on Cu (an LLZO cap too) written as one VTU on rank 0 has one
+    region tag per cell, as many Si, Cu and LLZO cells as the distributed mesh owns."""
+    from mpi4py import MPI
+
+    from solver import bootstrap  # noqa: F401
+    from solver.case import resolve_case
+    from solver.run import run
+
+    comm = MPI.COMM_WORLD
+    out = comm.bcast(str(tmp_path_factory.mktemp("regions")) if comm.rank == 0 else None, root=0)
+    case = resolve_case({"geometry": {"kind": "thin_film", "dim": 2, "thickness": 100.0, "width": 200.0,
+                                      "substrate": "collector", "substrate_thickness": 50.0, "cap": True,
+                                      "cap_thickness": 50.0, "mesh_size": 20.0},
+                         "active": {"material": "a-Si"}, "electrolyte": {"material": "LLZO"},
+                         "loading": {"direction": "delithiation", "soc_end": 0.995},
+                         "output": {"probes": []}}, "regions")
+    result = run(case, comm, out)
+    assert result.status == "complete", result.reason
+    if comm.rank == 0:
+        grid = pyvista.read(f"{out}/final_state.vtu")
+        tags = dict(zip((str(n) for n in grid.field_data["region_names"]), grid.field_data["region_tags"]))
+        counts = {name: int(np.sum(grid.cell_data["region"] == tag)) for name, tag in tags.items()}
+        assert set(counts) == {"si", "electrolyte", "collector"} and min(counts.values()) > 0
+        assert sum(counts.values()) == grid.n_cells == result.summary["cells"]
+        assert list(grid.field_data["concentration_regions"]) == ["si"]
