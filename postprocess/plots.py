@@ -18,6 +18,30 @@ def read_history(path: Path) -> dict[str, list[float]]:
     return {k: [float(r[k]) for r in rows] for k in rows[0]} if rows else {}
 
 
+_PREFIXES = {0: "", -3: "m", -6: "\u00b5", -9: "n", -12: "p", -15: "f", -18: "a"}
+
+
+def energy_unit(values: list[float], per_depth: bool) -> tuple[float, str]:
+    """(factor, unit) that turn sifrac energies into joules with a readable SI prefix.
+
+    Energies are integrals of GPa over the body: in 2D (plane strain, generalised plane strain)
+    per unit depth, 1 GPa nm^2 = 1e-9 J/m; in 3D and for axisymmetric bodies (integrals weighted
+    by 2 pi r) an energy, 1 GPa nm^3 = 1e-18 J. The prefix puts the largest |value| in [1, 1000).
+    """
+    base, unit = (1e-9, "J/m") if per_depth else (1e-18, "J")
+    peak = max((abs(v) for v in values), default=0.0) * base
+    exponent = next((e for e in sorted(_PREFIXES, reverse=True) if peak >= 10.0 ** e), min(_PREFIXES))
+    if peak == 0.0:
+        exponent = -9 if per_depth else -18
+    return base / 10.0 ** exponent, _PREFIXES[exponent] + unit
+
+
+def _energy(ax, x: list[float], values: list[float], what: str, per_depth: bool, **style) -> None:
+    factor, unit = energy_unit(values, per_depth)
+    ax.plot(x, [v * factor for v in values], **style)
+    ax.set_ylabel(f"{what}{' per unit depth' if per_depth else ''} ({unit})")
+
+
 def _save(fig, axes, path: Path, title: str) -> Path:
     """Grid, title, layout, file: the common finish of every sifrac figure."""
     for ax in axes:
@@ -30,8 +54,9 @@ def _save(fig, axes, path: Path, title: str) -> Path:
     return path
 
 
-def history_plot(history: dict[str, list[float]], path: Path, title: str = "") -> Path:
-    """SOC, stresses and elastic energy against time, one panel each."""
+def history_plot(history: dict[str, list[float]], path: Path, title: str = "", per_depth: bool = True) -> Path:
+    """SOC, stresses and elastic energy against time, one panel each; `per_depth`: a 2D run's
+    energies are per unit depth (see `energy_unit`)."""
     t = history["time"]
     tang = next((k[4:] for k in history if k in ("max_hoop_stress", "max_inplane_stress")), None)
     fig, axes = plt.subplots(3, 1, figsize=(7, 8), sharex=True)
@@ -44,20 +69,20 @@ def history_plot(history: dict[str, list[float]], path: Path, title: str = "") -
         axes[1].plot(t, history[f"min_{tang}"], ":", label=f"min {tang.replace('_', ' ')}")
     axes[1].set_ylabel("stress in Si (GPa)")
     axes[1].legend(fontsize=8)
-    axes[2].plot(t, history["elastic_energy"], color="tab:red")
-    axes[2].set_ylabel("elastic energy (GPa nm^d)")
+    _energy(axes[2], t, history["elastic_energy"], "elastic energy", per_depth, color="tab:red")
     axes[2].set_xlabel("time (s)")
     return _save(fig, axes, path, title)
 
 
-def fracture_plot(history: dict[str, list[float]], path: Path, title: str = "") -> Path:
-    """Normalised maximum crack opening and crack dissipation against SOC (as in the review's Fig. 13)."""
+def fracture_plot(history: dict[str, list[float]], path: Path, title: str = "", per_depth: bool = True) -> Path:
+    """Normalised maximum crack opening and crack dissipation against SOC (as in the review's
+    Fig. 13); `per_depth` as in `history_plot`."""
     soc = [100 * s for s in history["soc"]]
     fig, axes = plt.subplots(2, 1, figsize=(6, 6), sharex=True)
     axes[0].plot(soc, history["cod_normalized"], "o-", ms=3)
     axes[0].set_ylabel("max COD / reference length")
-    axes[1].plot(soc, history["dissipated_energy"], "o-", ms=3, color="tab:red")
-    axes[1].set_ylabel("crack dissipation (GPa nm^d = 1e-18 J)")
+    _energy(axes[1], soc, history["dissipated_energy"], "crack dissipation", per_depth, marker="o", ms=3,
+            color="tab:red")
     axes[1].set_xlabel("SOC (%)")
     if soc[-1] < soc[0]:
         axes[1].invert_xaxis()  # delithiation reads left to right

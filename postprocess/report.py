@@ -12,11 +12,13 @@ import base64
 import html
 import json
 import re
+import tomllib
 from pathlib import Path
 
 from postprocess.plots import fracture_plot, history_plot, read_history
 
-FIELDS = ("damage", "concentration", "max_principal_stress", "hoop_stress", "inplane_stress", "von_mises")
+FIELDS = ("damage", "concentration", "max_principal_stress", "hoop_stress", "inplane_stress", "von_mises",
+          "equivalent_plastic_strain")
 KEY_STATES = (("initiation_state", "at crack initiation"), ("peak_state", "at the peak of the max principal stress"),
               ("final_state", "at the end"))
 
@@ -54,9 +56,11 @@ def write_report(outdir: Path, steps: list[int] | None = None) -> Path:
     figs.mkdir(exist_ok=True)
     history = read_history(history_csv)
     title = summary.get("case", "")
-    sections: list[tuple[str, list[Path]]] = [("History", [history_plot(history, figs / "history.png", title)])]
+    per_depth = energies_per_depth(outdir)
+    sections: list[tuple[str, list[Path]]] = [("History", [history_plot(history, figs / "history.png", title,
+                                                                        per_depth)])]
     if "dissipated_energy" in history:
-        sections[0][1].append(fracture_plot(history, figs / "fracture.png", title))
+        sections[0][1].append(fracture_plot(history, figs / "fracture.png", title, per_depth))
     for stem, label in states:
         grid = pyvista.read(outdir / f"{stem}.vtu")
         heading = (f"State {label}: step {int(grid.field_data['step'][0])}, t = {grid.field_data['time'][0]:.4g} s, "
@@ -73,6 +77,14 @@ def write_report(outdir: Path, steps: list[int] | None = None) -> Path:
     (outdir / "report.md").write_text("\n".join(lines))
     _write_html(outdir / "report.html", summary.get("case", outdir.name), facts, sections, LABELS)
     return outdir / "report.md"
+
+
+def energies_per_depth(outdir: Path) -> bool:
+    """Whether the run's energies are per unit depth: a 2D section in plane strain or generalised
+    plane strain, not an axisymmetric body (read from the run's resolved case.toml)."""
+    case = tomllib.loads((outdir / "case.toml").read_text()) if (outdir / "case.toml").exists() else {}
+    geometry, mechanics = case.get("geometry", {}), case.get("mechanics", {})
+    return geometry.get("dim", 2) == 2 and mechanics.get("out_of_plane") != "axisymmetric"
 
 
 def _caption(img: Path, labels: dict[str, str]) -> str:

@@ -29,8 +29,16 @@ def _parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-v", "--verbose", action="store_true", help="debug output (step cuts, solver details)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def case_command(name: str, help: str) -> argparse.ArgumentParser:
+    def case_command(name: str, help: str, study: bool = False) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help)
+        if study:
+            c.add_argument("case", metavar="study", help="TOML study file: a [sweep] table naming its base case "
+                           "(docs/sweep-reference.md), e.g. cases/studies/film_notch_soc_end.toml")
+            c.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                           help="override a study key (sweep.KEY) or a key of its base case (repeatable), "
+                           "e.g. --set sweep.tolerance=5 --set geometry.mesh_size=10")
+            c.add_argument("--output", "-o", help="output directory (default: results/<[sweep] name>, the study file's stem unless set)")
+            return c
         c.add_argument("case", help="TOML case file")
         c.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                        help="override a case key (repeatable), e.g. --set geometry.diameter=200")
@@ -41,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", metavar="DIR", help="continue the stopped run in DIR from its latest checkpoint "
                      "(same case; any number of ranks)")
     case_command("mesh", "build the case's mesh, write it (.msh) and a PNG picture of it")
-    sweep = case_command("sweep", "threshold study: a case over a parameter (bisection, grid) or variants")
+    sweep = case_command("sweep", "threshold study: a case over a parameter (bisection, grid) or variants",
+                         study=True)
     sweep.add_argument("--ranks-per-run", type=int, default=1, metavar="N",
                        help="MPI ranks per run; the other ranks run further cases concurrently (default 1)")
     sub.add_parser("materials", help="print the materials library with sources")

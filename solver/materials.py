@@ -1,10 +1,11 @@
-"""Materials library: every parameter value of sifrac with its unit and published source.
+"""Materials library: every parameter value of sifrac with its unit, source and status.
 
 Units: nm, GPa, s; concentration as a fraction of c_max; 1 J/m^2 = 1 GPa nm; 1e-12 cm^2/s =
-100 nm^2/s. The values follow the physics brief (shared/physics.md, section 3); a range in the
-literature becomes a representative value with the range in the note, and unchecked values keep
-their "to confirm" flag so that a reader of a result can tell which numbers are soft.
-Pure Python on purpose: case validation uses it before any MPI or DOLFINx call.
+100 nm^2/s. Each value cites its source in full and says what kind of number it is (STATUSES):
+measured, computed, taken from a published model, derived here, a modelling choice, or an
+estimate; where the literature gives a range, the value is a representative inside it and the
+range is kept (`published`) so that a case can say whether it stays inside. Pure Python on
+purpose: case validation uses it before any MPI or DOLFINx call.
 """
 
 from __future__ import annotations
@@ -62,16 +63,32 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
 
 
+STATUSES: dict[str, str] = {
+    "measured": "an experimental value of the cited work",
+    "computed": "a first-principles value of the cited work",
+    "model input": "the value a cited model used (not itself a measurement)",
+    "derived": "computed here from other values by the formula in the note",
+    "model choice": "a modelling choice of sifrac, not a material measurement",
+    "estimate": "a representative or assumed value, or one not checked against its source: soft",
+    "calibration": "chosen inside the published range to meet a target",
+}
+
+
 @dataclass(frozen=True)
 class Param:
-    """A library value with its source; `published` is the range the literature gives (inclusive),
-    where one was collected, so a case can say whether it stays inside it."""
+    """A library value with its full source and its status (a key of STATUSES); `published` is
+    the range the literature gives (inclusive), where one was collected, so a case can say
+    whether it stays inside it."""
 
     value: float | str
     unit: str
     source: str
+    status: str
     note: str = ""
     published: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        assert self.status in STATUSES, f"unknown status {self.status!r}; allowed: {', '.join(STATUSES)}"
 
 
 @dataclass(frozen=True)
@@ -149,20 +166,50 @@ def gc_from_kic(k_ic: float, e: float, nu: float) -> float:
     return round(1000.0 * k_ic**2 * (1.0 - nu**2) / e, 2)
 
 
-# Sources quoted more than once.
-_HOPCROFT = "Hopcroft, Nix & Kenny, JMEMS 19 (2010) 229"
-_SETHURAMAN = "Sethuraman et al., J. Power Sources 195 (2010) 5062"
-_ZHANG = "Zhang, Krischok & Linder, CMAME 312 (2016) 51"
-_LITHIATED_E = ("Shenoy, Johari & Qi, J. Power Sources 195 (2010) 6825; Berla et al., "
-                f"J. Power Sources 273 (2015) 41 (via {_ZHANG})")
-_LIU_2012 = "Liu et al., ACS Nano 6 (2012) 1522"
-_PHARR = "Pharr, Suo & Vlassak, Nano Lett. 13 (2013) 5570"
-_YANG_2012 = "Yang et al., Nano Lett. 12 (2012) 1953"
-_AHMADI = "Ahmadi et al. 2020 (as quoted in physics brief section 3; full reference to confirm)"
-_WOLFENSTINE = "Wolfenstine et al., Mater. Lett. 96 (2013) 117"
-_MCGROGAN = "McGrogan et al., Adv. Energy Mater. 7 (2017) 1602011"
-_HANDBOOK = "handbook value (physics brief section 3)"
-_ASSUMED = "assumption (no published value collected yet)"
+# Sources quoted more than once, as full citations.
+_HOPCROFT = ("M. A. Hopcroft, W. D. Nix & T. W. Kenny, What is the Young's modulus of silicon?, "
+             "J. Microelectromech. Syst. 19 (2010) 229")
+_SETHURAMAN = ("V. A. Sethuraman, M. J. Chon, M. Shimshak, V. Srinivasan & P. R. Guduru, In situ "
+               "measurements of stress evolution in silicon thin films during electrochemical lithiation "
+               "and delithiation, J. Power Sources 195 (2010) 5062")
+_ZHANG = ("X. Zhang, A. Krischok & C. Linder, A variational framework to model diffusion induced large "
+          "plastic deformation and phase field fracture during initial two-phase lithiation of silicon "
+          "electrodes, Comput. Methods Appl. Mech. Eng. 312 (2016) 51")
+_SHENOY = ("V. B. Shenoy, P. Johari & Y. Qi, Elastic softening of amorphous and crystalline Li-Si phases "
+           "with increasing Li concentration: a first-principles study, J. Power Sources 195 (2010) 6825")
+_BERLA = ("L. A. Berla, S. W. Lee, Y. Cui & W. D. Nix, Mechanical behavior of electrochemically lithiated "
+          "silicon, J. Power Sources 273 (2015) 41")
+_LITHIATED_E = f"{_SHENOY}; {_BERLA}; as compiled by {_ZHANG}"
+_BEAULIEU = ("L. Y. Beaulieu, K. W. Eberman, R. L. Turner, L. J. Krause & J. R. Dahn, Colossal reversible "
+             "volume changes in lithium alloys, Electrochem. Solid-State Lett. 4 (2001) A137")
+_MCDOWELL = ("M. T. McDowell et al., In situ TEM of two-phase lithiation of amorphous silicon nanospheres, "
+             "Nano Lett. 13 (2013) 758")
+_LIU_2012 = ("X. H. Liu, L. Zhong, S. Huang, S. X. Mao, T. Zhu & J. Y. Huang, Size-dependent fracture of "
+             "silicon nanoparticles during lithiation, ACS Nano 6 (2012) 1522")
+_PHARR = ("M. Pharr, Z. Suo & J. J. Vlassak, Measurements of the fracture energy of lithiated silicon "
+          "electrodes of Li-ion batteries, Nano Lett. 13 (2013) 5570")
+_YANG_2012 = ("H. Yang et al., Orientation-dependent interfacial mobility governs the anisotropic swelling "
+              "in lithiated silicon nanowires, Nano Lett. 12 (2012) 1953")
+_REVIEW = "the review RSC Adv. 15 (2025) 33561"
+_NI = ("J. E. Ni, E. D. Case, J. S. Sakamoto, E. Rangasamy & J. B. Wolfenstine, Room temperature "
+       "elastic moduli and Vickers hardness of hot-pressed LLZO cubic garnet, J. Mater. Sci. 47 (2012) 7978")
+_WOLFENSTINE = "J. Wolfenstine et al., Mater. Lett. 96 (2013) 117 (fracture toughness of hot-pressed cubic LLZO)"
+_HU_2021 = ("S. Hu, P. Xu, L. Scalco de Vasconcelos, L. Stanciu, H. Ni & K. Zhao, Elastic modulus, "
+            "hardness, and fracture toughness of Li6.4La3Zr1.4Ta0.6O12 solid electrolyte, Chin. Phys. "
+            "Lett. 38 (2021) 098401")
+_JACKMAN = ("S. D. Jackman & R. A. Cutler, Effect of microcracking on ionic conductivity in LATP, "
+            "J. Power Sources 218 (2012) 65")
+_DENG = ("Z. Deng, Z. Wang, I.-H. Chu, J. Luo & S. P. Ong, Elastic properties of alkali superionic "
+         "conductor electrolytes from first principles calculations, J. Electrochem. Soc. 163 (2016) A67")
+_SAKUDA = ("A. Sakuda, A. Hayashi & M. Tatsumisago, Sulfide solid electrolyte with favorable mechanical "
+           "property for all-solid-state lithium battery, Sci. Rep. 3 (2013) 2261")
+_MCGROGAN = ("F. P. McGrogan et al., Compliant yet brittle mechanical behavior of Li2S-P2S5 "
+             "lithium-ion-conducting solid electrolyte, Adv. Energy Mater. 7 (2017) 1602011")
+# Cited by number in the `sifrac materials` table (spelt out in full in parameters.csv).
+REFERENCES = (_HOPCROFT, _SETHURAMAN, _ZHANG, _SHENOY, _BERLA, _BEAULIEU, _LIU_2012, _PHARR, _YANG_2012,
+              _MCDOWELL, _NI, _WOLFENSTINE, _HU_2021, _JACKMAN, _DENG, _SAKUDA, _MCGROGAN)
+_NO_SOURCE = "no published source collected"
+_UNCHECKED = "not checked against the original paper"
 _SI_MOLAR_VOLUME = 28.0855e-3 / 2330.0  # m^3/mol of crystalline Si (M / rho)
 _OMEGA = 8.5e-6  # m^3/mol, partial molar volume of Li in LixSi
 
@@ -177,35 +224,42 @@ def _material(name: str, role: str, description: str, params: dict[str, Param]) 
 def _c_max(li_per_si: float) -> Param:
     """Li per reference Si volume at the lithiated state (reference-volume formulation)."""
     return Param(round(li_per_si / _SI_MOLAR_VOLUME, -3), "mol/m^3",
-                 f"derived: {li_per_si} Li per Si / molar volume of Si (28.09 g/mol / "
-                 "2.33 g/cm^3 = 1.206e-5 m^3/mol)",
-                 f"Li{li_per_si}Si per reference Si volume; Ryu, Choi, Cui & Nix, JMPS 59 (2011) "
-                 "1717 use 8.867e4 mol/m^3 per current volume")
+                 f"{li_per_si} Li per Si / molar volume of crystalline Si (28.09 g/mol / 2.33 g/cm^3 = "
+                 "1.206e-5 m^3/mol)", "derived",
+                 f"Li{li_per_si}Si per reference Si volume; I. Ryu, J. W. Choi, Y. Cui & W. D. Nix, "
+                 "J. Mech. Phys. Solids 59 (2011) 1717 use 8.867e4 mol/m^3 per current volume")
 
 
 def _lixsi() -> dict[str, Param]:
     """Transport, plasticity and lithiated-phase data shared by c-Si and a-Si."""
     return {
-        "nu_lithiated": Param(0.24, "-", _LITHIATED_E, "Li3.75Si"),
-        "diffusivity": Param(100.0, "nm^2/s", f"{_ZHANG} (simulation value)",
-                             "1e-12 cm^2/s; measured 1e-13 to 1e-12 cm^2/s (seed review ref. 27, "
-                             "Ding et al. 2009)", published=(10.0, 100.0)),
-        "diffusivity_lithiated": Param(1500.0, "nm^2/s", f"{_ZHANG} (simulation value)",
-                                       "1.5e-11 cm^2/s; D rises with c"),
-        "diffusivity_law": Param("log_linear", "", _ZHANG, "log D linear in c: a steep D(c) "
-                                 "that sharpens the lithiation front"),
-        "diffusivity_omega": Param(1.95, "-", _LIU_2012, "two-phase front of c-Si lithiation "
-                                   "by the regular-solution diffusivity D0 (1/(1-c) - 2 omega c) "
-                                   "(Huang & Zhu's model); omega near 2 makes the front sharp; "
-                                   "value to confirm"),
-        "partial_molar_volume": Param(_OMEGA, "m^3/mol", _AHMADI),
-        "yield_stress": Param(1.0, "GPa", f"{_SETHURAMAN}; Zhao et al. 2012",
-                              "lithiated phase; range 0.5-2.0 GPa, about 1 GPa flow stress in "
-                              "films", published=(0.5, 2.0)),
-        "yield_stress_pristine": Param(1.75, "GPa", _SETHURAMAN, "compressive flow stress early "
-                                       "in lithiation (low Li content), inside the 0.5-2.0 GPa "
-                                       "range; to confirm", published=(0.5, 2.0)),
-        "Gc_lithiated": Param(6.0, "GPa nm", _PHARR, "range 5.4-6.9 J/m^2 at about Li2.8Si",
+        "nu_lithiated": Param(0.24, "-", _LITHIATED_E, "computed", "Li3.75Si, first-principles value"),
+        "diffusivity": Param(100.0, "nm^2/s", _ZHANG, "model input",
+                             "1e-12 cm^2/s, the value of that model; measured Li diffusivities in Si span "
+                             "1e-13 to 1e-12 cm^2/s (N. Ding et al., Solid State Ionics 180 (2009) 222, as "
+                             f"quoted by {_REVIEW}; range {_UNCHECKED})", published=(10.0, 100.0)),
+        "diffusivity_lithiated": Param(1500.0, "nm^2/s", _ZHANG, "model input",
+                                       "1.5e-11 cm^2/s, the value of that model at c = 1: D rises with c"),
+        "diffusivity_law": Param("log_linear", "", f"sifrac's choice between the two diffusivities of {_ZHANG}",
+                                 "model choice", "log D linear in c (Zhang et al. interpolate D itself "
+                                 "linearly): a steep D(c) that sharpens the lithiation front"),
+        "diffusivity_omega": Param(1.95, "-", f"regular-solution diffusivity of the chemo-mechanical model in "
+                                   f"{_LIU_2012}", "model choice",
+                                   "D0 (1/(1-c) - 2 omega c); omega near 2 makes the two-phase front of "
+                                   "c-Si sharp; 1.95 is a numerical choice, not a measured quantity "
+                                   "(used only with diffusivity_law = regular_solution)"),
+        "partial_molar_volume": Param(_OMEGA, "m^3/mol", f"value attributed to Ahmadi et al. (2020) by {_REVIEW}; "
+                                      "primary reference not located", "estimate",
+                                      "consistent with the swelling: c-Si expansion / c_max = 2.8 / 3.11e5 = "
+                                      "9.0e-6 m^3/mol"),
+        "yield_stress": Param(1.0, "GPa", _SETHURAMAN, "measured",
+                              "flow stress of the lithiated film, about 1 GPa; published range 0.5-2.0 GPa as "
+                              f"used by {_ZHANG}", published=(0.5, 2.0)),
+        "yield_stress_pristine": Param(1.75, "GPa", _SETHURAMAN, "estimate",
+                                       "the compressive flow stress early in lithiation (low Li content) as "
+                                       f"reported from that work, {_UNCHECKED}; inside the 0.5-2.0 GPa range",
+                                       published=(0.5, 2.0)),
+        "Gc_lithiated": Param(6.0, "GPa nm", _PHARR, "measured", "5.4-6.9 J/m^2 at about Li2.8Si",
                               published=(5.4, 6.9)),
     }
 
@@ -215,26 +269,26 @@ def _c_si() -> Material:
     c_max = _c_max(3.75)
     description = "crystalline Si, two-phase lithiation to amorphous Li3.75Si"
     return _material("c-Si", "active", description, {
-        "E": Param(e, "GPa", _HOPCROFT, "isotropic approximation (E<110>); E<100> = 130 GPa, "
+        "E": Param(e, "GPa", _HOPCROFT, "measured", "isotropic approximation (E<110>); E<100> = 130 GPa, "
                    "range 130-169 GPa", published=(130.0, 169.0)),
-        "nu": Param(nu, "-", _HOPCROFT, "isotropic approximation"),
-        "E_lithiated": Param(41.0, "GPa", _LITHIATED_E, "Li3.75Si; alternative law: 80 GPa to "
-                             "x = 2, then linear to 12 GPa at x = 3.75 (Gao & Hong, JMPS 94 "
-                             "(2016) 18)"),
-        "expansion": Param(2.8, "-", "Beaulieu et al., Electrochem. Solid-State Lett. 4 (2001) "
-                           f"A137; {_ZHANG}", "J = 1 + 2.8 c (270-300% volume expansion at "
-                           f"Li3.75Si); partial_molar_volume * c_max = {_OMEGA * c_max.value:.2f} "
-                           "agrees within that range", published=(2.7, 3.0)),
-        "front_mobility_ratio": Param(1.0, "-", f"isotropic approximation; {_YANG_2012}",
-                                      "the <110> interface moves fastest, <111> barely (Liu et al., "
-                                      "Nano Lett. 11 (2011) 3312; Pharr et al., Nano Lett. 12 (2012) "
-                                      "5039); ratio to confirm (several times): set 3-6 to study it"),
+        "nu": Param(nu, "-", _HOPCROFT, "measured", "isotropic approximation"),
+        "E_lithiated": Param(41.0, "GPa", _LITHIATED_E, "computed",
+                             "Li3.75Si, first-principles value; alternative law: 80 GPa to x = 2, then "
+                             "linear to 12 GPa at x = 3.75 (F. Gao & W. Hong, JMPS 94 (2016) 18)"),
+        "expansion": Param(2.8, "-", f"{_BEAULIEU}; as used by {_ZHANG}", "measured",
+                           "J = 1 + 2.8 c (270-300% volume expansion at Li3.75Si); partial_molar_volume * "
+                           f"c_max = {_OMEGA * c_max.value:.2f} agrees within that range", published=(2.7, 3.0)),
+        "front_mobility_ratio": Param(1.0, "-", f"isotropic approximation; the anisotropy is observed in "
+                                      f"{_YANG_2012}", "model choice",
+                                      "the <110> interface moves fastest, <111> barely (X. H. Liu et al., "
+                                      "Nano Lett. 11 (2011) 3312; M. Pharr et al., Nano Lett. 12 (2012) 5039); "
+                                      "no measured ratio collected (several times): set 3-6 to study it"),
         "c_max": c_max,
-        "Gc": Param(gc_from_kic(k_ic, e, nu), "GPa nm", _HANDBOOK,
-                    f"from K_IC^2 (1-nu^2)/E with K_IC = {k_ic} MPa m^0.5 (range 0.7-1, Gamma "
-                    "about 2-4 J/m^2); to confirm", published=(2.0, 4.0)),
-        "K_IC": Param(k_ic, "MPa m^0.5", _HANDBOOK, "range 0.7-1 MPa m^0.5; to confirm",
-                      published=(0.7, 1.0)),
+        "Gc": Param(gc_from_kic(k_ic, e, nu), "GPa nm", f"{_NO_SOURCE}; from the K_IC estimate below",
+                    "estimate", f"from K_IC^2 (1-nu^2)/E with K_IC = {k_ic} MPa m^0.5; a typical range for "
+                    "single-crystal Si is 2-4 J/m^2", published=(2.0, 4.0)),
+        "K_IC": Param(k_ic, "MPa m^0.5", f"{_NO_SOURCE}; typical range for single-crystal Si", "estimate",
+                      "0.7-1 MPa m^0.5", published=(0.7, 1.0)),
         **_lixsi(),
     })
 
@@ -244,19 +298,19 @@ def _a_si() -> Material:
     expansion = round(_OMEGA * c_max.value, 2)
     return _material("a-Si", "active", "amorphous Si; first lithiated phase about Li2.5Si "
                     "(Li-poorer than c-Si)", {
-        "E": Param(80.0, "GPa", f"{_SETHURAMAN}, as used by {_ZHANG}"),
-        "nu": Param(0.22, "-", f"{_SETHURAMAN}, as used by {_ZHANG}"),
-        "E_lithiated": Param(41.0, "GPa", _LITHIATED_E, "the Li3.75Si value, used for Li2.5Si; "
-                             "a modulus linear in x (80 -> 41 GPa) would give about 54 GPa "
-                             "there; to confirm"),
-        "expansion": Param(expansion, "-", "derived: partial_molar_volume * c_max",
-                           f"{_OMEGA} m^3/mol * {c_max.value:.3g} mol/m^3 for Li2.5Si (seed "
-                           "review after McDowell et al., Nano Lett. 13 (2013) 758; to confirm); "
-                           "scaling c-Si's 2.8 by 2.5/3.75 would give 1.87; the smaller "
-                           "expansion is one reason a-Si survives larger sizes"),
-        "front_mobility_ratio": Param(1.0, "-", "amorphous: isotropic (seed review, section 3.2)"),
+        "E": Param(80.0, "GPa", f"a-Si value of {_ZHANG} (who cite Sethuraman et al. 2010)", "model input"),
+        "nu": Param(0.22, "-", f"a-Si value of {_ZHANG} (who cite Sethuraman et al. 2010)", "model input"),
+        "E_lithiated": Param(41.0, "GPa", _LITHIATED_E, "estimate",
+                             "the Li3.75Si value reused for Li2.5Si; a modulus linear in x (80 -> 41 GPa) "
+                             "would give about 54 GPa there"),
+        "expansion": Param(expansion, "-", f"partial_molar_volume * c_max for Li2.5Si, the phase behind the "
+                           f"front in {_MCDOWELL}", "derived",
+                           f"{_OMEGA} m^3/mol * {c_max.value:.3g} mol/m^3; inherits the estimate of the "
+                           "partial molar volume; scaling c-Si's 2.8 by 2.5/3.75 would give 1.87; the "
+                           "smaller expansion is one reason a-Si survives larger sizes"),
+        "front_mobility_ratio": Param(1.0, "-", "amorphous Si has no crystal axes: isotropic", "model choice"),
         "c_max": c_max,
-        "Gc": Param(8.5, "GPa nm", _PHARR, "8.5 +- 4.3 J/m^2 at about Li0.7Si (weakly "
+        "Gc": Param(8.5, "GPa nm", _PHARR, "measured", "8.5 +- 4.3 J/m^2 at about Li0.7Si (weakly "
                     "lithiated a-Si)", published=(4.2, 12.8)),
         **_lixsi(),
     })
@@ -264,71 +318,75 @@ def _a_si() -> Material:
 
 def _solid(name: str, role: str, description: str, e: Param, nu: Param,
            k_ic: Param | None = None, gc_k_ic: tuple[float, str, str] | None = None) -> Material:
-    """Electrolyte/collector: Gc derived from a published K_IC, or from a stated proxy K_IC."""
+    """Electrolyte/collector: Gc derived from a published K_IC (measured or not: Gc takes its
+    status), or from a stated proxy K_IC (an estimate)."""
     params = {"E": e, "nu": nu}
+    status = "estimate"
     if k_ic is not None:
         params["K_IC"] = k_ic
         gc_k_ic = (float(k_ic.value), k_ic.source, "")
+        status = "derived" if k_ic.status == "measured" else k_ic.status
     if gc_k_ic is not None:
         kic, source, why = gc_k_ic
-        params["Gc"] = Param(gc_from_kic(kic, float(e.value), float(nu.value)), "GPa nm", source,
+        params["Gc"] = Param(gc_from_kic(kic, float(e.value), float(nu.value)), "GPa nm", source, status,
                              f"from K_IC^2 (1-nu^2)/E with K_IC = {kic} MPa m^0.5{why}")
     return _material(name, role, description, params)
 
 
+def _oxide_nu(like: str) -> Param:
+    return Param(0.25, "-", _NO_SOURCE, "estimate", f"typical of oxide ceramics ({like})")
+
+
 def _library() -> dict[str, Material]:
-    seed = "seed review (RSC Adv. 15 (2025) 33561)"
+    oxide_kic = (1.0, f"{_NO_SOURCE}; assumed like other oxide conductors (LLZO 1.25 MPa m^0.5: "
+                 f"{_WOLFENSTINE})", ", an assumption")
     materials = [
         _c_si(),
         _a_si(),
         _solid("LLZO", "electrolyte", "garnet oxide Li7La3Zr2O12",
-               Param(150.0, "GPa", "Ni et al., J. Mater. Sci. 47 (2012) 7978; seed Table 3",
-                     "3% porosity"),
-               Param(0.26, "-", "Ni et al., J. Mater. Sci. 47 (2012) 7978", "to confirm"),
-               Param(1.25, "MPa m^0.5", _WOLFENSTINE, "hot-pressed cubic LLZO; to confirm")),
-        _solid("LLZTO", "electrolyte", "Ta-doped garnet oxide",
-               Param(158.0, "GPa", "Hu et al. (physics brief section 3; reference to confirm)"),
-               Param(0.26, "-", "assumed equal to LLZO (Ni et al. 2012)", "to confirm"),
-               Param(1.0, "MPa m^0.5", "Hu et al. (physics brief section 3)",
-                     "range 0.4-1.5 MPa m^0.5", published=(0.4, 1.5))),
+               Param(150.0, "GPa", _NI, "measured", "hot-pressed, 3% porosity (149.8 GPa)"),
+               Param(0.26, "-", _NI, "estimate", f"measured in that work; value {_UNCHECKED}"),
+               Param(1.25, "MPa m^0.5", _WOLFENSTINE, "estimate",
+                     f"hot-pressed cubic LLZO; value {_UNCHECKED}")),
+        _solid("LLZTO", "electrolyte", "Ta-doped garnet oxide Li6.4La3Zr1.4Ta0.6O12",
+               Param(158.0, "GPa", _HU_2021, "measured", "nanoindentation, 98% dense: 158.5 +- 10.1 GPa",
+                     published=(148.4, 168.6)),
+               Param(0.26, "-", f"{_NO_SOURCE}; assumed equal to LLZO ({_NI})", "estimate"),
+               Param(1.0, "MPa m^0.5", _HU_2021, "measured",
+                     "a representative inside the measured 0.44-1.51 MPa m^0.5, rising with the pellet "
+                     "density (83-98%)", published=(0.4, 1.5))),
         _solid("LLTO", "electrolyte", "perovskite oxide LixLa0.5TiO3",
-               Param(110.0, "GPa", f"Hu, Qiang & Huang, J. Am. Ceram. Soc. 100 (2017) 4153 "
-                     f"({seed} 5.5.1, ref. 153)", "range 72-148 GPa, rising with Li2O content",
+               Param(110.0, "GPa", f"Hu, Qiang & Huang, J. Am. Ceram. Soc. 100 (2017) 4153, as quoted by "
+                     f"{_REVIEW}", "measured", "range 72-148 GPa, rising with the Li2O content",
                      published=(72.0, 148.0)),
-               Param(0.25, "-", _ASSUMED, "typical oxide ceramic; to confirm"),
-               gc_k_ic=(1.0, _ASSUMED, ", assumed like oxide conductors (LLZO 1.25, "
-                        "Wolfenstine 2013); to confirm")),
+               _oxide_nu("LLZO 0.26"), gc_k_ic=oxide_kic),
         _solid("LATP", "electrolyte", "NASICON oxide Li1.3Al0.3Ti1.7(PO4)3",
-               Param(100.0, "GPa", "Jackman & Cutler, J. Power Sources 218 (2012) 65",
-                     "range 81-115 GPa", published=(81.0, 115.0)),
-               Param(0.25, "-", _ASSUMED, "typical oxide ceramic; to confirm"),
-               gc_k_ic=(1.0, _ASSUMED, ", assumed like oxide conductors (LLZO 1.25, "
-                        "Wolfenstine 2013); to confirm")),
+               Param(100.0, "GPa", _JACKMAN, "measured", "range 81-115 GPa, rising as the grains get finer",
+                     published=(81.0, 115.0)),
+               _oxide_nu("LLZO 0.26"),
+               Param(1.1, "MPa m^0.5", _JACKMAN, "measured", "fine-grained LATP")),
         _solid("Li6PS5Cl", "electrolyte", "argyrodite sulfide",
-               Param(22.0, "GPa", "Deng et al., J. Electrochem. Soc. 163 (2016) A67 (computed)",
-                     "to confirm"),
-               Param(0.37, "-", "Deng et al., J. Electrochem. Soc. 163 (2016) A67 (computed)",
-                     "to confirm"),
-               gc_k_ic=(0.23, f"assumed equal to Li2S-P2S5 glass ({_MCGROGAN})",
-                        ", the Li2S-P2S5 glass value; to confirm")),
+               Param(22.0, "GPa", _DENG, "computed", f"first-principles value; {_UNCHECKED}"),
+               Param(0.37, "-", _DENG, "computed", f"first-principles value; {_UNCHECKED}"),
+               gc_k_ic=(0.23, f"{_NO_SOURCE}; assumed equal to Li2S-P2S5 glass ({_MCGROGAN})",
+                        ", the Li2S-P2S5 glass value: an assumption")),
         _solid("Li2S-P2S5", "electrolyte", "sulfide glass (75Li2S-25P2S5 type)",
-               Param(20.0, "GPa", f"Sakuda, Hayashi & Tatsumisago, Sci. Rep. 3 (2013) 2261; "
-                     f"{seed} 5.5.2", "range 18-25 GPa", published=(18.0, 25.0)),
-               Param(0.3, "-", "Sakuda, Hayashi & Tatsumisago, Sci. Rep. 3 (2013) 2261",
-                     "to confirm"),
-               Param(0.23, "MPa m^0.5", _MCGROGAN, "to confirm")),
+               Param(20.0, "GPa", _SAKUDA, "measured", "range 18-25 GPa", published=(18.0, 25.0)),
+               Param(0.3, "-", _SAKUDA, "estimate", f"value {_UNCHECKED}"),
+               Param(0.23, "MPa m^0.5", _MCGROGAN, "estimate", f"value {_UNCHECKED}")),
         _solid("PEO", "electrolyte", "PEO-based polymer SSE; ductile, no fracture data (no Gc)",
-               Param(0.1, "GPa", f"{seed} 5.5.3 (refs. 157-158)", "representative; range from "
-                     "MPa (PEO-LiTFSI at room temperature) to 1.5 GPa (EP/GF-CPE)"),
-               Param(0.45, "-", _ASSUMED, "nearly incompressible polymer; to confirm")),
+               Param(0.1, "GPa", f"representative value from the range quoted by {_REVIEW} (section 5.5.3)",
+                     "estimate", "from MPa (PEO-LiTFSI at room temperature) to 1.5 GPa (EP/GF-CPE)"),
+               Param(0.45, "-", _NO_SOURCE, "estimate", "nearly incompressible polymer")),
         _solid("CSSE", "electrolyte", "composite (polymer + ceramic filler) SSE; no fracture data "
                "(no Gc)",
-               Param(15.0, "GPa", f"Hou et al., Angew. Chem. Int. Ed. 64 (2025) ({seed} 5.5.4, "
-                     "ref. 158)"),
-               Param(0.3, "-", _ASSUMED, "to confirm")),
+               Param(15.0, "GPa", f"Hou et al., Angew. Chem. Int. Ed. 64 (2025), as quoted by {_REVIEW} "
+                     "(section 5.5.4)", "estimate", "one composite; composites vary widely"),
+               Param(0.3, "-", _NO_SOURCE, "estimate", "typical of filled polymers")),
         _solid("Cu", "collector", "copper current collector; ductile, no Gc (does not fracture)",
-               Param(120.0, "GPa", _HANDBOOK, "range 110-130 GPa", published=(110.0, 130.0)),
-               Param(0.34, "-", _HANDBOOK, "to confirm")),
+               Param(120.0, "GPa", f"{_NO_SOURCE}; typical handbook range for polycrystalline Cu", "estimate",
+                     "range 110-130 GPa", published=(110.0, 130.0)),
+               Param(0.34, "-", f"{_NO_SOURCE}; typical handbook value for polycrystalline Cu", "estimate")),
         _material("liquid", "liquid", "liquid electrolyte: no solid, a free surface", {}),
     ]
     return {m.name: m for m in materials}
@@ -358,25 +416,41 @@ def _format_value(value: float | str, unit: str) -> str:
     return f"{text} {unit}" if unit and unit != "-" else text
 
 
+def cite(text: str) -> str:
+    """`text` with each full citation of REFERENCES replaced by its number, [1], [2], ..."""
+    for i, ref in enumerate(REFERENCES, 1):
+        text = text.replace(ref, f"[{i}]")
+    return text
+
+
 def table(width: int = 100) -> str:
-    """The text table of `sifrac materials`: one block per material, sources wrapped to width."""
+    """The text table of `sifrac materials`: the status legend, one block per material (each
+    value with its unit, status, published range, source and note), then the numbered references;
+    wrapped to width."""
     name_w, value_w = 22, 20
     indent = " " * (2 + name_w + value_w + 2)
-    lines: list[str] = []
+
+    def wrapped(text: str, first: str, rest: str) -> list[str]:
+        body = textwrap.wrap(text, width - len(rest), break_long_words=False, break_on_hyphens=False)
+        return [first + body[0]] + [rest + line for line in body[1:]]
+
+    lines = ["Status of each value:"]
+    lines += [f"  {status:<14}{meaning}" for status, meaning in STATUSES.items()]
+    lines.append("")
     for m in LIBRARY.values():
         lines.append(f"{m.name} [{m.role}]: {m.description}")
         if not m.params:
             lines.append("  (no mechanical or transport parameters)")
         for key, p in m.params.items():
             head = f"  {key:<{name_w}}{_format_value(p.value, p.unit):<{value_w}}  "
-            text = p.source + (f" -- note: {p.note}" if p.note else "") + (
-                f" -- published range {_format_value(_range_text(p.published), p.unit)}"
-                if p.published else "")
-            body = textwrap.wrap(text, width - len(indent), break_long_words=False,
-                                 break_on_hyphens=False)
-            lines.append(head + body[0])
-            lines.extend(indent + line for line in body[1:])
+            text = p.status + (f"; published range {_format_value(_range_text(p.published), p.unit)}"
+                               if p.published else "") + f". Source: {cite(p.source)}." + (
+                f" Note: {cite(p.note)}." if p.note else "")
+            lines += wrapped(text, head, indent)
         lines.append("")
+    lines.append("References:")
+    for i, ref in enumerate(REFERENCES, 1):
+        lines += wrapped(ref, f"  [{i}]".ljust(8), " " * 8)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -385,7 +459,7 @@ def _range_text(published: tuple[float, float] | None) -> str:
 
 
 PROVENANCE_COLUMNS = ["section", "material", "key", "value", "unit", "origin", "library_value",
-                      "published_range", "in_published_range", "source", "note"]
+                      "published_range", "in_published_range", "source", "note", "status"]
 
 
 def provenance(case: dict, varied: Iterable[str] = ()) -> list[dict]:
@@ -412,7 +486,8 @@ def provenance(case: dict, varied: Iterable[str] = ()) -> list[dict]:
                          "unit": PARAMETERS[key].unit, "origin": origin,
                          "library_value": "" if lib is None else lib.value,
                          "published_range": _range_text(published), "in_published_range": inside,
-                         "source": "" if lib is None else lib.source, "note": "" if lib is None else lib.note})
+                         "source": "" if lib is None else lib.source, "note": "" if lib is None else lib.note,
+                         "status": "" if lib is None else lib.status})
     return rows
 
 

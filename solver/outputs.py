@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,27 @@ from dolfinx.io import VTXWriter
 from solver.case import CaseError
 from solver.materials import PROVENANCE_COLUMNS
 from solver.probes import COMPONENTS
+
+
+@dataclass(frozen=True)
+class Regions:
+    """What the gathered VTU snapshots carry so that pictures draw each field where it lives.
+
+    `cell_tags`: the region tag of every local cell (owned and ghost), in `plot.vtk_mesh` order;
+    `names`: region name -> tag; `lives_on`: field name -> the regions it is defined on (Li in
+    Si only; damage on the [fracture] regions); fields not listed live everywhere.
+    """
+
+    cell_tags: np.ndarray
+    names: dict[str, int]
+    lives_on: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, mesh, cell_tags, names: dict[str, int], lives_on: dict[str, tuple[str, ...]]) -> "Regions":
+        imap = mesh.topology.index_map(mesh.topology.dim)
+        tags = np.zeros(imap.size_local + imap.num_ghosts, dtype=np.int32)
+        tags[cell_tags.indices] = cell_tags.values
+        return cls(tags, dict(names), {k: tuple(r for r in v if r in names) for k, v in lives_on.items()})
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -45,13 +67,14 @@ class ResultWriter:
 
     def __init__(self, outdir: Path, comm, case_toml: str, parameters: list[dict],
                  fields: list[fem.Function] | None, stress: fem.Function | None,
-                 probe_columns: tuple[str, ...], series_tag: str = "") -> None:
+                 probe_columns: tuple[str, ...], series_tag: str = "", regions: Regions | None = None) -> None:
         """`parameters`: the material parameters with their sources (`materials.provenance`),
         written to parameters.csv beside case.toml. `series_tag` names the field series of a
         resumed run (fields<tag>.bp): a VTX series cannot be appended to, so each segment of a
-        resumed run writes its own."""
+        resumed run writes its own. `regions` go into the VTU snapshots (cell data `region`)."""
         self.outdir = Path(outdir)
         self.comm = comm
+        self.regions = regions
         self.history: list[dict] = []
         self.probe_rows: list[dict] = []
         self.last_probes: np.ndarray | None = None  # rank 0: the latest probe values
@@ -104,14 +127,17 @@ class ResultWriter:
     def write_vtu(self, functions: list[fem.Function], name: str, meta: dict[str, float]) -> None:
         """Gather P1 functions on rank 0 into one VTU (duplicated shared nodes are harmless).
 
-        `meta` (time, SOC, ...) goes into the VTU's field data for titles and reports.
+        `meta` (time, SOC, ...) goes into the VTU's field data for titles and reports; with
+        `regions`, the cell data `region` (tags), the field data `region_names`/`region_tags` and
+        `<field>_regions` (where a field lives) go in too.
         """
         import pyvista
 
         V = functions[0].function_space
         topology, cell_types, x = plot.vtk_mesh(V)
         local = {"topology": topology, "cell_types": cell_types, "x": x,
-                 "data": {f.name: f.x.array.reshape(x.shape[0], -1) for f in functions}}
+                 "data": {f.name: f.x.array.reshape(x.shape[0], -1) for f in functions},
+                 "region": None if self.regions is None else self.regions.cell_tags[:len(cell_types)]}
         parts = self.comm.gather(local, root=0)
         if self.comm.rank != 0:
             return
@@ -126,6 +152,13 @@ class ResultWriter:
                 data[k].append(v)
             offset += part["x"].shape[0]
         grid = pyvista.UnstructuredGrid(np.concatenate(topo), np.concatenate(types), np.vstack(points))
+        if self.regions is not None:
+            grid.cell_data["region"] = np.concatenate([part["region"] for part in parts])
+            grid.field_data["region_names"] = list(self.regions.names)
+            grid.field_data["region_tags"] = list(self.regions.names.values())
+            for field, names in self.regions.lives_on.items():
+                if field in data and names:
+                    grid.field_data[f"{field}_regions"] = list(names)
         for k, v in data.items():
             arr = np.vstack(v)
             if arr.shape[1] == 2:  # pad 2D vectors so ParaView and PyVista treat them as vectors

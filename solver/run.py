@@ -22,7 +22,7 @@ from solver import __version__, boundary_loading, checkpoint, log, materials
 from solver.case import CaseError, case_sha256, dump_case, format_value, resolution_warnings
 from solver.coupling import ChemoElasticProblem, SolverFailure
 from solver.fields import StressFields
-from solver.outputs import ResultWriter
+from solver.outputs import Regions, ResultWriter
 from postprocess.crack_metrics import CrackOpening
 from solver.probes import Probes
 from solver.stats import peak_memory_mb
@@ -141,7 +141,10 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
         _log.warning("%s: %s lies outside its published range", case["case"]["name"], text)
     writer = ResultWriter(outdir, comm, dump_case(case), parameters, fields if fields_on else None,
                           stress.tensor if fields_on else None, ("damage",) if problem.fracture else (),
-                          series_tag=f"_from_step_{restart['step']}" if restart else "")
+                          series_tag=f"_from_step_{restart['step']}" if restart else "",
+                          regions=Regions.of(bundle.mesh, bundle.cell_tags, bundle.regions, {
+                              "concentration": ("si",), "equivalent_plastic_strain": ("si",),
+                              "damage": tuple(case["fracture"]["regions"])}))
     dofs = problem.dofs()
     _log.info("%s: %s %dD, %d cells, %d + %d dofs on %d rank(s); rigid modes left to the null space: %d",
               case["case"]["name"], case["geometry"]["kind"], bundle.mesh.geometry.dim,

@@ -1,9 +1,12 @@
-"""The materials library: every number carries a unit and a source and fits its ParamSpec."""
+"""The materials library: every number carries a unit, a full source and a status, and fits its
+ParamSpec."""
+
+import re
 
 import pytest
 
 from solver import materials
-from solver.materials import LIBRARY, PARAMETERS, ROLES, UnknownMaterial
+from solver.materials import LIBRARY, PARAMETERS, REFERENCES, ROLES, STATUSES, UnknownMaterial
 
 EXPECTED = {"c-Si", "a-Si", "LLZO", "LLZTO", "LLTO", "LATP", "Li6PS5Cl", "Li2S-P2S5", "PEO",
             "CSSE", "Cu", "liquid"}
@@ -29,6 +32,7 @@ def test_param_has_source_unit_and_fits_its_spec(material, key, param):
     spec = PARAMETERS[key]
     assert LIBRARY[material].role in spec.roles
     assert param.source.strip()
+    assert param.status in STATUSES
     assert param.unit == spec.unit
     if spec.choices:
         assert param.value in spec.choices
@@ -78,19 +82,53 @@ def test_gc_derived_from_k_ic_is_consistent():
     assert materials.gc_from_kic(1.0, 100.0, 0.0) == 10.0
 
 
-def test_unconfirmed_values_keep_their_flag():
-    assert "to confirm" in LIBRARY["LLZO"].params["nu"].note
-    assert "to confirm" in LIBRARY["a-Si"].params["expansion"].note
+# volume (year) first page or article number, e.g. "J. Power Sources 195 (2010) 5062"
+CITATION = re.compile(r"\d+ \(\d{4}\) [A-Z]?\d+")
 
 
-def test_table_mentions_every_material_and_source():
+def test_no_working_notes_reach_users():
+    """`sifrac materials` and parameters.csv are read by users: no internal notes, and a value that
+    was never checked says so through its status rather than a "to confirm" flag."""
+    text = materials.table() + " ".join(p.source + p.note for _, _, p in ALL_PARAMS)
+    for internal in ("to confirm", "physics brief", "seed review", "seed Table", "ref. 27"):
+        assert internal not in text
+    assert LIBRARY["LLZO"].params["nu"].status == "estimate"
+    assert LIBRARY["c-Si"].params["K_IC"].status == "estimate"
+    assert LIBRARY["a-Si"].params["expansion"].status == "derived"
+
+
+@pytest.mark.parametrize(("material", "key", "param"), ALL_PARAMS, ids=[f"{m}-{k}" for m, k, _ in ALL_PARAMS])
+def test_measured_and_published_values_cite_a_full_reference(material, key, param):
+    """A measured, computed or published-model value names its work in full (journal, volume,
+    year, page); a value without a source says so and is an estimate or a modelling choice."""
+    if param.status in ("measured", "computed", "model input"):
+        assert CITATION.search(param.source), param.source
+    if "no published source" in param.source:
+        assert param.status in ("estimate", "model choice")
+
+
+def test_gc_from_k_ic_takes_the_status_of_its_k_ic():
+    for m in LIBRARY.values():
+        if "K_IC" in m.params and "Gc" in m.params:
+            k_ic, gc = m.params["K_IC"], m.params["Gc"]
+            assert gc.status == ("derived" if k_ic.status == "measured" else k_ic.status), m.name
+
+
+def test_table_mentions_every_material_source_and_status():
     text = materials.table()
     assert max(len(line) for line in text.splitlines()) <= 100
     flat = _squash(text)
+    for status, meaning in STATUSES.items():
+        assert _squash(f"{status} {meaning}") in flat
     for m in LIBRARY.values():
         assert f"{m.name} [{m.role}]" in text
         for p in m.params.values():
-            assert _squash(p.source) in flat
+            assert _squash(f"{p.status}") in flat and _squash(materials.cite(p.source)) in flat
+    # each numbered reference is spelt out once, in full, under References
+    refs = flat.split("References:")[1]
+    for i, ref in enumerate(REFERENCES, 1):
+        assert _squash(f"[{i}] {ref}") in refs
+        assert flat.count(_squash(ref)) == 1
 
 
 def test_unknown_material_lists_the_names():
@@ -132,6 +170,7 @@ def test_provenance_says_where_each_value_comes_from():
     assert (low["origin"], low["library_value"], low["published_range"], low["in_published_range"]) == (
         "case", 1.0, "0.5-2", "no")
     assert low["source"] == LIBRARY["c-Si"].params["yield_stress"].source
+    assert (low["status"], rows["active", "K_IC"]["status"]) == ("measured", "estimate")
     # no range collected: no verdict
     assert (rows["active", "E_lithiated"]["origin"], rows["active", "E_lithiated"]["in_published_range"]) == ("case", "")
     assert rows["active", "Gc_lithiated"]["origin"] == "varied by the study"

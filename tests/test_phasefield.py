@@ -116,8 +116,11 @@ def test_rankine_hybrid_biaxial_strength_and_compression(tmp_path, dim, split, k
 
 
 def test_film_delithiation_notch_demo(tmp_path):
-    """cases/film_delithiation_notch.toml: a crack starts at the notch during delithiation and its
-    opening and dissipation grow as the SOC falls; probes report damage."""
+    """cases/film_delithiation_notch.toml as shipped: a crack starts at the notch during
+    delithiation, runs through the film (damaged probes under the notch and at the Cu interface)
+    and stays a clean crack: the film away from it is undamaged at the end (an elastic film taken
+    further, to the old soc_end 0.88, reaches d = 0.35 at the far probe). Its opening grows after
+    initiation and the dissipation never falls; probes report damage."""
     import csv
     from pathlib import Path
 
@@ -128,17 +131,20 @@ def test_film_delithiation_notch_demo(tmp_path):
     result = run(case, MPI.COMM_WORLD, tmp_path)
     assert result.status == "complete", result.reason
     s, hist = result.summary, result.history
-    assert s["fractured"] and 0.88 < s["crack_initiation_soc"] < 1.0
-    cracked = [r for r in hist if r["soc"] < s["crack_initiation_soc"]]
-    assert cracked[-1]["cod_normalized"] > cracked[0]["cod_normalized"] > 0
+    assert s["fractured"] and case["loading"]["soc_end"] < s["crack_initiation_soc"] < 1.0
+    at_initiation = next(r for r in hist if r["soc"] == s["crack_initiation_soc"])
+    assert hist[-1]["cod_normalized"] > at_initiation["cod_normalized"] > 0
     diss = [r["dissipated_energy"] for r in hist]
     assert all(b >= a for a, b in zip(diss, diss[1:])) and diss[-1] > 0
-    assert 0.0 < cracked[-1]["cod_normalized"] < 0.5
+    assert 0.0 < hist[-1]["cod_normalized"] < 0.5
     if MPI.COMM_WORLD.rank == 0:
         rows = list(csv.DictReader(open(tmp_path / "probes.csv")))
         assert "damage" in rows[0]
-        below_notch = [float(r["damage"]) for r in rows if r["probe"] == "0"]
-        assert below_notch[0] == 0.0 and below_notch[-1] > 0.9
+        last = {r["probe"]: float(r["damage"]) for r in rows if float(r["time"]) == s["time"]}
+        first = {r["probe"]: float(r["damage"]) for r in rows if float(r["time"]) == 0.0}
+        assert first["0"] == 0.0 and last["0"] > 0.9  # (0, 100): below the notch
+        assert last["1"] > 0.9  # (0, 10): the crack reached the Cu interface
+        assert last["2"] < 0.05  # (150, 100): the film beside the crack is intact
 
 
 def test_mesh_objectivity_notched_film(tmp_path):
