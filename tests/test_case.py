@@ -84,7 +84,7 @@ def test_repository_cases_resolve(path):
 @pytest.mark.parametrize("path", REPO_STUDIES, ids=[p.name for p in REPO_STUDIES])
 def test_repository_studies_resolve(path):
     """Every study file loads: its [sweep] section and the base case it varies."""
-    from solver.sweep import load_study
+    from solver.studies.plan import load_study
 
     study = load_study(path)
     assert study.sweep["mode"] in ("bisection", "grid", "variants")
