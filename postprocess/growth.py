@@ -35,7 +35,7 @@ class GrowthRun:
 
 def changes(points: list[tuple[float, bool | None]]) -> list[tuple[float, float]]:
     """Neighbouring values (undecided points left out) between which the outcome flips; also the
-    grid sweep's bracket (`solver/sweep.py`, `Listed`)."""
+    grid sweep's bracket (`solver/studies/strategies.py`, `Listed`)."""
     decided = sorted((v, m) for v, m in points if m is not None)
     return [(a, b) for (a, ma), (b, mb) in zip(decided, decided[1:]) if ma != mb]
 

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import math
-import operator
 import os
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +24,7 @@ import tomli_w
 
 from solver import materials, phasefield
 from solver.materials import FRACTION, NON_NEGATIVE, POSITIVE, Range
-
-
-class CaseError(ValueError):
-    """A case-file mistake; the message names `[section] key` and what is allowed."""
+from solver.schema_util import OPS, CaseError, format_value, is_finite, is_number, value_error
 
 
 @dataclass(frozen=True)
@@ -44,7 +39,7 @@ class Auto:
 class KeySpec:
     """One case-file key: its type, default and allowed values, and the docs for it."""
 
-    type: str  # a key of _TYPES
+    type: str  # a key of _TYPES or of its Section's own `types`
     doc: str
     default: Any = None  # a literal, an Auto, or None: optional (left out when unset)
     unit: str = ""  # "-" for dimensionless numbers, "" for non-numbers
@@ -64,32 +59,28 @@ class MaterialKey(KeySpec):
 
 
 @dataclass(frozen=True)
+class KeyType:
+    """What a KeySpec's `type` names: its label in the reference and its value check."""
+
+    label: str
+    normalise: Callable[[str, Any, Any], Any]  # (where, value, spec) -> value, or CaseError
+
+
+@dataclass(frozen=True)
 class Section:
     doc: str
     keys: dict[str, KeySpec]
     # Cross-section checks run once the section is resolved; each raises CaseError.
     checks: tuple[Callable[[dict], None], ...] = ()
+    # Key types of this section beyond the case's own (_TYPES), e.g. a study's `bracket`: another
+    # file format built on KeySpec declares its types here instead of registering them globally.
+    types: dict[str, KeyType] = field(default_factory=dict)
+
+    def key_type(self, spec: KeySpec) -> KeyType:
+        return self.types.get(spec.type) or _TYPES[spec.type]
 
 
 # --------------------------------------------------------------------------- value checking
-
-def _fmt(value: Any) -> str:
-    """A value as it would be written in TOML, for messages and the reference."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_fmt(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
-format_value = _fmt  # public name for other formats' messages (the sweep study)
-
 
 def _unit(spec: KeySpec) -> str:
     return f" ({spec.unit})" if spec.unit not in ("", "-") else ""
@@ -98,24 +89,8 @@ def _unit(spec: KeySpec) -> str:
 def _allowed(spec: KeySpec) -> str:
     """The allowed values of a key, e.g. 'in (0, 1000]' or 'one of "lu", "cg"'."""
     if spec.choices:
-        return "one of " + ", ".join(_fmt(c) for c in spec.choices)
+        return "one of " + ", ".join(format_value(c) for c in spec.choices)
     return str(spec.range) if spec.range else ""
-
-
-def _error(where: str, value: Any, message: str) -> CaseError:
-    return CaseError(f"{where} = {_fmt(value)}: {message}")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_finite(value: Any) -> bool:
-    """A finite number; TOML integers beyond the float range count as infinite."""
-    try:
-        return _is_number(value) and math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 def _expected(what: str, spec: KeySpec) -> str:
@@ -124,54 +99,54 @@ def _expected(what: str, spec: KeySpec) -> str:
 
 
 def _as_float(where: str, value: Any, spec: KeySpec) -> float:
-    if not _is_number(value):
-        raise _error(where, value, _expected("a number", spec))
-    if not _is_finite(value):
-        raise _error(where, value, _expected("a finite number", spec))
+    if not is_number(value):
+        raise value_error(where, value, _expected("a number", spec))
+    if not is_finite(value):
+        raise value_error(where, value, _expected("a finite number", spec))
     return float(value)
 
 
 def _as_int(where: str, value: Any, spec: KeySpec) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise _error(where, value, _expected("an integer", spec))
+        raise value_error(where, value, _expected("an integer", spec))
     return value
 
 
 def _as_bool(where: str, value: Any, spec: KeySpec) -> bool:
     if not isinstance(value, bool):
-        raise _error(where, value, "expected true or false")
+        raise value_error(where, value, "expected true or false")
     return value
 
 
 def _as_str(where: str, value: Any, spec: KeySpec) -> str:
     if not isinstance(value, str):
-        raise _error(where, value, _expected("a string", spec))
+        raise value_error(where, value, _expected("a string", spec))
     return value
 
 
 def _as_material(where: str, value: Any, spec: MaterialKey) -> str:
     allowed = "allowed: " + ", ".join(spec.choices)
     if not isinstance(value, str):
-        raise _error(where, value, f"expected a material name; {allowed}")
+        raise value_error(where, value, f"expected a material name; {allowed}")
     if value not in materials.LIBRARY:
-        raise _error(where, value, f"unknown material; {allowed}")
+        raise value_error(where, value, f"unknown material; {allowed}")
     if value not in spec.choices:
-        raise _error(where, value, f"not {spec.noun}; {allowed}")
+        raise value_error(where, value, f"not {spec.noun}; {allowed}")
     return value
 
 
 def _as_str_list(where: str, value: Any, spec: KeySpec) -> list[str]:
     if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
-        raise _error(where, value, "expected a non-empty list of strings")
+        raise value_error(where, value, "expected a non-empty list of strings")
     return list(value)
 
 
 def _as_table(where: str, value: Any, item: Callable[[Any], bool], what: str) -> dict:
     if not isinstance(value, dict):
-        raise _error(where, value, "expected a table")
+        raise value_error(where, value, "expected a table")
     for key, v in value.items():
         if not item(v):
-            raise _error(f"{where}.{key}", v, f"expected {what}")
+            raise value_error(f"{where}.{key}", v, f"expected {what}")
     return dict(value)
 
 
@@ -182,19 +157,19 @@ def _as_name_map(where: str, value: Any, spec: KeySpec) -> dict:
 
 def _as_scalar_map(where: str, value: Any, spec: KeySpec) -> dict:
     return _as_table(where, value, lambda v: isinstance(v, str | bool) or
-                     _is_finite(v), "a string, a finite number or a boolean")
+                     is_finite(v), "a string, a finite number or a boolean")
 
 
 def _as_points(where: str, value: Any, spec: KeySpec) -> list[list[float]]:
     """Points of 2 or 3 coordinates, padded to 3 so that every consumer sees (x, y, z)."""
     if not isinstance(value, list):
-        raise _error(where, value, "expected a list of points [x, y] or [x, y, z]" + _unit(spec))
+        raise value_error(where, value, "expected a list of points [x, y] or [x, y, z]" + _unit(spec))
     points = []
     for i, p in enumerate(value):
         if not (isinstance(p, list) and len(p) in (2, 3)
-                and all(_is_finite(x) for x in p)):
-            raise _error(f"{where}[{i}]", p,
-                         "expected a point [x, y] or [x, y, z] of finite numbers" + _unit(spec))
+                and all(is_finite(x) for x in p)):
+            raise value_error(f"{where}[{i}]", p,
+                              "expected a point [x, y] or [x, y, z] of finite numbers" + _unit(spec))
         points.append([float(x) for x in p] + [0.0] * (3 - len(p)))
     return points
 
@@ -208,53 +183,42 @@ def _as_probe_points(where: str, value: Any, spec: KeySpec) -> list[list[float]]
 def _as_vector(where: str, value: Any, spec: KeySpec) -> list[float]:
     """A vector of 2 or 3 finite numbers, padded to 3 components (x, y, z)."""
     if not (isinstance(value, list) and len(value) in (2, 3)
-            and all(_is_finite(x) and not isinstance(x, bool) for x in value)):
-        raise _error(where, value, "expected a vector [x, y] or [x, y, z] of finite numbers" + _unit(spec))
+            and all(is_finite(x) and not isinstance(x, bool) for x in value)):
+        raise value_error(where, value, "expected a vector [x, y] or [x, y, z] of finite numbers" + _unit(spec))
     return [float(x) for x in value] + [0.0] * (3 - len(value))
 
 
 def _as_weights(where: str, value: Any, spec: KeySpec) -> list[float]:
     """Three positive finite numbers (relative swelling along x, y, z)."""
     if not (isinstance(value, list) and len(value) == 3
-            and all(_is_finite(x) and not isinstance(x, bool) and x > 0 for x in value)):
-        raise _error(where, value, "expected a list of 3 positive numbers [wx, wy, wz]")
+            and all(is_finite(x) and not isinstance(x, bool) and x > 0 for x in value)):
+        raise value_error(where, value, "expected a list of 3 positive numbers [wx, wy, wz]")
     return [float(x) for x in value]
 
 
-@dataclass(frozen=True)
-class _Type:
-    label: str  # shown in the reference
-    normalise: Callable[[str, Any, Any], Any]  # (where, value, spec) -> value, or CaseError
-
-
-_TYPES: dict[str, _Type] = {
-    "float": _Type("float", _as_float),
-    "int": _Type("integer", _as_int),
-    "bool": _Type("boolean", _as_bool),
-    "str": _Type("string", _as_str),
-    "material": _Type("string (material name)", _as_material),
-    "str_list": _Type("list of strings", _as_str_list),
-    "name_map": _Type("table: name -> string or integer", _as_name_map),
-    "scalar_map": _Type("table: name -> string, number or boolean", _as_scalar_map),
-    "points": _Type("list of [x, y] or [x, y, z]", _as_points),
-    "probe_points": _Type("list of [x, y] or [x, y, z]", _as_probe_points),
-    "weights": _Type("list of 3 positive numbers", _as_weights),
-    "vector": _Type("[x, y] or [x, y, z]", _as_vector),
+_TYPES: dict[str, KeyType] = {
+    "float": KeyType("float", _as_float),
+    "int": KeyType("integer", _as_int),
+    "bool": KeyType("boolean", _as_bool),
+    "str": KeyType("string", _as_str),
+    "material": KeyType("string (material name)", _as_material),
+    "str_list": KeyType("list of strings", _as_str_list),
+    "name_map": KeyType("table: name -> string or integer", _as_name_map),
+    "scalar_map": KeyType("table: name -> string, number or boolean", _as_scalar_map),
+    "points": KeyType("list of [x, y] or [x, y, z]", _as_points),
+    "probe_points": KeyType("list of [x, y] or [x, y, z]", _as_probe_points),
+    "weights": KeyType("list of 3 positive numbers", _as_weights),
+    "vector": KeyType("[x, y] or [x, y, z]", _as_vector),
 }
 
 
-def add_type(name: str, label: str, normalise: Callable[[str, Any, Any], Any]) -> None:
-    """Register a key type for another file format built on KeySpec (e.g. the `[sweep]` study)."""
-    _TYPES[name] = _Type(label, normalise)
-
-
-def _check(where: str, value: Any, spec: KeySpec) -> Any:
+def _check(where: str, value: Any, spec: KeySpec, kind: KeyType) -> Any:
     """Type, choices and range of one value; returns it normalised (ints widened to floats)."""
-    normal = _TYPES[spec.type].normalise(where, value, spec)
+    normal = kind.normalise(where, value, spec)
     if spec.choices and normal not in spec.choices:
-        raise _error(where, value, f"must be {_allowed(spec)}")
+        raise value_error(where, value, f"must be {_allowed(spec)}")
     if spec.range is not None and normal not in spec.range:
-        raise _error(where, value, f"must be {spec.range}{_unit(spec)}")
+        raise value_error(where, value, f"must be {spec.range}{_unit(spec)}")
     return normal
 
 
@@ -307,10 +271,10 @@ def _check_resolution(case: dict) -> None:
     length, name = span
     largest = length / MIN_ELEMENTS_ACROSS
     if geo["mesh_size_surface"] > largest:
-        raise _error("[geometry] mesh_size_surface", geo["mesh_size_surface"],
-                     f"elements this size cannot resolve the Si body ({name} {_fmt(_tidy(length))} nm: fewer "
-                     f"than {MIN_ELEMENTS_ACROSS} elements across; mesh_size = {_fmt(geo['mesh_size'])}); "
-                     f"allowed: mesh_size_surface <= {_fmt(_tidy(largest))} nm")
+        raise value_error("[geometry] mesh_size_surface", geo["mesh_size_surface"],
+                     f"elements this size cannot resolve the Si body ({name} {format_value(_tidy(length))} nm: fewer "
+                     f"than {MIN_ELEMENTS_ACROSS} elements across; mesh_size = {format_value(geo['mesh_size'])}); "
+                     f"allowed: mesh_size_surface <= {format_value(_tidy(largest))} nm")
 
 
 def resolution_warnings(case: dict) -> list[str]:
@@ -324,8 +288,8 @@ def resolution_warnings(case: dict) -> list[str]:
     if "top_refine_radius" in geo:
         sizes["mesh_size_top"] = geo.get("mesh_size_top", geo["mesh_size_surface"])
     ell = frac["length_scale"]
-    return [f"[geometry] {key} = {_fmt(h)} nm > ell / 2 = {_fmt(_tidy(ell / 2))} nm ([fracture] length_scale "
-            f"= {_fmt(ell)} nm): the crack band is not resolved there, so damage and strength depend on the mesh"
+    return [f"[geometry] {key} = {format_value(h)} nm > ell / 2 = {format_value(_tidy(ell / 2))} nm ([fracture] length_scale "
+            f"= {format_value(ell)} nm): the crack band is not resolved there, so damage and strength depend on the mesh"
             for key, h in sizes.items() if h > ell / 2]
 
 
@@ -366,17 +330,13 @@ def _dt_max(case: dict, _name: str) -> float:
 
 # --------------------------------------------------------------------------- cross-field checks
 
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-
-
 def _check_soc(case: dict) -> None:
     load = case["loading"]
     op = ">" if load["direction"] == "lithiation" else "<"
-    if not _OPS[op](load["soc_end"], load["soc_start"]):
-        raise _error("[loading] soc_end", load["soc_end"],
-                     f"must be {op} soc_start = {_fmt(load['soc_start'])} for direction = "
-                     f"{_fmt(load['direction'])}")
+    if not OPS[op](load["soc_end"], load["soc_start"]):
+        raise value_error("[loading] soc_end", load["soc_end"],
+                          f"must be {op} soc_start = {format_value(load['soc_start'])} for direction = "
+                          f"{format_value(load['direction'])}")
 
 
 #: Loading modes without chemistry: the concentration stays at soc_start and boundary
@@ -390,22 +350,23 @@ def _check_mechanical_loading(case: dict) -> None:
     if load["mode"] not in MECHANICAL_MODES:
         return
     if load["stress_assisted"]:
-        raise _error("[loading] stress_assisted", True, f"has no effect without chemistry; allowed with "
-                     f"mode = {_fmt(load['mode'])}: false")
+        raise value_error("[loading] stress_assisted", True, f"has no effect without chemistry; allowed with "
+                          f"mode = {format_value(load['mode'])}: false")
     if load["mode"] == "surfing" and case["geometry"]["dim"] != 2:
-        raise _error("[loading] mode", "surfing", "the K-field boundary data is plane strain: "
-                     "allowed with [geometry] dim = 3: galvanostatic, potentiostatic, uniform, displacement")
+        raise value_error("[loading] mode", "surfing", "the K-field boundary data is plane strain: "
+                          "allowed with [geometry] dim = 3: galvanostatic, potentiostatic, uniform, "
+                          "displacement")
     if load["mode"] == "displacement" and case["geometry"]["dim"] == 2 and load["displacement"][2] != 0.0:
-        raise _error("[loading] displacement", load["displacement"],
-                     "the third component must be 0 or absent in a 2D case (dim = 2)")
+        raise value_error("[loading] displacement", load["displacement"],
+                          "the third component must be 0 or absent in a 2D case (dim = 2)")
 
 
 def _check_surface_coupling(case: dict) -> None:
     """The stress-dependent surface equilibrium replaces a potentiostatic surface value."""
     load = case["loading"]
     if load["surface_stress_coupling"] and load["mode"] != "potentiostatic":
-        raise _error("[loading] surface_stress_coupling", True, f"sets the surface concentration of "
-                     f"potentiostatic loading; allowed with mode = {_fmt(load['mode'])}: false")
+        raise value_error("[loading] surface_stress_coupling", True, f"sets the surface concentration of "
+                          f"potentiostatic loading; allowed with mode = {format_value(load['mode'])}: false")
 
 
 AXISYMMETRIC_KINDS = ("particle", "hollow_sphere")
@@ -417,23 +378,23 @@ def _check_axisymmetric(case: dict) -> None:
     where = "[mechanics] out_of_plane"
     geometry = case["geometry"]
     if geometry["kind"] not in AXISYMMETRIC_KINDS:
-        raise _error(where, "axisymmetric", f"revolves a sphere's section; geometry.kind = "
-                     f"{_fmt(geometry['kind'])} is not a body of revolution about x; allowed kinds: "
-                     f"{', '.join(AXISYMMETRIC_KINDS)}")
+        raise value_error(where, "axisymmetric", f"revolves a sphere's section; geometry.kind = "
+                          f"{format_value(geometry['kind'])} is not a body of revolution about x; "
+                          f"allowed kinds: {', '.join(AXISYMMETRIC_KINDS)}")
     if not geometry["symmetry"]:
-        raise _error(where, "axisymmetric", "needs geometry.symmetry = true (the meridian quarter "
-                     "x >= 0, y >= 0: y is the distance to the axis)")
+        raise value_error(where, "axisymmetric", "needs geometry.symmetry = true (the meridian quarter "
+                          "x >= 0, y >= 0: y is the distance to the axis)")
     if geometry.get("matrix"):
-        raise _error(where, "axisymmetric", "is not combined with geometry.matrix = true (the "
-                     "matrix box would revolve into a cylinder whose `top` is its curved side); "
-                     "allowed: matrix = false")
+        raise value_error(where, "axisymmetric", "is not combined with geometry.matrix = true (the "
+                          "matrix box would revolve into a cylinder whose `top` is its curved side); "
+                          "allowed: matrix = false")
     weights = case["mechanics"]["expansion_weights"]
     if len(set(weights)) > 1:
-        raise _error(where, "axisymmetric", f"needs isotropic swelling; mechanics.expansion_weights "
-                     f"= {weights}; allowed: equal weights")
+        raise value_error(where, "axisymmetric", f"needs isotropic swelling; mechanics.expansion_weights "
+                          f"= {weights}; allowed: equal weights")
     if case["active"]["front_mobility_ratio"] != 1.0:
-        raise _error(where, "axisymmetric", "needs an isotropic front; active.front_mobility_ratio = "
-                     f"{case['active']['front_mobility_ratio']:g} (cubic); allowed: 1")
+        raise value_error(where, "axisymmetric", "needs an isotropic front; active.front_mobility_ratio = "
+                          f"{case['active']['front_mobility_ratio']:g} (cubic); allowed: 1")
 
 
 def _out_of_plane(case: dict, _name: str) -> str:
@@ -453,8 +414,9 @@ def _check_out_of_plane(case: dict) -> None:
     elif mode == "generalized":
         for key in ("stress_assisted", "surface_stress_coupling"):
             if case["loading"][key]:
-                raise _error("[mechanics] out_of_plane", "generalized", f"is not combined with [loading] {key} "
-                             "(solved with u in one Newton); allowed: plane_strain")
+                raise value_error("[mechanics] out_of_plane", "generalized",
+                                  f"is not combined with [loading] {key} (solved with u in one Newton); "
+                                  "allowed: plane_strain")
 
 
 def _check_kinematics(case: dict) -> None:
@@ -463,20 +425,20 @@ def _check_kinematics(case: dict) -> None:
     if case["mechanics"]["kinematics"] != "finite":
         return
     if case["geometry"]["dim"] != 2:
-        raise _error("[mechanics] kinematics", "finite", f"is implemented in 2D only; geometry.dim = "
-                     f"{case['geometry']['dim']}; allowed: small")
+        raise value_error("[mechanics] kinematics", "finite", f"is implemented in 2D only; geometry.dim = "
+                          f"{case['geometry']['dim']}; allowed: small")
     load = case["loading"]
     if load["mode"] == "potentiostatic" and load["ramp_time"] == 0:
-        raise _error("[loading] ramp_time", 0.0, "finite strain needs the surface concentration ramped "
-                     "(a step swells the surface cells by J_c = 1 + expansion * c at once, beyond "
-                     "what Newton can start from); allowed: ramp_time > 0, e.g. 0.05")
+        raise value_error("[loading] ramp_time", 0.0, "finite strain needs the surface concentration ramped "
+                          "(a step swells the surface cells by J_c = 1 + expansion * c at once, beyond "
+                          "what Newton can start from); allowed: ramp_time > 0, e.g. 0.05")
 
 
 def _check_load_time(case: dict) -> None:
     """Displacement-driven runs have no SOC window: the pseudo-time span must be given."""
     mode = case["loading"]["mode"]
     if mode in MECHANICAL_MODES and "t_end" not in case["time"]:
-        raise CaseError(f"[time] t_end: required when [loading] mode = {_fmt(mode)} "
+        raise CaseError(f"[time] t_end: required when [loading] mode = {format_value(mode)} "
                         "(the load grows with time; t_end ends the run)")
 
 
@@ -493,9 +455,9 @@ def _check_probes(case: dict) -> None:
     points = case["output"]["probes"]
     for i, p in enumerate(points):
         if dim == 3 and len(p) != 3:
-            raise _error(f"[output] probes[{i}]", p, "a 3D case (dim = 3) needs points [x, y, z]")
+            raise value_error(f"[output] probes[{i}]", p, "a 3D case (dim = 3) needs points [x, y, z]")
         if dim == 2 and len(p) == 3 and p[2] != 0.0:
-            raise _error(f"[output] probes[{i}]", p,
+            raise value_error(f"[output] probes[{i}]", p,
                          "the third coordinate must be 0 or absent in a 2D case (dim = 2)")
     case["output"]["probes"] = [[*p, 0.0][:3] for p in points]
 
@@ -507,35 +469,37 @@ def _check_fracture(case: dict) -> None:
         frac.pop("strength", None)
         return
     if frac["split"] == "spectral" and case["geometry"]["dim"] == 3:
-        raise _error("[fracture] split", "spectral", "is implemented for 2D (plane strain) only; "
-                     "allowed in 3D: none, voldev")
+        raise value_error("[fracture] split", "spectral", "is implemented for 2D (plane strain) only; "
+                          "allowed in 3D: none, voldev")
     if case["loading"]["stress_assisted"]:
-        raise _error("[loading] stress_assisted", True, "cannot be combined with fracture yet; "
-                     "allowed with [fracture] model = AT1/AT2: false")
+        raise value_error("[loading] stress_assisted", True, "cannot be combined with fracture yet; "
+                          "allowed with [fracture] model = AT1/AT2: false")
     unknown = sorted(set(frac["regions"]) - {"si", "electrolyte", "collector"})
     if unknown or "si" not in frac["regions"]:
-        raise _error("[fracture] regions", frac["regions"], "must contain si; allowed: si, "
-                     "electrolyte, collector")
+        raise value_error("[fracture] regions", frac["regions"], "must contain si; allowed: si, "
+                          "electrolyte, collector")
     if frac["surface_flaw"] > 0 and case["geometry"]["kind"] not in ("particle", "nanowire", "hollow_sphere"):
-        raise _error("[fracture] surface_flaw", frac["surface_flaw"], "needs a round body; allowed with "
-                     "geometry.kind = particle, nanowire, hollow_sphere (films: notch_depth or initial_crack)")
+        raise value_error("[fracture] surface_flaw", frac["surface_flaw"], "needs a round body; allowed "
+                          "with geometry.kind = particle, nanowire, hollow_sphere (films: notch_depth or "
+                          "initial_crack)")
     if frac["surface_flaw"] >= case["geometry"].get("diameter", float("inf")) / 2:
-        raise _error("[fracture] surface_flaw", frac["surface_flaw"], "must be < geometry.diameter / 2")
+        raise value_error("[fracture] surface_flaw", frac["surface_flaw"], "must be < geometry.diameter / 2")
     if frac["criterion"] == "crack_growth" and not (frac["surface_flaw"] > 0 or "initial_crack" in frac
                                                      or "initial_disc" in frac):
-        raise _error("[fracture] criterion", "crack_growth", "measures growth from a pre-existing crack: "
-                     "set [fracture] surface_flaw, initial_crack or initial_disc, or use criterion = "
-                     "max_damage or crack_length")
+        raise value_error("[fracture] criterion", "crack_growth", "measures growth from a pre-existing crack: "
+                          "set [fracture] surface_flaw, initial_crack or initial_disc, or use criterion = "
+                          "max_damage or crack_length")
     if "initial_disc" in frac:
         disc = frac["initial_disc"]
         if case["geometry"]["dim"] != 3 or len(disc) != 2 or "initial_disc_radius" not in frac:
-            raise _error("[fracture] initial_disc", disc, "is a 3D disc [[cx, cy, cz], [nx, ny, nz]] (centre, "
-                         "normal) with [fracture] initial_disc_radius; allowed in 2D: initial_crack")
+            raise value_error("[fracture] initial_disc", disc, "is a 3D disc [[cx, cy, cz], [nx, ny, nz]] "
+                              "(centre, normal) with [fracture] initial_disc_radius; allowed in 2D: "
+                              "initial_crack")
         if not any(disc[1]):
-            raise _error("[fracture] initial_disc", disc, "the normal [nx, ny, nz] must not be zero")
+            raise value_error("[fracture] initial_disc", disc, "the normal [nx, ny, nz] must not be zero")
     if "initial_crack" in frac and len(frac["initial_crack"]) != 2:
-        raise _error("[fracture] initial_crack", frac["initial_crack"],
-                     "expected a segment of two points [[x0, y0], [x1, y1]]")
+        raise value_error("[fracture] initial_crack", frac["initial_crack"],
+                          "expected a segment of two points [[x0, y0], [x1, y1]]")
     act = case["active"]
     frac["strength"] = round(phasefield.strength(frac["model"], act["Gc"], act["E"], frac["length_scale"]), 12)
 
@@ -913,7 +877,7 @@ def _applies(spec: KeySpec, section: dict) -> bool:
 
 
 def _when_text(spec: KeySpec) -> str:
-    return " and ".join(f"{key} = " + " or ".join(_fmt(v) for v in values)
+    return " and ".join(f"{key} = " + " or ".join(format_value(v) for v in values)
                         for key, values in spec.when)
 
 
@@ -923,9 +887,9 @@ def _expand_material(name: str, section: dict) -> dict:
     own = [p for p, s in materials.PARAMETERS.items() if material.role in s.roles]
     for key, value in section.items():
         if key != "material" and key not in own:
-            raise _error(f"[{name}] {key}", value,
-                         f"not a parameter of {material.role} material "
-                         f"{_fmt(material.name)}; allowed: {', '.join(own) or 'none'}")
+            raise value_error(f"[{name}] {key}", value,
+                              f"not a parameter of {material.role} material "
+                              f"{format_value(material.name)}; allowed: {', '.join(own) or 'none'}")
     return {"material": material.name, **material.values(), **section}
 
 
@@ -938,7 +902,7 @@ def _resolve_section(name: str, spec: Section, given: dict, case: dict, case_nam
     autos = []
     for key, key_spec in spec.keys.items():
         if key in given:
-            out[key] = _check(f"[{name}] {key}", given[key], key_spec)
+            out[key] = _check(f"[{name}] {key}", given[key], key_spec, spec.key_type(key_spec))
         elif not _applies(key_spec, out):
             continue
         elif isinstance(key_spec.default, Auto):
@@ -947,7 +911,7 @@ def _resolve_section(name: str, spec: Section, given: dict, case: dict, case_nam
             out[key] = copy.deepcopy(key_spec.default)
         elif key_spec.required:
             raise CaseError(f"[{name}] {key}: required when {_when_text(key_spec)} "
-                            f"({_TYPES[key_spec.type].label}: {key_spec.doc})")
+                            f"({spec.key_type(key_spec).label}: {key_spec.doc})")
     for key in autos:  # after the literal values, in declaration order
         out[key] = _tidy(spec.keys[key].default.compute({**case, name: out}, case_name))
     out = {key: out[key] for key in spec.keys if key in out}
@@ -955,16 +919,16 @@ def _resolve_section(name: str, spec: Section, given: dict, case: dict, case_nam
         out = _expand_material(name, out)
     for key, key_spec in spec.keys.items():
         for op, other in key_spec.relations:
-            if key in out and other in out and not _OPS[op](out[key], out[other]):
-                raise _error(f"[{name}] {key}", out[key],
-                             f"must be {op} {other} = {_fmt(out[other])}{_unit(key_spec)}")
+            if key in out and other in out and not OPS[op](out[key], out[other]):
+                raise value_error(f"[{name}] {key}", out[key],
+                                  f"must be {op} {other} = {format_value(out[other])}{_unit(key_spec)}")
     return out
 
 
 def resolve_section(name: str, section: Section, given: dict, file_stem: str = "") -> dict:
     """Validate and fill one stand-alone section (not part of a case), e.g. a study's `[sweep]`."""
     if not isinstance(given, dict):
-        raise _error(f"[{name}]", given, "expected a table (a section)")
+        raise value_error(f"[{name}]", given, "expected a table (a section)")
     out = _resolve_section(name, section, given, {}, file_stem)
     for check in section.checks:
         check(out)
@@ -978,7 +942,7 @@ def resolve_case(raw: dict, name: str) -> dict:
     resolving it again gives it back unchanged.
     """
     if not isinstance(raw, dict):
-        raise CaseError(f"case = {_fmt(raw)}: expected a table of sections")
+        raise CaseError(f"case = {format_value(raw)}: expected a table of sections")
     for section in raw:
         if section == "sweep":  # a study file given to `sifrac run`
             raise CaseError("[sweep]: this is a study file (a case plus a [sweep] section); run it "
@@ -990,7 +954,7 @@ def resolve_case(raw: dict, name: str) -> dict:
     for section, spec in SCHEMA.items():
         given = raw.get(section, {})
         if not isinstance(given, dict):
-            raise _error(f"[{section}]", given, "expected a table (a section)")
+            raise value_error(f"[{section}]", given, "expected a table (a section)")
         case[section] = _resolve_section(section, spec, given, case, name)
         for check in spec.checks:
             check(case)
@@ -1030,7 +994,7 @@ def apply_overrides(raw: dict, overrides: list[tuple[tuple[str, ...], Any]]) -> 
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 prefix = ".".join(path[:depth + 1])
-                raise CaseError(f"--set {'.'.join(path)}: {prefix} = {_fmt(node)} is not a table")
+                raise CaseError(f"--set {'.'.join(path)}: {prefix} = {format_value(node)} is not a table")
         node[path[-1]] = value
     return raw
 
@@ -1077,7 +1041,7 @@ def _default_text(spec: KeySpec, from_material: bool) -> str:
     if isinstance(spec.default, Auto):
         return f"auto: {spec.default.doc}"
     if spec.default is not None:
-        return f"`{_fmt(spec.default)}`"
+        return f"`{format_value(spec.default)}`"
     if spec.required:
         return "required"
     return "from the material" if from_material else "unset"
@@ -1093,7 +1057,7 @@ def section_markdown(name: str, section: Section) -> list[str]:
         if spec.relations:
             meaning += "; must be " + ", ".join(f"{op} {o}" for op, o in spec.relations)
         from_material = _is_material_section(section) and key != "material"
-        cells = (f"`{key}`", _TYPES[spec.type].label, _default_text(spec, from_material),
+        cells = (f"`{key}`", section.key_type(spec).label, _default_text(spec, from_material),
                  _allowed(spec),
                  spec.unit, meaning)
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")

@@ -1,7 +1,7 @@
 """Command line: `sifrac run|sweep|mesh|materials|report`.
 
 Exit status: 0 success, 2 bad input (one message, nothing written), 3 the solver stopped (last
-good state kept; for a sweep: the study ended without a result, see solver/sweep.py), 4 stopped
+good state kept; for a sweep: the study ended without a result, see solver/studies/), 4 stopped
 by SIGTERM/SIGINT at the end of a step (a checkpoint was written; `sifrac run CASE --resume DIR`
 continues). Case files are validated on every rank before any collective call, so bad input
 ends every rank the same way without a traceback.
@@ -116,7 +116,7 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
         return 0
 
     if args.command == "sweep":
-        from solver.sweep import sweep_command
+        from solver.studies.cli import sweep_command
 
         try:
             return sweep_command(args.case, args.overrides, args.output, args.ranks_per_run, comm)

@@ -117,7 +117,7 @@ def test_repository_studies_resolve_every_run(path, tmp_path):
     the study's sections, which override the base case's."""
     import tomllib
 
-    from solver.sweep import load_study, run_case, run_spec, validate
+    from solver.studies.plan import load_study, run_case, run_spec, validate
 
     study = load_study(path)
     validate(study, tmp_path, 2)

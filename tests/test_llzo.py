@@ -61,7 +61,9 @@ def test_electrolyte_series_trend_figure(tmp_path):
     import json
 
     from solver.case import case_sha256
-    from solver.sweep import _trend_points, load_study, sweep
+    from solver.studies.outputs import trend_points
+    from solver.studies.plan import load_study
+    from solver.studies.sweep import sweep
 
     def fake(case: dict, comm, outdir: Path) -> dict:
         e = case["electrolyte"].get("E")
@@ -76,7 +78,7 @@ def test_electrolyte_series_trend_figure(tmp_path):
     study = load_study(CASES / "studies" / "electrolyte_series.toml")
     result = sweep(study, MPI.COMM_SELF, tmp_path, runner=fake)
     assert result.status == "complete"
-    points = _trend_points(study, tmp_path, result.records)
+    points = trend_points(study, tmp_path, result.records)
     assert points["material_liquid"][0] is None
     assert points["material_LLZO"] == (150.0, {"crack_initiation_soc": 0.3, "final.max_damage": 1.0,
                                                "final.cod_normalized": 0.15, "final.dissipated_energy": 1.0})
@@ -91,7 +93,8 @@ def test_llzo_comparison_ordering(tmp_path):
     delithiation (measured 0.248), the LLZO cap not at all down to the cut-off; both LLZO variants
     dissipate less, and the cap's final opening is below half the liquid's (measured 0.04 of it).
     Margins: 0.05 SOC on the initiations, ordering only on the energies."""
-    from solver.sweep import load_study, sweep
+    from solver.studies.plan import load_study
+    from solver.studies.sweep import sweep
 
     study = load_study(CASES / "llzo_vs_liquid.toml", ["output.fields=false"])
     result = sweep(study, MPI.COMM_WORLD, tmp_path)

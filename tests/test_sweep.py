@@ -12,7 +12,9 @@ import pytest
 from mpi4py import MPI
 
 from solver.case import CaseError, case_sha256
-from solver.sweep import Bisection, Record, load_study, run_case, run_spec, sweep
+from solver.studies.plan import load_study, run_case, run_spec
+from solver.studies.strategies import Bisection, Record
+from solver.studies.sweep import sweep
 
 ROOT = Path(__file__).parents[1]
 STUDY = ROOT / "cases" / "studies" / "film_notch_soc_end.toml"
@@ -114,24 +116,25 @@ def test_study_lists_its_parameters_with_sources(tmp_path):
 def test_target_is_reported_and_a_miss_is_said(tmp_path, monkeypatch, caplog, threshold, met):
     """A published target range: the summary says whether the critical value lies in it, and the
     CLI verb's log warns on a miss."""
-    from solver import sweep as sweep_module
+    from solver.studies import cli, executor
+    from solver.studies.outputs import target_met
 
     path = write_study(tmp_path, BISECT + 'target = [150.0, 200.0]\ntarget_source = "paper, fig. 1"\n')
-    monkeypatch.setattr(sweep_module, "_run_case", FakeRunner(lambda d: d >= threshold))
+    monkeypatch.setattr(executor, "run_or_resume", FakeRunner(lambda d: d >= threshold))
     with caplog.at_level("WARNING"):
-        assert sweep_module.sweep_command(str(path), [], str(tmp_path / "out"), 1, MPI.COMM_SELF) == 0
+        assert cli.sweep_command(str(path), [], str(tmp_path / "out"), 1, MPI.COMM_SELF) == 0
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["target"] == [150.0, 200.0] and summary["target_source"] == "paper, fig. 1"
     assert summary["target_met"] is met
     missed = [r.getMessage() for r in caplog.records if "outside the target [150, 200] (paper, fig. 1)" in r.getMessage()]
     assert len(missed) == (0 if met else 1)
-    assert sweep_module.target_met({"target": [150.0, 200.0]}, None) is None
-    assert sweep_module.target_met({}, 170.0) is None
+    assert target_met({"target": [150.0, 200.0]}, None) is None
+    assert target_met({}, 170.0) is None
     # stopped early: only a bracket wholly inside (outside) the target decides
     target = {"target": [105.0, 195.0]}
-    assert sweep_module.target_met(target, 170.0, [40.0, 300.0]) is None
-    assert sweep_module.target_met(target, 88.0, [78.5, 97.8]) is False
-    assert sweep_module.target_met(target, 150.0, [140.0, 160.0]) is True
+    assert target_met(target, 170.0, [40.0, 300.0]) is None
+    assert target_met(target, 88.0, [78.5, 97.8]) is False
+    assert target_met(target, 150.0, [140.0, 160.0]) is True
 
 
 def _drive(strategy: Bisection, study, rule) -> list[list[float]]:
@@ -257,6 +260,7 @@ BAD_STUDIES = [
     (BISECT.replace("geometry.diameter", "geometry.diamter"), "[sweep] parameter"),
     (BISECT.replace("geometry.diameter", "geometry.kind"), "[sweep] parameter"),
     (BISECT.replace("[50.0, 450.0]", "[-50.0, 450.0]"), "[geometry] diameter"),
+    (BISECT.replace("[50.0, 450.0]", "[50.0, 1" + "0" * 400 + "]"), "[sweep] bracket"),  # beyond float
     ('mode = "grid"\nparameter = "geometry.diameter"\nvalues = [100.0, "big"]\n', "[geometry] diameter"),
     ('mode = "grid"\nparameter = "geometry.diameter"\n', "[sweep] values"),
     (BISECT + 'values = [1.0]\n', "[sweep] values"),
@@ -335,6 +339,6 @@ def test_runs_stopped_by_the_wall_time_limit_continue_when_the_sweep_is_run_agai
 
 def test_study_reference_is_current():
     """docs/sweep-reference.md is generated from the [sweep] schema (`make docs`); it must not drift."""
-    from solver.sweep import reference_markdown
+    from solver.studies.schema import reference_markdown
 
     assert (ROOT / "docs" / "sweep-reference.md").read_text() == reference_markdown(), "run `make docs`"

@@ -13,7 +13,9 @@ import pytest
 import tomli_w
 from mpi4py import MPI
 
-from solver.sweep import Executor, load_study, sweep
+from solver.studies.executor import Executor
+from solver.studies.plan import load_study
+from solver.studies.sweep import sweep
 
 pytestmark = pytest.mark.mpi
 

@@ -19,7 +19,9 @@ import pytest
 from mpi4py import MPI
 
 from solver.run import run
-from solver.sweep import evaluate, load_study, run_case, run_spec, sweep
+from solver.studies.plan import load_study, run_case, run_spec
+from solver.studies.strategies import evaluate
+from solver.studies.sweep import sweep
 
 CASES = Path(__file__).parents[1] / "cases"
 
