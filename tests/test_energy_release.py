@@ -11,9 +11,9 @@ Koiter 1973).
 import numpy as np
 import pytest
 
-from solver.energy_release import (critical_size_by_interpolation, critical_size_by_scaling,
-                                   energy_release_rate, peak_energy_release_rate, stress_intensity,
-                                   strip_coefficients)
+from solver.energy_release import (_DISC_REFERENCES, critical_size_by_interpolation,
+                                   critical_size_by_scaling, energy_release_rate, peak_energy_release_rate,
+                                   stress_intensity, strip_coefficients)
 
 BUCHALET_BAMFORD = (1.1215, 0.6820, 0.5245, 0.4404)
 
@@ -91,6 +91,23 @@ def test_strip_limits():
         assert abs(scale - 1.0) < 0.035
 
 
+def test_disc_references():
+    """The disc's weight function gives back its reference solutions (uniform and linear face
+    pressure) at the tabulated a/D and between them smoothly, and tends to the half-plane."""
+    diameter = 100.0
+    for alpha, f0, f1 in _DISC_REFERENCES[1:]:
+        a = alpha * diameter
+        assert stress_intensity(a, uniform, "disc", diameter) / np.sqrt(np.pi * a) == pytest.approx(f0, rel=1e-9)
+        assert stress_intensity(a, lambda x, a=a: 1 - x / a, "disc", diameter) / np.sqrt(np.pi * a) == \
+            pytest.approx(f1, rel=1e-9)
+    layer = lambda x: np.where(x < 0.5, 1.0, 0.0)  # noqa: E731
+    assert stress_intensity(1.0, layer, "disc", 1e4, points=400) == pytest.approx(
+        stress_intensity(1.0, layer, points=400), rel=2e-3)
+    alphas = np.linspace(0.005, 0.6, 120)
+    f = np.array([stress_intensity(al * diameter, uniform, "disc", diameter) for al in alphas]) / np.sqrt(np.pi * alphas * diameter)
+    assert np.all(np.diff(f) > 0) and np.all(np.diff(f, 2) > 0)  # rising and convex, no wiggles
+
+
 def test_ring_crack_limit():
     """The ring crack (plane-strain edge crack per unit front length) against the round bar in
     tension: within 3% in K at a/R = 0.1 (measured 2.8%), the stated range of the approximation."""
@@ -138,9 +155,11 @@ def test_critical_size():
 
 def test_bad_input():
     with pytest.raises(ValueError, match="unknown"):
-        stress_intensity(1.0, uniform, "disc")
+        stress_intensity(1.0, uniform, "cone")
     with pytest.raises(ValueError, match="a/W"):
         stress_intensity(7.0, uniform, "strip", 10.0)
+    with pytest.raises(ValueError, match="positive width"):
+        stress_intensity(1.0, uniform, "disc")
     with pytest.raises(ValueError, match="beyond the profile"):
         stress_intensity(7.0, (np.array([0.0, 5.0]), np.array([1.0, 1.0])))
     with pytest.raises(ValueError, match="start at 0"):
