@@ -9,6 +9,10 @@ mode I). Cases:
   on its end by sigma0 or sigma_b (1 - 2 x / W): the handbook's load cases.
 - ``disc_core``: disc of diameter D with a misfitting core, eigenstrain beta phi(r) I (3D, so
   also eps*_zz), phi = (1 - tanh((r - D/4) / (D/40))) / 2: the shell is in hoop tension.
+- ``disc_bimaterial``: the misfitting core with a stiff core (E = 169 GPa inside r = 0.6 R, 41 GPa
+  outside, joined over 0.1 R): how far the homogeneous weight function with E at the crack tip
+  carries into a particle whose pristine core is four times stiffer than its lithiated shell
+  (the J-integral gets the term - int W / E (grad E . e) q dA).
 - ``disc_band``: the same disc with an expanding band below the surface, phi = exp(-((r - 0.75 R)
   / 0.08 R)^2): a tensile surface layer over a compressive band, like the swelling shell pushed
   out by a lithiation front.
@@ -56,6 +60,7 @@ from solver.energy_release import energy_release_rate  # noqa: E402
 from solver.profile import RadialLine  # noqa: E402
 
 E, NU = 41.0, 0.24  # Li3.75Si (solver/materials.py)
+E_CORE = 169.0  # c-Si, the stiff core of disc_bimaterial
 SIGMA0 = 1.0  # GPa, strip end load
 BETA = 0.01  # eigenstrain amplitude of the discs
 WIDTH = 100.0  # W of the strip, D of the disc (nm)
@@ -127,10 +132,19 @@ def build_mesh(comm: MPI.Comm, kind: str, tips: list[float], h_tip: float, h_far
     return mesh_on_root(comm, 2, make).mesh
 
 
+def modulus(kind: str, r, tanh=np.tanh):
+    """Young's modulus: E, or for disc_bimaterial a stiff core (E_CORE) inside r = 0.6 R under
+    the soft shell (E), joined over 0.1 R (UFL with tanh=ufl.tanh, numpy otherwise)."""
+    if kind != "disc_bimaterial":
+        return E
+    rad = 0.5 * WIDTH
+    return E + (E_CORE - E) * 0.5 * (1 - tanh((r - 0.6 * rad) / (0.1 * rad)))
+
+
 def disc_eigenstrain(kind: str, r):
     """phi(r) of the eigenstrain beta phi I of the disc cases (UFL)."""
     rad = 0.5 * WIDTH
-    if kind == "disc_core":
+    if kind in ("disc_core", "disc_bimaterial"):
         return 0.5 * (1 - ufl.tanh((r - 0.5 * rad) / (0.1 * rad)))
     return ufl.exp(-(((r - 0.6 * rad) / (0.1 * rad)) ** 2))
 
@@ -149,9 +163,11 @@ class HalfModel:
         self.V = fem.functionspace(domain, ("Lagrange", 2, (2,)))
         self.u = fem.Function(self.V)
         x = ufl.SpatialCoordinate(domain)
-        mu, lam = E / (2 * (1 + NU)), E * NU / ((1 + NU) * (1 - 2 * NU))
-        if kind in ("disc_core", "disc_band"):
-            phi = disc_eigenstrain(kind, ufl.sqrt(ufl.dot(x, x)))
+        radius = ufl.sqrt(ufl.dot(x, x))
+        young = modulus(kind, radius, ufl.tanh)
+        mu, lam = young / (2 * (1 + NU)), young * NU / ((1 + NU) * (1 - 2 * NU))
+        if kind in ("disc_core", "disc_band", "disc_bimaterial"):
+            phi = disc_eigenstrain(kind, radius)
             self.eps_star, self.grad_phi = BETA * phi * ufl.Identity(3), BETA * ufl.grad(phi)
         else:
             self.eps_star, self.grad_phi = fem.Constant(domain, np.zeros((3, 3))), fem.Constant(domain, np.zeros(2))
@@ -200,6 +216,8 @@ class HalfModel:
         j_density = (ufl.dot(ufl.dot(plane(self.stress3), ufl.grad(q)), grad_u_e)
                      - self.energy_density * ufl.dot(self.e, ufl.grad(q))
                      + ufl.tr(self.stress3) * ufl.dot(self.grad_phi, self.e) * q)
+        if kind == "disc_bimaterial":  # W's explicit dependence on x through E(x): W ~ E
+            j_density -= self.energy_density / young * ufl.dot(ufl.grad(young), self.e) * q
         dx = ufl.dx(metadata={"quadrature_degree": 6})
         face_term = 0 if self.strip else ufl.dot(traction, grad_u_e) * q * ds  # loaded crack faces
         self.j_form = fem.form(j_density * dx - face_term)
@@ -263,7 +281,8 @@ def check(kind: str, alpha: float, refine: float = 1.0, comm: MPI.Comm = MPI.COM
         model.solve(0.0)
         line = RadialLine(domain, (0.0, 0.0), (0.0, 1.0), 0.5 * WIDTH, np.linspace(0.0, a, 801), normal=(1.0, 0.0))
         profile = line.profile(model.stress_field)
-    g_wf = [float(energy_release_rate(a, profile, E, NU, geometry, WIDTH))
+    e_tip = modulus(kind, 0.5 * WIDTH - a)  # the weight functions take E at the crack tip
+    g_wf = [float(energy_release_rate(a, profile, e_tip, NU, geometry, WIDTH))
             for geometry in ("strip", "disc", "half_plane")]
     g_energy = float("nan")
     if not kind.startswith("disc_pressure"):
@@ -325,6 +344,7 @@ def main() -> None:
         return
     alphas = {"strip_tension": (0.1, 0.3, 0.5, 0.6), "strip_bending": (0.1, 0.3, 0.5, 0.6),
               "disc_core": (0.05, 0.1, 0.2, 0.3, 0.4), "disc_band": (0.02, 0.05, 0.1, 0.15),
+              "disc_bimaterial": (0.05, 0.1, 0.15, 0.2, 0.25, 0.3),
               "disc_pressure_2": (0.05, 0.2, 0.4, 0.6)}
     rows = []
     for kind in alphas:

@@ -127,30 +127,36 @@ _DISC_REFERENCES = np.array([
     [0.500, 3.16793, 1.72162], [0.550, 3.71005, 2.06703], [0.600, 4.42782, 2.52643]])
 
 
-def _hermite(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
-    """Cubic Hermite interpolation with three-point slopes (one-sided at the ends)."""
-    slopes = np.gradient(ys, xs, edge_order=2)
-    k = int(np.clip(np.searchsorted(xs, x) - 1, 0, len(xs) - 2))
+def _hermite(x: np.ndarray, xs: np.ndarray, ys: np.ndarray, slopes: np.ndarray) -> np.ndarray:
+    """Cubic Hermite interpolation through (xs, ys) with the given slopes."""
+    k = np.clip(np.searchsorted(xs, x) - 1, 0, len(xs) - 2)
     h = xs[k + 1] - xs[k]
     t = (x - xs[k]) / h
-    return float((2 * t**3 - 3 * t**2 + 1) * ys[k] + (t**3 - 2 * t**2 + t) * h * slopes[k]
-                 + (-2 * t**3 + 3 * t**2) * ys[k + 1] + (t**3 - t**2) * h * slopes[k + 1])
+    return ((2 * t**3 - 3 * t**2 + 1) * ys[k] + (t**3 - 2 * t**2 + t) * h * slopes[k]
+            + (-2 * t**3 + 3 * t**2) * ys[k + 1] + (t**3 - t**2) * h * slopes[k + 1])
 
 
-def disc_coefficients(alpha: float) -> tuple[float, float]:
+_DISC_ALPHA, _DISC_F0, _DISC_F1 = _DISC_REFERENCES.T
+# three-point slopes (one-sided at the ends)
+_DISC_SLOPES = [np.gradient(f, _DISC_ALPHA, edge_order=2) for f in (_DISC_F0, _DISC_F1)]
+
+
+def disc_coefficients(alpha: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     """m1, m2 of the disc at a/D = alpha from its reference F_0, F_1 (interpolated)."""
-    alpha_k, f0, f1 = _DISC_REFERENCES.T
+    alpha = np.asarray(alpha, dtype=float)
     scale = np.pi / (2.0 * np.sqrt(2.0))
-    r1 = scale * _hermite(alpha, alpha_k, f0) - 1.0
-    r2 = scale * _hermite(alpha, alpha_k, f1) - 1.0 / 3.0
+    r1 = scale * _hermite(alpha, _DISC_ALPHA, _DISC_F0, _DISC_SLOPES[0]) - 1.0
+    r2 = scale * _hermite(alpha, _DISC_ALPHA, _DISC_F1, _DISC_SLOPES[1]) - 1.0 / 3.0
     det = 1.0 / 21.0 - 1.0 / 25.0  # of [[1/3, 1/5], [1/5, 1/7]]
     return (r1 / 7.0 - r2 / 5.0) / det, (r2 / 3.0 - r1 / 5.0) / det
 
 
-def _kernel(u: np.ndarray, geometry: str, alpha: float) -> np.ndarray:
-    """k(u) with K = sqrt(a) int_0^1 sigma(a (1 - u^2)) k(u) du (smooth on [0, 1])."""
+def _kernel(u: np.ndarray, geometry: str, alpha: np.ndarray) -> np.ndarray:
+    """k(u) with K = sqrt(a) int_0^1 sigma(a (1 - u^2)) k(u) du (smooth on [0, 1]); u has one
+    row per crack depth, alpha one value per row."""
     if geometry in ("strip", "disc"):
         m1, m2, scale = strip_coefficients(alpha) if geometry == "strip" else (*disc_coefficients(alpha), 1.0)
+        m1, m2, scale = (np.broadcast_to(v, np.shape(alpha))[:, None] for v in (m1, m2, scale))
         return scale * 4.0 / np.sqrt(2.0 * np.pi) * (1.0 + m1 * u**2 + m2 * u**4)
     s = 1.0 - u**2  # half_plane, ring: ds / sqrt(1 - s^2) = 2 du / sqrt(2 - u^2)
     s2 = s * s
@@ -196,20 +202,20 @@ def stress_intensity(a: np.ndarray | float, stress: Stress, geometry: str = "hal
         if a_arr.max() > depth[-1] * (1 + 1e-12):
             raise ValueError(f"crack depth {a_arr.max():.6g} beyond the profile ({depth[-1]:.6g})")
     g, wg = _gauss(6 if sampled else points)
-    out = np.empty_like(a_arr)
-    for i, ai in enumerate(a_arr):
-        if sampled:  # pieces between the images u_k = sqrt(1 - x_k / a) of the samples
-            inner = depth[(depth > 0.0) & (depth < ai)]
-            edges = np.union1d(np.sqrt(1.0 - inner / ai), _BASE_EDGES)
-            h = np.diff(edges)
-            u = (edges[:-1, None] + h[:, None] * g[None, :]).ravel()
-            w = (h[:, None] * wg[None, :]).ravel()
-            s = np.interp(ai * (1.0 - u**2), depth, sigma)
-        else:
-            u, w = g, wg
-            s = np.asarray(stress(ai * (1.0 - u**2)), dtype=float)
-        alpha = ai / width if geometry in ("strip", "disc") else 0.0
-        out[i] = np.sqrt(ai) * np.sum(w * s * _kernel(u, geometry, alpha))
+    if sampled:  # pieces between the images u_k = sqrt(1 - x_k / a) of the samples, and _BASE_EDGES
+        inner = depth[(depth > 0.0) & (depth < a_arr.max())]
+        images = np.sqrt(np.clip(1.0 - inner[None, :] / a_arr[:, None], 0.0, 1.0))  # 0 beyond the tip:
+        edges = np.sort(np.hstack([images, np.broadcast_to(_BASE_EDGES, (len(a_arr), len(_BASE_EDGES)))]),
+                        axis=1)  # a zero-width piece
+        h = np.diff(edges, axis=1)
+        u = (edges[:, :-1, None] + h[:, :, None] * g).reshape(len(a_arr), -1)
+        w = (h[:, :, None] * wg).reshape(len(a_arr), -1)
+        s = np.interp(a_arr[:, None] * (1.0 - u**2), depth, sigma)
+    else:
+        u, w = np.broadcast_to(g, (len(a_arr), len(g))), wg[None, :]
+        s = np.asarray(stress(a_arr[:, None] * (1.0 - u**2)), dtype=float)
+    alpha = a_arr / width if geometry in ("strip", "disc") else np.zeros_like(a_arr)
+    out = np.sqrt(a_arr) * np.sum(w * s * _kernel(u, geometry, alpha), axis=1)
     return out if np.ndim(a) else out[0]
 
 
