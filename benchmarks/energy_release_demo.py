@@ -5,7 +5,7 @@ Runs the critical-size base case (cases/particle_first_lithiation.toml) uncracke
 potential ramp and the 60 nm ball of h = 2 nm about the flaw's line of cases/critical_size_csi.toml;
 --small: small strain), samples at every recorded step the
 Cauchy hoop stress sigma_xx on the flaw's line (x = 0, from the top of the quarter disc to the
-centre, current depths from the displacement), and evaluates the weight-function G(a) of a
+centre, current depths from the displacement in finite strain), and evaluates the weight-function G(a) of a
 radial edge crack in the disc (solver/energy_release.py) with E, nu at the crack tip from the
 local concentration. Reports max over a and over the state of charge against Gc of the lithiated
 phase and the implied critical diameter, by scaling (G_max proportional to D when the profile is
@@ -15,10 +15,11 @@ The hook: solver.run.run builds StressFields(problem) and calls its update() at 
 step; this script swaps in a subclass that samples the line after each update. The coordinator's
 wiring does the same inside run.record (docs/notes/energy-release.md).
 
-    .venv/bin/python benchmarks/energy_release_demo.py [--diameters 83 150 250] [--small] [--out DIR]
+    .venv/bin/python benchmarks/energy_release_demo.py [--diameters 83 150 250] [--small] [--set K=V]
+        [--out DIR] [--plot-only]
 
 Writes per diameter history_G.csv (step, soc, G_max, a_star, ...), profiles.npz (current depth,
-sigma_xx, c on the line at every step) and the run's outputs, plus summary.json in DIR (default benchmarks/results/energy_release/demo).
+sigma_xx, c on the line at every step) and the run's outputs, plus summary.json and G.png in DIR (default benchmarks/results/energy_release/demo).
 """
 
 from __future__ import annotations
@@ -68,12 +69,14 @@ def sampling_stress_fields(rows: list[dict], profiles: list[np.ndarray]) -> type
         def update(self) -> None:
             super().update()
             problem = self.problem
-            depth, sigma = self.line.current_depths(problem.u), self.line.normal_stress(self.tensor)
+            finite = problem.case["mechanics"]["kinematics"] == "finite"  # small strain: reference depths
+            depth = self.line.current_depths(problem.u) if finite else self.line.depths
+            sigma = self.line.normal_stress(self.tensor)
             c = self.line.values([problem.c])[:, 0]
             profiles.append(np.stack([depth, sigma, c]))
             e0, e1, nu0, nu1 = self.moduli
             e_tip, nu_tip = e0 + (e1 - e0) * np.clip(c, 0, 1), nu0 + (nu1 - nu0) * np.clip(c, 0, 1)
-            diameter_now = 2.0 * depth[-1]  # current diameter along the line (centre fixed)
+            diameter_now = 2.0 * depth[-1]  # (current) diameter along the line (centre fixed)
             peak = peak_energy_release_rate((depth, sigma), e_tip, nu_tip, a_max=depth[-1], geometry="disc",
                                             width=diameter_now)
             flaw = min(FLAW, depth[-1])
@@ -112,14 +115,49 @@ def run_diameter(diameter: float, small: bool, out: Path, extra: list[str]) -> l
     return rows
 
 
+def plot(out: Path, diameters: list[float], gc: float) -> None:
+    """G_max and G at the 16 nm flaw against SOC, and the hoop profile at SOC 0.9, per diameter."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_g, ax_p) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for diameter in diameters:
+        run = out / f"D{diameter:g}"
+        with open(run / "history_G.csv") as f:
+            rows = list(csv.DictReader(f))
+        soc = [float(r["soc"]) for r in rows]
+        line, = ax_g.plot(soc, [float(r["G_max"]) for r in rows], label=f"D = {diameter:g} nm: max over a")
+        ax_g.plot(soc, [float(r["G_flaw_disc"]) for r in rows], "--", color=line.get_color(),
+                  label=f"D = {diameter:g} nm: a = {FLAW:g} nm")
+        saved = np.load(run / "profiles.npz")
+        i = int(np.argmin(np.abs(saved["soc"] - 0.9)))
+        depth, sigma, _ = saved["profiles"][i]
+        ax_p.plot(depth / (2 * depth[-1]), sigma, color=line.get_color(), label=f"D = {diameter:g} nm, SOC {saved['soc'][i]:.2f}")
+    ax_g.axhline(gc, color="k", lw=0.8)
+    ax_g.set(xlabel="SOC", ylabel="G (J/m$^2$), disc weight function", title="uncracked c-Si particle, flaw line")
+    ax_g.legend(fontsize=7)
+    ax_p.axhline(0.0, color="k", lw=0.8)
+    ax_p.set(xlabel="current depth / current diameter", ylabel="hoop stress $\\sigma_{xx}$ (GPa)",
+             title="profile on the flaw line")
+    ax_p.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "G.png", dpi=120)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--diameters", type=float, nargs="+", default=[83.0, 150.0, 250.0])
     parser.add_argument("--small", action="store_true", help="small strain (the base case as written)")
     parser.add_argument("--set", dest="extra", action="append", default=[], help="more case overrides")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "energy_release" / "demo")
+    parser.add_argument("--plot-only", action="store_true", help="only redraw G.png from the runs in --out")
     args = parser.parse_args()
     gc = load_case(CASE)["active"]["Gc_lithiated"]
+    if args.plot_only:
+        plot(args.out, args.diameters, gc)
+        return
     results = []
     for diameter in args.diameters:
         rows = run_diameter(diameter, args.small, args.out / f"D{diameter:g}", args.extra)
@@ -135,6 +173,7 @@ def main() -> None:
     if MPI.COMM_WORLD.rank == 0:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
+        plot(args.out, args.diameters, gc)
         print(json.dumps(summary, indent=1))
 
 
