@@ -93,8 +93,8 @@ class FrontProblem:
                 "snes_stol": 1e-12, "snes_max_it": 30, "ksp_type": "preonly", "pc_type": "lu",
                 "pc_factor_mat_solver_type": "mumps"}
         self.problem = NonlinearProblem(F, self.phi, petsc_options_prefix="front_prototype_", petsc_options=opts)
-        self.lithiated = fem.form(self.phi * dx)
-        self.pristine = fem.form((1 - self.phi) * dx)
+        self.lithiated = fem.form(front.interpolation(self.phi) * dx)  # the Li content / c_L
+        self.pristine = fem.form((1 - front.interpolation(self.phi)) * dx)
 
     def initialise(self, signed_distance) -> None:
         """phi = the travelling-wave profile of the given signed distance (into the lithiated side)."""
@@ -160,14 +160,14 @@ def core_radius(prob: FrontProblem) -> float:
     return (3 * a / (2 * math.pi)) ** (1 / 3) if prob.setup.axisymmetric else math.sqrt(4 * a / math.pi)
 
 
-def core_ode(r0: float, v: float, times: np.ndarray, curvature_coefficient: float) -> np.ndarray:
-    """Sharp-interface core radius under dr/dt = -v (1 + a / r), a = (d - 1) l0 / (SPEED_FACTOR tilt)
-    (the Allen-Cahn curvature speed-up; a = 0: the rate law alone), by RK4 on a fine grid."""
+def core_ode(r0: float, v: float, times: np.ndarray, speedup) -> np.ndarray:
+    """Sharp-interface core radius under dr/dt = -v speedup(r) (speedup 1: the rate law alone;
+    `front.curvature_speedup`: with the Allen-Cahn curvature speed), by RK4 on a fine grid."""
     out, r, t = [], r0, 0.0
     for target in times:
         while t < target - 1e-15:
             dt = min(target - t, 1e-3 * r0 / v)
-            f = lambda rr: -v * (1 + curvature_coefficient / max(rr, 1e-12))  # noqa: E731
+            f = lambda rr: -v * speedup(max(rr, 1e-12))  # noqa: E731
             k1 = f(r)
             k2 = f(r + 0.5 * dt * k1)
             k3 = f(r + 0.5 * dt * k2)
@@ -197,10 +197,10 @@ def shrinking_core(law: front.FrontLaw, r0: float, r_end: float, h: float, l0: f
         times.append((k + 1) * dt)
         radii.append(core_radius(prob))
     d_minus_1 = 2 if axisymmetric else 1
-    a = d_minus_1 * l0 / (front.SPEED_FACTOR * tilt)
     t = np.array(times)
-    return {"t": t, "r": np.array(radii), "ode": core_ode(radii[0], v, t, 0.0),
-            "ode_ac": core_ode(radii[0], v, t, a), "wall": time.perf_counter() - start,
+    return {"t": t, "r": np.array(radii), "ode": core_ode(radii[0], v, t, lambda r: 1.0),
+            "ode_ac": core_ode(radii[0], v, t, lambda r: front.curvature_speedup(l0, tilt, d_minus_1 / r)),
+            "wall": time.perf_counter() - start,
             "dofs": prob.phi.function_space.dofmap.index_map.size_global, "steps": nsteps}
 
 

@@ -16,8 +16,9 @@ moves at the speed the rate law prescribes where it is (Zhang, Krischok & Linder
 r(n) the rate facing the front normal n relative to <110> (exp(-(E0(n) - E0_110) / kT) at the
 three principal directions). The form is divided by M (a relaxation time), not multiplied, so a
 mobility that varies in space adds no spurious drift l0^2 grad M . grad phi. Curvature adds the
-speed M l0^2 K (K the sum of the principal curvatures; it speeds up a shrinking core): relative to
-V that is (4 / (3 sqrt 2)) l0 K / tilt, bounded by the choice of l0 (see `curvature_speedup`).
+speed M l0^2 K (K the sum of the principal curvatures; it speeds up a shrinking core), a fraction
+(4 / (3 sqrt 2)) l0 K / tilt of V (`curvature_speedup`); `mobility` can divide it out.
+Design and measurements: docs/notes/front-model.md.
 """
 
 from __future__ import annotations
@@ -134,18 +135,11 @@ def total_curvature(gradient, radius=None):
     return k if radius is None else k + n[1] / radius
 
 
-def planar_speed(M: float, l0: float, tilt: float) -> float:
-    return SPEED_FACTOR * tilt * M * l0
-
-
 def curvature_speedup(l0: float, tilt: float, curvature: float) -> float:
-    """V / V_target of a front with total curvature K (1/r of a cylinder, 2/r of a sphere)."""
+    """V / V_target of an uncompensated front with total curvature K (1/r of a cylinder, 2/r of a
+    sphere). The tilt must stay below 16/3, where pristine Si (Nagumo a = 1/2 - 3 tilt/32)
+    would lose its stability."""
     return 1.0 + l0 * curvature / (SPEED_FACTOR * tilt)
-
-
-def tilt_limit() -> float:
-    """The tilt at which the pristine state loses stability (Nagumo a = 1/2 - 3 tilt / 32 = 0)."""
-    return 16.0 / 3.0
 
 
 def front_normal(gradient):
@@ -156,10 +150,8 @@ def front_normal(gradient):
 
 def gradient_projection(distance, w, dx_lumped) -> tuple[ufl.Form, ufl.Form]:
     """Forms (int grad s . w, int w_1) of the lumped L2 projection of grad s onto a P1 vector field:
-    nodal averages of the cell gradients. Unprojected, the cell gradients of a front moving
-    along x on a crossed mesh tilt by up to 5 degrees (the discrete profile is not exactly
-    one-dimensional), +4.5% on the <100> rate of the cubic law; neighbouring cells tilt
-    oppositely, and the average is straight."""
+    nodal averages of the cell gradients. The discrete profile is not exactly one-dimensional, so
+    single cells tilt; neighbouring cells tilt oppositely, and their average is straight."""
     return ufl.inner(ufl.grad(distance), w) * dx_lumped, w[0] * dx_lumped
 
 
@@ -207,8 +199,8 @@ def orientation_factor(law: FrontLaw, n, axes: np.ndarray):
     invariants: exact at <100>, <110>, <111>, smooth, valid in 3D; in a (001) section it is
     r100 + (1 - r100) sin^2(2 theta), equal to Zhang's interpolation at 0, 22.5 and 45 degrees.
     "zhang_linear": the rate linear in the angle between the nearest <100> (weight 0) and the
-    nearest <110> (weight 1), Zhang 2016 section 4.2, literally (it has kinks, and puts <111>
-    61% of the way to <110>). "isotropic": 1.
+    nearest <110> (weight 1), Zhang 2016 section 4.2, literally: kinks at both ends (noise in
+    the normal biases it), and <111> 61% of the way to <110>. "isotropic": 1.
     """
     if law.orientation_law == "isotropic":
         return 1.0 + 0 * n[0]
@@ -251,9 +243,9 @@ def residual(phi, history, a, q, dt, speed, l0: float, tilt: float, dx, dx_lumpe
 def logit(phi: np.ndarray, l0: float, floor: float = 1e-12) -> np.ndarray:
     """The signed distance that the travelling-wave profile maps to phi: (l0 / (4 sqrt 2)) ln(phi / (1 - phi)).
 
-    Nodal values of it are linear across a planar front, so the P1 gradient of its interpolant
-    gives the exact normal where the P1 gradient of phi itself tilts cell by cell (a 5 degree
-    error, +26% on the <100> rate of the cubic law on a crossed mesh); clipped at `floor`.
+    Nodal values of it are linear across a planar front, so its P1 interpolant carries the normal
+    far better than phi's, whose P1 gradient tilts cell by cell across a steep profile (the slow
+    <100> rate is quadratic in that tilt: docs/notes/front-model.md 5.2); clipped at `floor`.
     """
     x = np.clip(phi, floor, 1 - floor)
     return l0 / (4 * SQRT2) * np.log(x / (1 - x))
