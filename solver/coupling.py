@@ -22,6 +22,8 @@ from petsc4py import PETSc
 
 from meshes.common import top_mesh_size
 from solver import axisymmetry, boundary_loading, diffusion, elasticity, log, phasefield, plasticity
+from solver.elasticity import Material
+from solver.kinematics import Kinematics, volume_ratio
 from solver.case import MECHANICAL_MODES, CaseError
 from solver.stats import SolverStats
 
@@ -353,11 +355,11 @@ class ChemoElasticProblem:
         # Generalised plane strain: the uniform axial strain, a DG0 field so that checkpoints keep it.
         self.axial = fem.Function(fem.functionspace(mesh, ("DG", 0)), name="axial_strain") \
             if self.dim == 2 and case["mechanics"]["out_of_plane"] == "generalized" else None
-        self.kin = elasticity.Kinematics(self.axial, self.radius, case["mechanics"]["kinematics"] == "finite")
+        self.kin = Kinematics(self.axial, self.radius, case["mechanics"]["kinematics"] == "finite")
         self.eps_p = self._plastic_strain() if self.plastic else None
         # The stress conjugate to the strain measure (equilibrium), and the Cauchy stress (outputs).
-        self.stress_conjugate = elasticity.stress(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
-                                                  self.split, self.eps_p, self.kin)
+        self.material = Material(self.E, self.nu, self.beta, self.kin, self.g, self.split, self.eps_p)
+        self.stress_conjugate = elasticity.stress(self.u, self.c - self.c_ref, self.material)
         self.sigma = elasticity.cauchy(self.stress_conjugate, self.u, self.kin)
         if self.axial is not None:  # N(e) and the first slope of _solve_free_axial
             # Zero axial force: int sigma_zz da = int T_zz / F_zz dA with F_zz = 1 + e uniform, so
@@ -389,8 +391,7 @@ class ChemoElasticProblem:
                           if p is not None and p.solver.getKSP().getType() != "preonly"
                           and not (role == "diffusion" and self.coupled)}  # not the coupled system
         self._soc_form = fem.form(self.c * self.dx_si)
-        self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.beta, self.E, self.nu, self.g,
-                                             self.split, self.eps_p, self.kin)
+        self.psi = elasticity.energy_density(self.u, self.c - self.c_ref, self.material)
         self._energy_form = fem.form(self.psi * self.dx_mech)
         self._damage = self._build_damage() if self.fracture else None
         for role, problem in self.solvers.items():
@@ -469,7 +470,8 @@ class ChemoElasticProblem:
         sigma_y = plasticity.yield_stress(self.c, act["yield_stress_pristine"], act["yield_stress"])
         if self.fracture:  # the nominal (degraded) stress yields: see solver/plasticity.py
             sigma_y = sigma_y / self.g
-        trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, self.beta, self.eps_p_old, self.kin)
+        trial = elasticity.elastic_strain(self.u, self.c - self.c_ref, Material(self.E, self.nu, self.beta, self.kin,
+                                                                                eps_p=self.eps_p_old))
         _, mu = elasticity.lame(self.E, self.nu)
         deps, dp = plasticity.radial_return(trial, mu, sigma_y, mech["hardening"], self.p_old,
                                             self._si)
@@ -719,7 +721,7 @@ class ChemoElasticProblem:
             # reference area is J_c^(2/3) and the regularisation width shrinks by J_c^(-1/3), so the
             # strength sqrt(3 Gc E / (8 ell)) of the lithiated material is kept (the elastic
             # energy per reference volume carries J_c too). crack_length is the reference length.
-            jc = elasticity.volume_ratio(self.c - self.c_ref, self.beta, self.kin)
+            jc = volume_ratio(self.c - self.c_ref, self.beta, self.kin)
             Gc, ell = Gc * jc ** (2 / 3), ell * jc ** (-1 / 3)
         model = frac["model"]
         frac_ids = tuple(self.bundle.regions[r] for r in regions)
@@ -739,8 +741,7 @@ class ChemoElasticProblem:
         # quadrature points of dx_mech and the VI's Newton iterations assemble only
         # g(d) H + crack density: the same discrete problem, without re-evaluating principal
         # stresses or splits at every assembly.
-        driving = elasticity.crack_driving_energy(self.u, self.c - self.c_ref, self.beta, self.E, self.nu,
-                                                  self.split, self.eps_p, self.kin)
+        driving = elasticity.crack_driving_energy(self.u, self.c - self.c_ref, self.material)
         self._driving = fem.Function(self._quadrature_space(()), name="crack_driving_energy")
         self._driving_expr = fem.Expression(driving, self._driving.function_space.element.interpolation_points)
         total = self.g * self._driving * self.dx_mech + surface
