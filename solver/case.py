@@ -320,7 +320,7 @@ def _check_soc(case: dict) -> None:
 
 
 #: Loading modes without chemistry: the concentration stays at soc_start and boundary
-#: displacements grow with the (pseudo-)time (solver/boundary_loading.py).
+#: displacements grow with the (pseudo-)time (solver/loading.py).
 MECHANICAL_MODES = ("displacement", "surfing")
 
 

@@ -3,7 +3,7 @@
 Layout under the run directory:
 
     checkpoint/step_000012/rank_0.npz ...   each rank's owned + ghost entries of every state
-                                            Function (`ChemoElasticProblem.state_functions`)
+                                            Function (`ChemoMechanicalModel.state_functions`)
     checkpoint/step_000012/state.json       t, step, step controller, bookkeeping, history rows
     checkpoint/latest.json                  names the current step_* folder; written last
 

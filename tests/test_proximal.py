@@ -1,4 +1,4 @@
-"""Proximal continuation (`ChemoElasticProblem._proximal_solve`): a mechanics solve that Newton
+"""Proximal continuation (`NonlinearSolver.proximal_solve`): a mechanics solve that Newton
 could not finish is taken over by proximal-point steps whose shift vanishes at the end, so the
 state it returns is the equilibrium itself, not a damped one.
 
@@ -17,10 +17,11 @@ from petsc4py import PETSc
 
 import meshes
 from solver.case import resolve_case
-from solver.coupling import ChemoElasticProblem, SolverFailure
+from solver.model import ChemoMechanicalModel
+from solver.nonlinear import SolverFailure
 
 
-def _shelled_particle() -> ChemoElasticProblem:
+def _shelled_particle() -> ChemoMechanicalModel:
     """A 100 nm c-Si disk, finite strain and J2, with a lithiated shell (c = 0.3 beyond 35 nm):
     the shell flows, so Newton needs several iterations."""
     case = resolve_case({
@@ -31,7 +32,7 @@ def _shelled_particle() -> ChemoElasticProblem:
         "loading": {"mode": "potentiostatic", "soc_end": 0.5, "ramp_time": 0.05},
         "output": {"fields": False}}, "proximal")
     bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
-    problem = ChemoElasticProblem(bundle, case)
+    problem = ChemoMechanicalModel(bundle, case)
     problem.c.interpolate(lambda x: np.where(np.hypot(x[0], x[1]) > 35.0, 0.3, 0.0))
     return problem
 
@@ -40,27 +41,28 @@ def test_proximal_continuation_returns_the_equilibrium():
     problem = _shelled_particle()
     problem.solve_mechanics()
     reference = problem.u.x.array.copy()
-    newton = problem._mechanics.solver.getIterationNumber()
+    mechanics = problem.mechanics.solver
+    newton = mechanics.snes.getIterationNumber()
     assert newton >= 3, "the reference solve should be nonlinear"
 
     problem.u.x.array[:] = 0.0
-    real_attempt = problem._attempt
+    real_attempt = mechanics.attempt
     calls = []
 
-    def fail_first(p, role):
-        calls.append(role)
+    def fail_first():
+        calls.append(mechanics.role)
         if len(calls) == 1:  # Newton "fails" without moving the iterate
             return False, PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT, 0
-        return real_attempt(p, role)
+        return real_attempt()
 
-    problem._attempt = fail_first
+    mechanics.attempt = fail_first
     problem.solve_mechanics()
     stats = problem.stats.roles["mechanics"]
     assert stats.proximal_rescues == 1
     assert len(calls) >= 3, "the continuation should take more than one proximal step"
     scale = np.abs(reference).max()
     assert np.abs(problem.u.x.array - reference).max() < 1e-8 * scale
-    assert problem._proximal_shift.value == pytest.approx(0.0)  # no shift left for later solves
+    assert mechanics.proximal.shift.value == pytest.approx(0.0)  # no shift left for later solves
 
 
 def test_proximal_continuation_gives_up_at_once_on_a_nan_state():
@@ -70,7 +72,7 @@ def test_proximal_continuation_gives_up_at_once_on_a_nan_state():
     problem.solve_mechanics()
     solves = problem.stats.roles["mechanics"].solves
     problem.u.x.array[:] = np.nan
-    ok, _, _ = problem._proximal_solve(problem._mechanics, "mechanics")
+    ok, _, _ = problem.mechanics.solver.proximal_solve()
     assert not ok
     assert problem.stats.roles["mechanics"].solves == solves
 
@@ -83,12 +85,14 @@ def test_proximal_continuation_gives_up_once_the_shift_is_far_stiffer_than_the_m
     start = problem.u.x.array.copy()
     calls = []
 
-    def always_fail(p, role):
-        calls.append(role)
+    mechanics = problem.mechanics.solver
+
+    def always_fail():
+        calls.append(mechanics.role)
         return False, PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT, 0
 
-    problem._attempt = always_fail
-    ok, _, _ = problem._proximal_solve(problem._mechanics, "mechanics")
+    mechanics.attempt = always_fail
+    ok, _, _ = mechanics.proximal_solve()
     assert not ok
     assert len(calls) == 7
     assert np.array_equal(problem.u.x.array, start)  # the iterate is left where it started
@@ -104,26 +108,27 @@ def test_a_solve_that_converges_at_infinity_is_rejected():
     problem = _shelled_particle()
     problem.solve_mechanics()
     reference = problem.u.x.array.copy()
-    real_solve = problem._mechanics.solve
+    mechanics = problem.mechanics.solver
+    real_solve = mechanics.problem.solve
     runs = []
 
     def run_away(times: int):
         def solve():
             real_solve()
-            runs.append(problem._mechanics.solver.getConvergedReason())
+            runs.append(mechanics.snes.getConvergedReason())
             if len(runs) <= times:
                 problem.u.x.array[:] *= 1e18  # SNES still reports convergence
         return solve
 
     problem.u.x.array[:] = 0.0
-    problem._mechanics.solve = run_away(1)
+    mechanics.problem.solve = run_away(1)
     problem.solve_mechanics()
     assert runs[0] > 0, "the runaway solve should look converged to SNES"
     assert problem.stats.roles["mechanics"].proximal_rescues == 1
     assert np.abs(problem.u.x.array - reference).max() < 1e-8 * np.abs(reference).max()
 
     runs.clear()
-    problem._mechanics.solve = run_away(1000)
+    mechanics.problem.solve = run_away(1000)
     with pytest.raises(SolverFailure, match="ran away to .* nm, beyond 10 times the mesh extent"):
         problem.solve_mechanics()
 
@@ -138,10 +143,10 @@ def test_a_failed_solve_says_where_its_residual_is_largest():
     node = int(np.argmin(np.hypot(xy[:, 0] - 30.0, xy[:, 1] - 30.0)))
     problem.u.x.array[2 * node:2 * node + 2] += 2.0
 
-    def always_fail(p, role):
+    def always_fail():
         return False, PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT, 0
 
-    problem._attempt = always_fail
+    problem.mechanics.solver.attempt = always_fail
     with pytest.raises(SolverFailure, match=r"mechanics solve did not converge \(SNES reason -5, KSP reason 0; "
                                             r"largest residual \S+ at \((\S+), (\S+)\) nm\)") as err:
         problem.solve_mechanics()
