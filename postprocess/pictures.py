@@ -70,24 +70,21 @@ def mesh_picture(case: dict, comm, outdir: Path) -> None:
     import meshes
     from dolfinx import plot
 
+    from solver.outputs import gather_grid
+
     bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
     mesh = bundle.mesh
-    topo, types, x = plot.vtk_mesh(mesh, mesh.topology.dim)
     tdim = mesh.topology.dim
     n = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
     region = np.zeros(n, dtype=np.int32)
     region[bundle.cell_tags.indices] = bundle.cell_tags.values
-    parts = comm.gather((topo, types, x, region), root=0)
+    grid = gather_grid(comm, *plot.vtk_mesh(mesh, tdim), cell_data={"region": region})
     if comm.rank != 0:
         return
     outdir.mkdir(parents=True, exist_ok=True)
     if case["geometry"]["kind"] != "file":  # a file mesh is already a mesh file
         meshes.write_msh(case["geometry"], outdir / "mesh.msh",
                          with_electrolyte=case["electrolyte"]["material"] != "liquid")
-    grids = [pyvista.UnstructuredGrid(t, ty, xx) for t, ty, xx, _ in parts]
-    for g, (_, _, _, r) in zip(grids, parts):
-        g.cell_data["region"] = r
-    grid = grids[0].merge(grids[1:]) if len(grids) > 1 else grids[0]
     grid.save(outdir / "mesh.vtu")
     p = _plotter(grid)
     p.add_mesh(grid, scalars="region", show_edges=True, cmap="Set2", categories=True,

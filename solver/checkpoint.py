@@ -25,7 +25,7 @@ import numpy as np
 from mpi4py import MPI
 
 from solver.case import CaseError
-from solver.outputs import write_atomic
+from solver.outputs import jsonable as _jsonable, write_atomic
 
 CHECKPOINT_DIR = "checkpoint"
 LATEST = "latest.json"
@@ -165,8 +165,3 @@ class GracefulStop:
         signum = self.comm.allreduce(self.received, op=MPI.MAX)
         return signal.Signals(signum).name if signum else None
 
-
-def _jsonable(obj):
-    if isinstance(obj, (np.floating, np.integer)):
-        return obj.item()
-    raise TypeError(f"not JSON serialisable: {type(obj)}")
