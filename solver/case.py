@@ -716,8 +716,9 @@ SCHEMA: dict[str, Section] = {
     }, checks=(_check_load_time,)),
     "solver": Section("Linear and nonlinear solvers.", {
         "mechanics": KeySpec("str", "mechanics linear solver; auto: by problem size; gmres_lu: "
-                             "GMRES preconditioned by an LU factorisation kept while it works",
-                             "auto", choices=("auto", "lu", "gmres_lu", "cg_gamg")),
+                             "GMRES preconditioned by an LU factorisation kept while it works; cg: "
+                             "CG with GAMG (cg_gamg: its older name)",
+                             "auto", choices=("auto", "lu", "gmres_lu", "cg", "cg_gamg")),
         "diffusion": KeySpec("str", "diffusion linear solver; auto: by problem size (LU for the "
                              "monolithic transport solve of stress_assisted / surface_stress_coupling)", "auto",
                              choices=("auto", "lu", "cg")),
