@@ -3,10 +3,13 @@ numeric leaf of summary.json (wall-clock and environment entries excepted).
 
     python tools/compare_runs.py REFERENCE_DIR OTHER_DIR [--tol 1e-10]
 
-Prints the largest relative difference |a - b| / max(|a|, |b|) per file (0 where both values are
-zero; NaN equals NaN) and exits 1 if any exceeds the tolerance or the files differ in shape, in
-their columns or keys, or in a non-numeric entry. Used to show that a restructuring left results
-unchanged (docs/notes/solver-design.md).
+Prints the largest relative difference per file and exits 1 if one exceeds the tolerance or the
+files differ in shape, in their columns or keys, or in a non-numeric entry. A summary.json value
+is compared relative to itself, |a - b| / max(|a|, |b|); a CSV value relative to the largest
+magnitude of its column in either file, since a component that vanishes by symmetry (a shear
+stress of 1e-17 GPa) has no relative precision of its own; the largest difference relative to the
+value itself is printed too. Equal values (NaN and NaN included) differ by 0. Used to show that a
+restructuring left results unchanged (docs/notes/solver-design.md).
 """
 
 from __future__ import annotations
@@ -30,12 +33,13 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _relative(a: float, b: float) -> float:
+def _relative(a: float, b: float, scale: float | None = None) -> float:
+    """|a - b| relative to `scale`, or to the larger of |a| and |b|."""
     if a == b or (math.isnan(a) and math.isnan(b)):
         return 0.0
     if not (math.isfinite(a) and math.isfinite(b)):
         return math.inf
-    return abs(a - b) / max(abs(a), abs(b))
+    return abs(a - b) / (max(abs(a), abs(b)) if scale is None else scale)
 
 
 class Comparison:
@@ -43,11 +47,15 @@ class Comparison:
 
     def __init__(self, name: str) -> None:
         self.name, self.largest, self.where, self.problems, self.values = name, 0.0, "", [], 0
+        self.own: float | None = None  # CSV: the largest difference relative to the value itself
 
-    def number(self, a: float, b: float, where: str) -> None:
+    def number(self, a: float, b: float, where: str, scale: float | None = None) -> None:
+        """Record the difference of a and b relative to `scale` (default: to themselves)."""
         self.values += 1
-        rel = _relative(a, b)
-        if rel > self.largest or (rel == self.largest and not self.where):
+        rel = _relative(a, b) if scale is None else _relative(a, b, scale)
+        if scale is not None:
+            self.own = max(self.own or 0.0, _relative(a, b))
+        if rel > self.largest:
             self.largest, self.where = rel, where
 
     def other(self, a, b, where: str) -> None:
@@ -56,7 +64,8 @@ class Comparison:
 
     def line(self) -> str:
         where = f" at {self.where}" if self.largest > 0 else ""
-        return f"{self.name:14s} {self.values:7d} values, largest relative difference {self.largest:.3e}{where}"
+        own = f" (to the value itself: {self.own:.3e})" if self.own is not None else ""
+        return f"{self.name:14s} {self.values:7d} values, largest relative difference {self.largest:.3e}{where}{own}"
 
 
 def compare_csv(a: Path, b: Path, out: Comparison) -> None:
@@ -64,6 +73,12 @@ def compare_csv(a: Path, b: Path, out: Comparison) -> None:
         ra, rb = list(csv.DictReader(fa)), list(csv.DictReader(fb))
     if len(ra) != len(rb):
         out.problems.append(f"{len(ra)} rows vs {len(rb)}")
+    scale: dict[str, float] = {}  # the largest finite magnitude of each column in either file
+    for row in (*ra, *rb):
+        for key, text in row.items():
+            value = _number(text)
+            if value is not None and math.isfinite(value):
+                scale[key] = max(scale.get(key, 0.0), abs(value))
     for i, (x, y) in enumerate(zip(ra, rb)):
         if list(x) != list(y):
             out.problems.append(f"row {i}: columns {list(x)} vs {list(y)}")
@@ -71,7 +86,7 @@ def compare_csv(a: Path, b: Path, out: Comparison) -> None:
         for key in x:
             nx, ny = _number(x[key]), _number(y[key])
             if nx is not None and ny is not None:
-                out.number(nx, ny, f"row {i} {key}")
+                out.number(nx, ny, f"row {i} {key}", scale.get(key) or None)
             else:
                 out.other(x[key], y[key], f"row {i} {key}")
 
