@@ -79,6 +79,24 @@ def supports(domain: Domain, case: dict) -> list[fem.DirichletBC]:
     return bcs
 
 
+class Runaway:
+    """The guard of a solve of u: why its converged state is unusable (a displacement beyond
+    RUNAWAY_EXTENT times the mesh extent, or not finite), or None. A callable of its own, not a
+    method of the mechanics, so that the solvers holding it make no reference cycle."""
+
+    def __init__(self, domain: Domain, u: fem.Function) -> None:
+        self.domain, self.u = domain, u
+        x = domain.mesh.geometry.x
+        self.limit = RUNAWAY_EXTENT * domain.comm.allreduce(float(np.max(np.ptp(x, axis=0))) if x.size else 0.0,
+                                                            op=MPI.MAX)
+
+    def __call__(self) -> str | None:
+        largest = self.domain.max_abs(self.u.x.array, self.domain.Vu)
+        if largest <= self.limit:
+            return None
+        return f"the displacement ran away to {largest:.3g} nm, beyond {RUNAWAY_EXTENT:g} times the mesh extent"
+
+
 class PlasticState:
     """J2 plasticity of Si: the accepted state (eps_p, p) at the quadrature points of the
     mechanics forms, and the plastic strain of the current iterate (the accepted state plus its
@@ -150,9 +168,7 @@ class Mechanics:
             # int T_zz dA = 0 in both kinematics (T = sigma in small strain).
             self._axial_force = fem.form(self.stress_conjugate[2, 2] * domain.dx_mech)
             self._axial_stiffness = fem.form(E * domain.dx_mech)
-        x = domain.mesh.geometry.x
-        self._runaway_limit = RUNAWAY_EXTENT * domain.comm.allreduce(
-            float(np.max(np.ptp(x, axis=0))) if x.size else 0.0, op=MPI.MAX)
+        self.runaway = Runaway(domain, self.u)
         self.tether = frac["band_tether"] if phase is not None else 0.0
         self.tether_energy = 0.0  # of the last accepted step (see _tether_energy_density)
         self.residual = self._residual(case, phase)
@@ -217,13 +233,6 @@ class Mechanics:
         self.modes.attach(problem)
         return NonlinearSolver(problem, "mechanics", self.stats, keep_preconditioner=True, guard=self.runaway,
                                proximal=proximal)
-
-    def runaway(self) -> str | None:
-        """Why the current displacement is unusable (beyond RUNAWAY_EXTENT or not finite), or None."""
-        largest = self.domain.max_abs(self.u.x.array, self.domain.Vu)
-        if largest <= self._runaway_limit:
-            return None
-        return f"the displacement ran away to {largest:.3g} nm, beyond {RUNAWAY_EXTENT:g} times the mesh extent"
 
     # -- solves -------------------------------------------------------------------------------
     def new_load(self) -> None:

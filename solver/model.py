@@ -9,6 +9,7 @@ then `accept` or `reject`; the time loop around it is `solver/simulation.py`.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import ufl
@@ -42,6 +43,23 @@ def check_against_mesh(case: dict, bundle: MeshBundle) -> None:
                             f"set [{r}] Gc or allowed: regions without {r}")
 
 
+def solve_mechanics(mechanics: Mechanics, transport: Transport, coupled_done: bool = True) -> int:
+    """Quasi-static equilibrium at the current concentration; returns linear iterations.
+
+    With stress-assisted diffusion the coupled transport solve has already found u (skipped
+    unless `coupled_done` is False, as for the initial state)."""
+    if transport.sigma_h is not None and coupled_done:
+        return 0
+    its = mechanics.solve()
+    transport.update_stress()
+    return its
+
+
+def total_energy(mechanics: Mechanics, damage: Damage | None) -> float:
+    """Stored elastic energy plus crack surface energy."""
+    return mechanics.elastic_energy() + (damage.dissipated_energy() if damage is not None else 0.0)
+
+
 class ChemoMechanicalModel:
     """Li transport in Si and quasi-static chemo-mechanics (elastic, plastic, with phase-field
     fracture) of all solid regions, for a resolved case on a mesh."""
@@ -67,8 +85,12 @@ class ChemoMechanicalModel:
         self.damage = Damage(domain, case, self.phase, self.conc, self.mechanics.u, self.mechanics.material,
                              self.stats) \
             if self.phase is not None else None
-        self.scheme = AlternateMinimisation(frac, domain, self.damage, self._solve_mechanics_step, self.total_energy,
-                                            self.stats) if self.damage is not None else None
+        # The scheme gets functions of the problems, not of the model: no reference cycle, so the
+        # PETSc objects go when the model goes, on every rank at once (not at a garbage collection).
+        self.scheme = AlternateMinimisation(frac, domain, self.damage, partial(solve_mechanics, self.mechanics,
+                                                                               self.transport),
+                                            partial(total_energy, self.mechanics, self.damage), self.stats) \
+            if self.damage is not None else None
 
     # -- what outputs and checkpoints read ----------------------------------------------------
     @property
@@ -177,18 +199,8 @@ class ChemoMechanicalModel:
         return self.transport.solve(dt, t_end)
 
     def solve_mechanics(self, coupled_done: bool = True) -> int:
-        """Quasi-static equilibrium at the current concentration; returns linear iterations.
-
-        With stress-assisted diffusion the coupled transport solve has already found u (skipped
-        unless `coupled_done` is False, as for the initial state)."""
-        if self.transport.sigma_h is not None and coupled_done:
-            return 0
-        its = self.mechanics.solve()
-        self.transport.update_stress()
-        return its
-
-    def _solve_mechanics_step(self) -> None:
-        self.solve_mechanics()
+        """Quasi-static equilibrium at the current concentration (`solve_mechanics`)."""
+        return solve_mechanics(self.mechanics, self.transport, coupled_done)
 
     def solve_equilibrium(self) -> int:
         """Mechanics at the current concentration; with fracture, the staggered scheme.
@@ -229,10 +241,6 @@ class ChemoMechanicalModel:
     # -- scalars ------------------------------------------------------------------------------
     def damage_increment(self) -> float:
         return self.damage.increment() if self.damage is not None else 0.0
-
-    def total_energy(self) -> float:
-        """Stored elastic energy plus crack surface energy."""
-        return self.mechanics.elastic_energy() + (self.damage.dissipated_energy() if self.damage is not None else 0.0)
 
     def dofs(self) -> dict[str, int]:
         return {"concentration": self.Vc.dofmap.index_map.size_global,
