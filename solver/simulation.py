@@ -72,7 +72,8 @@ class Simulation:
 
     `started` and `meshed` are the wall-clock times (time.perf_counter) at which the run began
     and its mesh was built: the summary's timings and `[time] max_wall_time` count from them.
-    With `resume`, the state comes from the latest checkpoint in `outdir`.
+    With `resume`, the state comes from the latest checkpoint in `outdir` (its fields are read
+    here, the rest when the run starts).
     """
 
     def __init__(self, case: dict, model: ChemoMechanicalModel, outdir: Path, resume: bool, started: float,
@@ -88,7 +89,7 @@ class Simulation:
         self.fields = [model.c, self.stress.displacement, *self.stress.scalars.values(),
                        *([model.d] if model.fracture else []),
                        *([self.stress.plastic_strain] if model.plastic else [])]
-        restart = checkpoint.load(outdir, model) if resume else None
+        self._restart = restart = checkpoint.load(outdir, model) if resume else None
         self.parameters = materials.provenance(case)
         for text in materials.outside_published(self.parameters):
             _log.warning("%s: %s lies outside its published range", case["case"]["name"], text)
@@ -102,14 +103,17 @@ class Simulation:
                   case["case"]["name"], case["geometry"]["kind"], bundle.mesh.geometry.dim, self._cells(),
                   dofs["concentration"], dofs["displacement"], comm.size, len(model.mechanics.modes.free))
         self.ctl = StepController.from_case(case["time"])
-        load = case["loading"]
-        self.t_stop = end_time(case, load["soc_start"])
+        self.t_stop = end_time(case, case["loading"]["soc_start"])
         self.state = RunState()
-        if restart is None:
-            model.initialise(load["soc_start"])
+        self.loop_started = self.loop_ended = None  # wall-clock times of the time loop
+
+    def _start(self) -> None:
+        """The initial state (solved and recorded as step 0), or the checkpoint's."""
+        if self._restart is None:
+            self.model.initialise(self.case["loading"]["soc_start"])
             self.record(0.0, 0, 0)
         else:
-            self._restore(restart)
+            self._restore(self._restart)
 
     def _cells(self) -> int:
         mesh = self.model.bundle.mesh
@@ -190,7 +194,7 @@ class Simulation:
         state.saved = state.step
 
     # -- the loop -----------------------------------------------------------------------------
-    def _stop_requested(self, stop: checkpoint.GracefulStop) -> tuple[str, str, str] | None:
+    def _stop_requested(self, stop: checkpoint.GracefulStop) -> tuple[str, str, str | None] | None:
         """(status, reason, stopped_by) if a signal, max_wall_time or max_steps ends the run
         before the next step (collective: every rank stops at the same step)."""
         state, time_section = self.state, self.case["time"]
@@ -245,6 +249,7 @@ class Simulation:
         """Step to the end; returns (status, reason, stopped_by), status "complete", "stopped" or
         "failed", stopped_by the signal or "max_wall_time" for a run stopped early."""
         state, case, ctl, model = self.state, self.case, self.ctl, self.model
+        self._start()
         status, reason, stopped_by = "complete", "end of loading", None
         self.loop_started = time.perf_counter()
         every_checkpoint = case["output"]["checkpoint_every"]
