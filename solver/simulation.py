@@ -300,7 +300,8 @@ class Simulation:
         case, model, state, comm, history = self.case, self.model, self.state, self.comm, self.writer.history
         last = history[-1]
         frac = case["fracture"]
-        fracture = {"fractured": fractured(frac, last, history[0]), "crack_initiation_time": state.initiated.get("time"),
+        fracture = {"fractured": fractured(frac, last, history[0]),
+                    "crack_initiation_time": state.initiated.get("time"),
                     "crack_initiation_soc": state.initiated.get("soc"), "strength": frac["strength"]} \
             if model.fracture else {}
         return {

@@ -18,7 +18,8 @@ def _run_dir(path: Path, energy: float = 2.5, shear: float = 1e-17, rows: int = 
                                                  for i in range(rows)]
     (path / "history.csv").write_text("\n".join(lines) + "\n")
     summary = {"status": status, "reason": f"done; results in {path}", "final": {"elastic_energy": energy},
-               "wall_time": wall, "timings": {"mesh": wall}, "solver_stats": {"mechanics": {"solves": 4, "seconds": wall}}}
+               "wall_time": wall, "timings": {"mesh": wall},
+               "solver_stats": {"mechanics": {"solves": 4, "seconds": wall}}}
     (path / "summary.json").write_text(json.dumps(summary))
     return path
 
