@@ -11,9 +11,9 @@ local concentration. Reports max over a and over the state of charge against Gc 
 phase and the implied critical diameter, by scaling (G_max proportional to D when the profile is
 self-similar) and by interpolation across the diameters.
 
-The hook: solver.run.run builds StressFields(problem) and calls its update() at every recorded
-step; this script swaps in a subclass that samples the line after each update. The coordinator's
-wiring does the same inside run.record (docs/notes/energy-release.md).
+The hook: solver.simulation.Simulation builds StressFields(model) and calls its update() at every
+recorded step; this script swaps in a subclass that samples the line after each update. The coordinator's
+wiring does the same inside Simulation.record (docs/notes/energy-release.md).
 
     .venv/bin/python benchmarks/energy_release_demo.py [--diameters 83 150 250] [--small] [--set K=V]
         [--out DIR] [--plot-only]
@@ -38,12 +38,13 @@ import json  # noqa: E402
 import numpy as np  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
-import solver.run as run_module  # noqa: E402
+import solver.simulation as simulation_module  # noqa: E402
 from solver.case import load_case  # noqa: E402
 from solver.energy_release import (critical_size_by_interpolation, critical_size_by_scaling,  # noqa: E402
                                    energy_release_rate, peak_energy_release_rate)
 from solver.fields import StressFields  # noqa: E402
 from solver.profile import RadialLine  # noqa: E402
+from solver.run import run  # noqa: E402
 
 CASE = Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml"
 FLAW = 16.0  # nm, the base case's surface_flaw: G at this depth is the phase-field flaw's
@@ -82,7 +83,7 @@ def sampling_stress_fields(rows: list[dict], profiles: list[np.ndarray]) -> type
             flaw = min(FLAW, depth[-1])
             at_flaw = {f"G_flaw_{g}": float(energy_release_rate(flaw, (depth, sigma), e_tip, nu_tip, g, diameter_now))
                        for g in ("disc", "half_plane")}
-            rows.append({"soc": problem.soc(), "G_max": peak.G, "a_star": peak.a, "K_at_a_star": peak.K, **at_flaw,
+            rows.append({"soc": problem.transport.soc(), "G_max": peak.G, "a_star": peak.a, "K_at_a_star": peak.K, **at_flaw,
                          "current_diameter": diameter_now, "surface_hoop": sigma[0],
                          "max_hoop_on_line": float(sigma.max()),
                          "tensile_depth": float(depth[np.argmax(sigma < 0)]) if np.any(sigma < 0) else float(depth[-1]),
@@ -97,12 +98,12 @@ def run_diameter(diameter: float, small: bool, out: Path, extra: list[str]) -> l
     case = load_case(CASE, overrides)
     rows: list[dict] = []
     profiles: list[np.ndarray] = []
-    original = run_module.StressFields
-    run_module.StressFields = sampling_stress_fields(rows, profiles)
+    original = simulation_module.StressFields
+    simulation_module.StressFields = sampling_stress_fields(rows, profiles)
     try:
-        result = run_module.run(case, MPI.COMM_WORLD, out)
+        result = run(case, MPI.COMM_WORLD, out)
     finally:
-        run_module.StressFields = original
+        simulation_module.StressFields = original
     for row, hist in zip(rows, result.history, strict=True):
         row["step"] = hist["step"]
     if MPI.COMM_WORLD.rank == 0:

@@ -36,8 +36,9 @@ from petsc4py import PETSc
 import meshes
 from solver import checkpoint, log
 from solver.case import load_case
-from solver.coupling import ChemoElasticProblem, residual_at_zero
+from solver.model import ChemoMechanicalModel
 from solver.run import run
+from solver.solvers import residual_at_zero
 
 ROOT = Path(__file__).parents[1]
 DEFAULT_CASE = ROOT / "cases" / "sphere_fracture_3d.toml"
@@ -154,7 +155,7 @@ def bare_solves(case: dict, comm: MPI.Comm, rundir: Path, record: dict) -> None:
     """Time one linear solve per solver at the state of the checkpoint in `rundir` and add them,
     and the ratio, to `record`."""
     bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
-    problem = ChemoElasticProblem(bundle, case)
+    problem = ChemoMechanicalModel(bundle, case)
     checkpoint.load(rundir, problem)
     roles = ["mechanics", "damage"] if problem.fracture else ["mechanics"]
     if problem.fracture:

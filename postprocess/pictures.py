@@ -233,23 +233,19 @@ def mesh_picture(case: dict, comm, outdir: Path) -> None:
     import meshes
     from dolfinx import plot
 
-    from solver.outputs import Regions
+    from solver.outputs import Regions, gather_grid
 
     bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
     mesh = bundle.mesh
     topo, types, x = plot.vtk_mesh(mesh, mesh.topology.dim)
-    region = Regions.of(mesh, bundle.cell_tags, bundle.regions, {}).cell_tags
-    parts = comm.gather((topo, types, x, region), root=0)
+    region = Regions.of(mesh, bundle.cell_tags, bundle.regions, {}).cell_tags[:len(types)]
+    grid = gather_grid(comm, topo, types, x, cell_data={"region": region})
     if comm.rank != 0:
         return
     outdir.mkdir(parents=True, exist_ok=True)
     if case["geometry"]["kind"] != "file":  # a file mesh is already a mesh file
         meshes.write_msh(case["geometry"], outdir / "mesh.msh",
                          with_electrolyte=case["electrolyte"]["material"] != "liquid")
-    grids = [pyvista.UnstructuredGrid(t, ty, xx) for t, ty, xx, _ in parts]
-    for g, (_, _, _, r) in zip(grids, parts):
-        g.cell_data["region"] = r
-    grid = grids[0].merge(grids[1:]) if len(grids) > 1 else grids[0]
     grid.save(outdir / "mesh.vtu")
     region_picture(grid, bundle.regions, outdir / "mesh.png",
                    title=f"{case['case']['name']}: mesh, {grid.n_cells} cells")

@@ -10,7 +10,7 @@ ring crack in the equatorial plane, opened by the meridional stress: a sphere's 
 Kinematics: the out-of-plane strain of plane strain becomes the hoop strain u_r / r. Every
 integral over the section carries the weight 2 pi r, so volumes, energies and the Li balance are
 those of the body of revolution; only the crack measure stays a length in the section (the ring
-crack's depth: see `ChemoElasticProblem`).
+crack's depth: see `solver/damage.py`).
 """
 
 from __future__ import annotations

@@ -340,7 +340,7 @@ def _check_soc(case: dict) -> None:
 
 
 #: Loading modes without chemistry: the concentration stays at soc_start and boundary
-#: displacements grow with the (pseudo-)time (solver/boundary_loading.py).
+#: displacements grow with the (pseudo-)time (solver/loading.py).
 MECHANICAL_MODES = ("displacement", "surfing")
 
 
@@ -745,8 +745,9 @@ SCHEMA: dict[str, Section] = {
     }, checks=(_check_load_time,)),
     "solver": Section("Linear and nonlinear solvers.", {
         "mechanics": KeySpec("str", "mechanics linear solver; auto: by problem size; gmres_lu: "
-                             "GMRES preconditioned by an LU factorisation kept while it works",
-                             "auto", choices=("auto", "lu", "gmres_lu", "cg_gamg")),
+                             "GMRES preconditioned by an LU factorisation kept while it works; cg: "
+                             "CG with GAMG (cg_gamg: its older name)",
+                             "auto", choices=("auto", "lu", "gmres_lu", "cg", "cg_gamg")),
         "diffusion": KeySpec("str", "diffusion linear solver; auto: by problem size (LU for the "
                              "monolithic transport solve of stress_assisted / surface_stress_coupling)", "auto",
                              choices=("auto", "lu", "cg")),

@@ -5,7 +5,7 @@ Layout under the run directory:
 
     checkpoint/step_000012/rank_0.npz ...   what each rank owns: for each of its owned cells the
                                             original (input) cell index, the cell's midpoint and,
-                                            per state Function (`ChemoElasticProblem.state_functions`),
+                                            per state Function (`ChemoMechanicalModel.state_functions`),
                                             the values of the cell's dofs in the cell's own order
     checkpoint/step_000012/state.json       t, step, step controller, bookkeeping, history rows
     checkpoint/latest.json                  names the current step_* folder; written last
@@ -34,7 +34,7 @@ from dolfinx.mesh import compute_midpoints
 from mpi4py import MPI
 
 from solver.case import CaseError
-from solver.outputs import write_atomic
+from solver.outputs import jsonable as _jsonable, write_atomic
 
 CHECKPOINT_DIR = "checkpoint"
 LATEST = "latest.json"
@@ -217,8 +217,3 @@ class GracefulStop:
         signum = self.comm.allreduce(self.received, op=MPI.MAX)
         return signal.Signals(signum).name if signum else None
 
-
-def _jsonable(obj):
-    if isinstance(obj, (np.floating, np.integer)):
-        return obj.item()
-    raise TypeError(f"not JSON serialisable: {type(obj)}")

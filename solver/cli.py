@@ -157,7 +157,7 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
     try:
         result = run(case, comm, resume=bool(getattr(args, "resume", None)))
     except CaseError as err:  # input only checkable against the mesh or the files (e.g. a checkpoint)
-        from solver.coupling import clear_solver_options
+        from solver.solvers import clear_solver_options
 
         clear_solver_options()
         return _fail(comm.rank, str(err), EXIT_INPUT)

@@ -67,7 +67,7 @@ def von_mises(s: np.ndarray) -> np.ndarray:
 
 
 class StressFields:
-    """The stress tensor of a ChemoElasticProblem, its Si maxima and P1 fields for ParaView."""
+    """The stress tensor of a ChemoMechanicalModel, its Si maxima and P1 fields for ParaView."""
 
     def __init__(self, problem) -> None:
         self.problem = problem

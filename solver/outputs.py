@@ -1,10 +1,12 @@
 """Result files: history.csv, probes.csv, summary.json, case.toml, parameters.csv, field series and a
 final VTU.
 
-Rank 0 writes every scalar file; each is written to a temporary name and renamed, so a killed
-run never leaves a truncated CSV or JSON. Field series are ADIOS2 VTX folders (`fields.bp`,
-`stress.bp`) that ParaView opens directly; `final_state.vtu` is a gathered snapshot of the last
-state that pictures and reports read without ADIOS2.
+Rank 0 writes every scalar file. history.csv and probes.csv grow by one appended block of whole
+lines per step (a killed run leaves whole lines; a resumed run first rewrites them from its
+checkpoint); the others are written to a temporary name and renamed, so a killed run never leaves
+a truncated file. Field series are ADIOS2 VTX folders (`fields.bp`, `stress.bp`) that ParaView
+opens directly; `final_state.vtu` is a gathered snapshot of the last state that pictures and
+reports read without ADIOS2.
 """
 
 from __future__ import annotations
@@ -53,10 +55,12 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def csv_text(columns: list[str], rows: list[dict]) -> str:
+def csv_text(columns: list[str], rows: list[dict], header: bool = True) -> str:
+    """CSV lines of `rows` (floats as repr, so that they read back exactly), after a header line."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     for row in rows:
         writer.writerow({k: (repr(float(v)) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()})
     return buf.getvalue()
@@ -97,23 +101,36 @@ class ResultWriter:
             self._vtx.append(VTXWriter(comm, self.outdir / f"stress{series_tag}.bp", [stress], engine="BP4"))
 
     def restore(self, history: list[dict], probe_rows: list[dict]) -> None:
-        """Take over the rows of a checkpointed run (history.csv and probes.csv continue them)."""
+        """Take over the rows of a checkpointed run: history.csv and probes.csv are rewritten with
+        them (a run killed after its checkpoint may have written more) and continue them."""
         self.history = list(history)
         self.probe_rows = list(probe_rows) if self.comm.rank == 0 else []
+        if self.comm.rank == 0:
+            write_atomic(self.outdir / "history.csv", csv_text(list(self.history[0]), self.history))
+            if self.probe_rows:
+                write_atomic(self.outdir / "probes.csv", csv_text(self.probe_columns, self.probe_rows))
 
     def record(self, row: dict, probes: np.ndarray | None, points: np.ndarray) -> None:
-        """Append one step to history.csv (and probes.csv) and rewrite them atomically."""
+        """Append one step to history.csv (and its probe values to probes.csv)."""
         self.history.append(row)
         if self.comm.rank != 0:
             return
         self.last_probes = probes
-        write_atomic(self.outdir / "history.csv", csv_text(list(self.history[0]), self.history))
+        self._append("history.csv", list(self.history[0]), [row], len(self.history) == 1)
         if probes is not None and len(points):
             names = self.probe_columns[5:]
-            for i, (p, vals) in enumerate(zip(points, probes)):
-                self.probe_rows.append({"time": row["time"], "probe": i, "x": p[0], "y": p[1], "z": p[2],
-                                        **dict(zip(names, vals))})
-            write_atomic(self.outdir / "probes.csv", csv_text(self.probe_columns, self.probe_rows))
+            rows = [{"time": row["time"], "probe": i, "x": p[0], "y": p[1], "z": p[2], **dict(zip(names, vals))}
+                    for i, (p, vals) in enumerate(zip(points, probes))]
+            self.probe_rows.extend(rows)
+            self._append("probes.csv", self.probe_columns, rows, len(self.probe_rows) == len(rows))
+
+    def _append(self, name: str, columns: list[str], rows: list[dict], first: bool) -> None:
+        """Start a CSV file (header and rows, atomically) or append rows to it in one write."""
+        if first:
+            write_atomic(self.outdir / name, csv_text(columns, rows))
+            return
+        with open(self.outdir / name, "ab", buffering=0) as f:
+            f.write(csv_text(columns, rows, header=False).encode())
 
     def write_fields(self, t: float) -> None:
         for w in self._vtx:
@@ -121,49 +138,29 @@ class ResultWriter:
 
     def write_summary(self, summary: dict) -> None:
         if self.comm.rank == 0:
-            text = json.dumps(_finite(summary), indent=2, default=_jsonable, allow_nan=False)
+            text = json.dumps(_finite(summary), indent=2, default=jsonable, allow_nan=False)
             write_atomic(self.outdir / "summary.json", text + "\n")
 
     def write_vtu(self, functions: list[fem.Function], name: str, meta: dict[str, float]) -> None:
-        """Gather P1 functions on rank 0 into one VTU (duplicated shared nodes are harmless).
+        """Gather P1 functions on rank 0 into one VTU (`gather_grid`).
 
         `meta` (time, SOC, ...) goes into the VTU's field data for titles and reports; with
         `regions`, the cell data `region` (tags), the field data `region_names`/`region_tags` and
         `<field>_regions` (where a field lives) go in too.
         """
-        import pyvista
-
-        V = functions[0].function_space
-        topology, cell_types, x = plot.vtk_mesh(V)
-        local = {"topology": topology, "cell_types": cell_types, "x": x,
-                 "data": {f.name: f.x.array.reshape(x.shape[0], -1) for f in functions},
-                 "region": None if self.regions is None else self.regions.cell_tags[:len(cell_types)]}
-        parts = self.comm.gather(local, root=0)
-        if self.comm.rank != 0:
+        topology, cell_types, x = plot.vtk_mesh(functions[0].function_space)
+        grid = gather_grid(self.comm, topology, cell_types, x,
+                           point_data={f.name: f.x.array.reshape(x.shape[0], -1) for f in functions},
+                           cell_data=None if self.regions is None else
+                           {"region": self.regions.cell_tags[:len(cell_types)]})
+        if grid is None:
             return
-        topo, types, points, data, offset = [], [], [], {f.name: [] for f in functions}, 0
-        for part in parts:
-            cells = part["topology"].reshape(len(part["cell_types"]), -1).copy()
-            cells[:, 1:] += offset
-            topo.append(cells.ravel())
-            types.append(part["cell_types"])
-            points.append(part["x"])
-            for k, v in part["data"].items():
-                data[k].append(v)
-            offset += part["x"].shape[0]
-        grid = pyvista.UnstructuredGrid(np.concatenate(topo), np.concatenate(types), np.vstack(points))
         if self.regions is not None:
-            grid.cell_data["region"] = np.concatenate([part["region"] for part in parts])
             grid.field_data["region_names"] = list(self.regions.names)
             grid.field_data["region_tags"] = list(self.regions.names.values())
             for field, names in self.regions.lives_on.items():
-                if field in data and names:
+                if field in grid.point_data and names:
                     grid.field_data[f"{field}_regions"] = list(names)
-        for k, v in data.items():
-            arr = np.vstack(v)
-            if arr.shape[1] == 2:  # pad 2D vectors so ParaView and PyVista treat them as vectors
-                arr = np.hstack([arr, np.zeros((arr.shape[0], 1))])
-            grid.point_data[k] = arr[:, 0] if arr.shape[1] == 1 else arr
         for k, v in meta.items():
             grid.field_data[k] = [v]
         grid.save(self.outdir / name)
@@ -172,6 +169,35 @@ class ResultWriter:
         for w in self._vtx:
             w.close()
         self._vtx = []
+
+
+def gather_grid(comm, topology: np.ndarray, cell_types: np.ndarray, x: np.ndarray,
+                point_data: dict[str, np.ndarray] | None = None, cell_data: dict[str, np.ndarray] | None = None):
+    """Gather each rank's piece of a mesh (`dolfinx.plot.vtk_mesh`) and its point data (rows per
+    point) and cell data on rank 0 into one pyvista grid; None on the other ranks. Shared nodes are
+    duplicated, which is harmless for viewing and reading values."""
+    import pyvista
+
+    point_data, cell_data = point_data or {}, cell_data or {}
+    parts = comm.gather((topology, cell_types, x, point_data, cell_data), root=0)
+    if comm.rank != 0:
+        return None
+    topo, offset = [], 0
+    for part_topology, part_types, part_x, _, _ in parts:
+        cells = part_topology.reshape(len(part_types), -1).copy()
+        cells[:, 1:] += offset
+        topo.append(cells.ravel())
+        offset += part_x.shape[0]
+    grid = pyvista.UnstructuredGrid(np.concatenate(topo), np.concatenate([p[1] for p in parts]),
+                                    np.vstack([p[2] for p in parts]))
+    for k in point_data:
+        arr = np.vstack([p[3][k] for p in parts])
+        if arr.shape[1] == 2:  # pad 2D vectors so ParaView and PyVista treat them as vectors
+            arr = np.hstack([arr, np.zeros((arr.shape[0], 1))])
+        grid.point_data[k] = arr[:, 0] if arr.shape[1] == 1 else arr
+    for k in cell_data:
+        grid.cell_data[k] = np.concatenate([p[4][k] for p in parts])
+    return grid
 
 
 def _finite(obj):
@@ -183,7 +209,8 @@ def _finite(obj):
     return obj
 
 
-def _jsonable(obj):
+def jsonable(obj):
+    """The JSON form of numpy scalars and paths (json.dumps' `default`)."""
     if isinstance(obj, (np.floating, np.integer)):
         return obj.item()
     if isinstance(obj, Path):

@@ -3,8 +3,8 @@
 AT1 (w = d, c_w = 8/3; an elastic phase and a strength sqrt(3 Gc E / (8 ell))) and AT2 (w = d^2,
 c_w = 2; damage from the first load, peak stress (3/16) sqrt(3 E Gc / ell)) after Pham, Amor,
 Marigo & Maurini (2011) and Bourdin, Francfort & Marigo (2000). The damage equation is the
-derivative of the total energy with respect to d, so the coupling layer solves exactly the
-minimisation these laws define.
+derivative of the total energy with respect to d, so the damage problem (solver/damage.py) solves
+exactly the minimisation these laws define.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """J2 (von Mises) plasticity of lithiated Si as a closed-form radial return in UFL.
 
-Small strain, additive split eps = eps_e + eps_c + eps_p (elastic, chemical, plastic). The plastic
+Additive split eps = eps_e + eps_c + eps_p (elastic, chemical, plastic) of the small strain, or of
+the Hencky strain in finite strain (solver/kinematics.py). The plastic
 state (eps_p, equivalent plastic strain p) lives at the quadrature points of the mechanics forms
 and is updated only when a step is accepted, so every Newton and staggered iteration of a step
 returns from the same converged state. Because the return mapping is written in UFL as a function

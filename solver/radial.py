@@ -1,8 +1,9 @@
 """A spherically symmetric particle (or a plane-strain cylinder), 1D in the reference radius R:
 Li diffusion and J2 elastoplasticity with small or finite strain.
 
-Why: the 2D/3D solver is small strain, while Si swells by 280%. In a sphere (and an axisymmetric
-cylinder) the principal axes (r, theta, phi or z) never rotate, so the multiplicative split F = Fe Fc Fp with a Hencky (logarithmic)
+Why: Si swells by 280%, and the 3D solver is small strain (2D models have finite strain,
+solver/kinematics.py). In a sphere (and an axisymmetric cylinder) the principal axes (r, theta,
+phi or z) never rotate, so the multiplicative split F = Fe Fc Fp with a Hencky (logarithmic)
 elastic energy reduces exactly to additive logarithmic strains,
 
     ln F = diag(ln(1 + u'), ln(1 + u/R), ln(1 + u/R)) = eps_e + ln(J_c)/3 I + eps_p,
@@ -10,7 +11,8 @@ elastic energy reduces exactly to additive logarithmic strains,
 with J_c = 1 + expansion c the chemical volume ratio and eps_p deviatoric (isochoric flow). The J2
 radial return on the stress of the intermediate (lithiated) configuration is then exact in log
 strain (Eterovic & Bathe 1990; Simo 1992). This measures what the small-strain kinematics costs
-on the c-Si hoop-stress case, with everything else (diffusion, moduli, yield) shared.
+on the c-Si hoop-stress case, with everything else (diffusion, moduli, yield) shared, and is the
+1D reference of the 2D finite-strain solver (tests/test_finite_strain.py).
 
 Small strain: eps = diag(u', u/R, u/R), chemical strain (expansion / 3) c, volume factor 1.
 Finite strain: the energy per reference volume is J_c psi(eps_e) (psi per lithiated volume, the

@@ -1,4 +1,4 @@
-"""Finite strain (`[mechanics] kinematics = "finite"`, solver/elasticity.py): the Hencky strain of
+"""Finite strain (`[mechanics] kinematics = "finite"`, solver/kinematics.py): the Hencky strain of
 2D models and the chemo-elastoplastic solver built on it.
 
 1. The closed-form ln(C)/2 of a 2D model's F equals the eigen-decomposition logarithm (to 1e-14,
@@ -18,12 +18,12 @@ import ufl
 from dolfinx import fem, mesh as dmesh
 from mpi4py import MPI
 
-from solver import elasticity, materials
+from solver import kinematics, materials
 from solver.case import CaseError, resolve_case
 from solver.radial import RadialParticle, RadialSettings
 from solver.run import run
 
-FINITE = elasticity.Kinematics(finite=True)
+FINITE = kinematics.Kinematics(finite=True)
 
 
 def _log_eig(C: np.ndarray) -> np.ndarray:
@@ -36,7 +36,7 @@ def _strain_of_gradient(G: np.ndarray) -> np.ndarray:
     domain = dmesh.create_unit_square(MPI.COMM_SELF, 1, 1)
     u = fem.Function(fem.functionspace(domain, ("Lagrange", 1, (2,))))
     u.interpolate(lambda x: G @ x[:2])
-    expr = fem.Expression(elasticity.strain(u, FINITE), np.array([[0.3, 0.3]]))
+    expr = fem.Expression(kinematics.strain(u, FINITE), np.array([[0.3, 0.3]]))
     return expr.eval(domain, np.array([0], dtype=np.int32)).reshape(3, 3)
 
 
@@ -66,7 +66,7 @@ def test_chemical_strain_is_logarithmic_and_vanishes_without_swelling():
     scale = fem.Function(fem.functionspace(domain, ("DG", 0)))  # per region, as in the solver
     for expansion, c in ((2.8, 0.7), (2.8, 1e-6), (0.0, 0.5)):
         scale.x.array[:] = expansion / 3
-        trace = ufl.tr(elasticity.chemical_strain(fem.Constant(domain, c), scale * ufl.Identity(3), FINITE))
+        trace = ufl.tr(kinematics.chemical_strain(fem.Constant(domain, c), scale * ufl.Identity(3), FINITE))
         value = fem.Expression(trace, np.array([[0.3, 0.3]])).eval(domain, np.array([0], dtype=np.int32)).item()
         assert value == pytest.approx(np.log1p(expansion * c), rel=1e-14, abs=1e-300)
 

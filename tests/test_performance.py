@@ -74,11 +74,11 @@ def test_warm_started_linear_mechanics_meets_the_full_load_tolerance():
     the small correction: after a 0.1% change of concentration the true residual is within that
     tolerance, and CG needs clearly fewer iterations than for the whole load from zero."""
     import meshes
-    from solver.coupling import ChemoElasticProblem
+    from solver.model import ChemoMechanicalModel
 
     case = load_case(CASE, ["geometry.mesh_size=16.0", "geometry.mesh_size_surface=16.0", "fracture.model=none"])
     bundle = meshes.build(case["geometry"], MPI.COMM_WORLD)
-    problem = ChemoElasticProblem(bundle, case)
+    problem = ChemoMechanicalModel(bundle, case)
     snes, ksp = problem.solvers["mechanics"].solver, problem.solvers["mechanics"].solver.getKSP()
     assert snes.getType() == "ksponly" and ksp.getType() == "cg"
     rtol = case["solver"]["linear_rtol"]
@@ -97,7 +97,7 @@ def test_warm_started_linear_mechanics_meets_the_full_load_tolerance():
         mech.u.x.array[:] = saved
         return ksp.getIterationNumber(), residual.norm(), solved
 
-    problem.c_ref.value = 0.0
+    problem.conc.c_ref.value = 0.0
     cold, load, solved = solve_at(0.1)
     assert solved <= 1.001 * rtol * load
     warm, load, solved = solve_at(0.1001)

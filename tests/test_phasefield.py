@@ -214,14 +214,14 @@ def test_damage_hessian_is_constant_in_d(tmp_path, model):
     import numpy as np
 
     import meshes
-    from solver.coupling import ChemoElasticProblem
+    from solver.model import ChemoMechanicalModel
 
     case = bar_case(model)
     bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
-    problem = ChemoElasticProblem(bundle, case)
+    problem = ChemoMechanicalModel(bundle, case)
     problem.c.x.array[:] = 0.8  # 20% delithiated: the bar is in tension at u = 0
     problem.update_crack_driving_energy()
-    assert problem._driving.x.petsc_vec.norm() > 0
+    assert problem.damage.driving.x.petsc_vec.norm() > 0
     damage = problem.solvers["damage"]
     jacobians = []
     for d in (0.0, np.random.default_rng(0).uniform(0.0, 1.0, problem.d.x.array.size)):

@@ -166,7 +166,7 @@ def test_alternate_minimisation_leaves_a_limit_cycle(tmp_path):
     """With plasticity and the Rankine driving force the staggered map is not a descent method: for
     the 100 nm c-Si particle embedded in LLZO, plain alternate minimisation cycled at step 19 (d at
     nodes beside the flaw moving by +4e-3, -4e-3, ... for 300 iterations at every dt down the
-    cuts). Damping steps that swing back (`ChemoElasticProblem._damp_oscillation`) turns the cycle
+    cuts). Damping steps that swing back (`AlternateMinimisation._damp_oscillation`) turns the cycle
     into geometric convergence: 20 steps run with at most 60 iterations each and no cut step."""
     from pathlib import Path
 

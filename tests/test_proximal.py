@@ -1,4 +1,4 @@
-"""Proximal continuation (`ChemoElasticProblem._proximal_solve`): a mechanics solve that Newton
+"""Proximal continuation (`NonlinearSolver.proximal_solve`): a mechanics solve that Newton
 could not finish is taken over by proximal-point steps whose shift vanishes at the end, so the
 state it returns is the equilibrium itself, not a damped one.
 
@@ -6,7 +6,8 @@ The case that needs it (a broken band softening past a fold in finite strain, me
 88 nm c-Si particle) takes minutes to reach. Here Newton is made to fail through the case's own
 PETSc options (`[solver.petsc_options]`, as a user could set them) on a small finite-strain
 plastic particle with a lithiated shell: too few Newton iterations, or a linear solver that never
-converges; only the public interface is used (solve_mechanics, u, stats, SolverFailure).
+converges; only the public interface is used (solve_mechanics, u, stats, SolverFailure, the
+mechanics solver's proximal shift).
 """
 
 from solver import bootstrap  # noqa: F401
@@ -17,7 +18,8 @@ from mpi4py import MPI
 
 import meshes
 from solver.case import resolve_case
-from solver.coupling import ChemoElasticProblem, SolverFailure
+from solver.model import ChemoMechanicalModel
+from solver.nonlinear import SolverFailure
 
 #: Linear solves that always fail: one Richardson iteration damped by 1e-3 (on the preset's LU)
 #: cannot reach the tolerance.
@@ -25,7 +27,7 @@ NO_LINEAR_SOLVE = {"sifrac_mechanics_ksp_type": "richardson", "sifrac_mechanics_
                    "sifrac_mechanics_ksp_max_it": 1}
 
 
-def _particle(petsc_options: dict | None = None, shell: bool = True) -> ChemoElasticProblem:
+def _particle(petsc_options: dict | None = None, shell: bool = True) -> ChemoMechanicalModel:
     """A 100 nm c-Si disk, finite strain and J2; with `shell`, c = 0.3 beyond 35 nm, which makes
     the shell flow, so Newton needs several iterations."""
     case = resolve_case({
@@ -37,13 +39,13 @@ def _particle(petsc_options: dict | None = None, shell: bool = True) -> ChemoEla
         "solver": {"petsc_options": petsc_options or {}},
         "output": {"fields": False}}, "proximal")
     bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
-    problem = ChemoElasticProblem(bundle, case)
+    problem = ChemoMechanicalModel(bundle, case)
     if shell:
         problem.c.interpolate(lambda x: np.where(np.hypot(x[0], x[1]) > 35.0, 0.3, 0.0))
     return problem
 
 
-def _mechanics(problem: ChemoElasticProblem):
+def _mechanics(problem: ChemoMechanicalModel):
     return problem.stats.roles["mechanics"]
 
 
@@ -63,6 +65,7 @@ def test_proximal_continuation_returns_the_equilibrium():
     assert stats.proximal_rescues == 1
     assert stats.solves >= 3, "Newton's failure, then more than one proximal step"
     assert np.abs(capped.u.x.array - reference).max() < 1e-8 * np.abs(reference).max()
+    assert capped.mechanics.solver.proximal.shift.value == pytest.approx(0.0)  # none left for later solves
 
 
 def test_proximal_continuation_gives_up_at_once_on_a_nan_state():

@@ -18,7 +18,7 @@ import tomli_w
 from postprocess.keys import lookup
 from solver import log, materials
 from solver.outputs import csv_text, write_atomic
-from solver.run import git_commit, versions
+from solver.versions import git_commit, versions
 from solver.schema_util import format_value, is_finite
 from solver.studies.plan import Study, label, run_case
 from solver.studies.strategies import Record, Strategy, criterion_text

@@ -2,8 +2,9 @@
 
 Along a line crossing a crack band, -int (u . t)(grad d . t) ds, with t the line's direction, is
 the jump of the displacement across the band: the opening. Only the components along the line
-count, so a crack running parallel to the line (e.g. along an interface) adds nothing. Lines are laid across the Si where cracks run: for films, lines along the width (x) at
-heights through the Si layer (cracks from the surface run down); for round bodies, circles about
+count, so a crack running parallel to the line (e.g. along an interface) adds nothing. Lines are
+laid across the Si where cracks run: for films, lines along the width (x) at heights through the
+Si layer (cracks from the surface run down); for round bodies, circles about
 the centre (radial cracks open along the hoop direction; a circle crossing several cracks gives
 their total opening). `max_cod` is the largest value over the lines. A symmetry-reduced film
 cuts a crack on its symmetry plane in half, so COD is meant for full films.
@@ -49,7 +50,8 @@ def _lines(bundle, case: dict) -> list[np.ndarray]:
 
 
 class CrackOpening:
-    """max COD over the crack-crossing lines of a geometry, identical on every rank."""
+    """max COD over the crack-crossing lines of a geometry, identical on every rank (a model with
+    fracture: `ChemoMechanicalModel`)."""
 
     def __init__(self, problem) -> None:
         self.problem = problem
