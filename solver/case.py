@@ -807,12 +807,20 @@ SCHEMA: dict[str, Section] = {
                                 "crack) is lengthened, d = d_k + relaxation (d_min - d_k) projected "
                                 "onto [d_prev, 1] (Farrell & Maurini, IJNME 109 (2017) 648), unless "
                                 "that raises the energy above that of d_k (then d = d_min: still a "
-                                "descent method); SENT short: 26% fewer sub-solves, same peak load",
-                                "none", choices=("none", "overrelaxation")),
+                                "descent method); SENT short: 26% fewer sub-solves, same peak load. "
+                                "anderson: while the staggered map contracts (shorter damage steps, "
+                                "falling energy), d is the Anderson mix of the last anderson_depth "
+                                "iterates projected onto [d_prev, 1] (kept only if it does not raise "
+                                "the damage energy above that of the last iterate), elsewhere the "
+                                "step is the plain one, over-relaxed where it creeps (Storvik et "
+                                "al., CMAME 381 (2021) 113822); measurements: docs/notes/anderson.md",
+                                "none", choices=("none", "overrelaxation", "anderson")),
         "relaxation": KeySpec("float", "over-relaxation factor omega of acceleration = "
-                              "overrelaxation (1: plain alternate minimisation; SENT short: 1.5 to "
-                              "1.8 about as good, 1.9 overshoots into a cut step)", 1.7, "-",
-                              Range(1.0, 2.0, hi_open=True)),
+                              "overrelaxation or anderson (1: plain alternate minimisation; SENT "
+                              "short: 1.5 to 1.8 about as good, 1.9 overshoots into a cut step)",
+                              1.7, "-", Range(1.0, 2.0, hi_open=True)),
+        "anderson_depth": KeySpec("int", "depth m of acceleration = anderson: how many past damage "
+                                  "iterates the mixing combines", 5, range=Range(1, 20)),
         "max_damage_increment": KeySpec("float", "a step whose damage grows by more than this "
                                         "anywhere is cut (unless at dt_min)", 1.0, "-",
                                         Range(0.0, 1.0, lo_open=True)),
