@@ -810,10 +810,10 @@ SCHEMA: dict[str, Section] = {
                                 "descent method); SENT short: 26% fewer sub-solves, same peak load. "
                                 "anderson: while the staggered map contracts (shorter damage steps, "
                                 "falling energy), d is the Anderson mix of the last anderson_depth "
-                                "iterates projected onto [d_prev, 1] (kept only if it does not raise "
-                                "the damage energy above that of the last iterate), elsewhere the "
-                                "step is the plain one, over-relaxed where it creeps (Storvik et "
-                                "al., CMAME 381 (2021) 113822); measurements: docs/notes/anderson.md",
+                                "iterates projected onto [d_prev, 1] (kept only if it does not turn "
+                                "back against the plain step), elsewhere the step is the plain one, "
+                                "over-relaxed where it creeps (Storvik et al., CMAME 381 (2021) "
+                                "113822); measurements: docs/notes/anderson.md",
                                 "none", choices=("none", "overrelaxation", "anderson")),
         "relaxation": KeySpec("float", "over-relaxation factor omega of acceleration = "
                               "overrelaxation or anderson (1: plain alternate minimisation; SENT "

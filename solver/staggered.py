@@ -132,7 +132,7 @@ class AlternateMinimisation:
         While the map contracts (the plain step f = G - d_iter shorter, in the l2 norm, than the
         last one, and the total energy at G not above the last one), d becomes the Anderson mix
         of the last `anderson_depth` iterates, projected onto the bounds [d_prev, 1], unless that
-        raises the damage energy above that of d_iter (`_accept_mixed`: then d = G). Where it
+        turns back against the plain step (`_accept_mixed`: then d = G). Where it
         does not (a crack running through new material, a limit cycle), the history is dropped
         and the step is the plain one, damped if it swings back (Aitken) and over-relaxed if it
         creeps (`relaxation`, with the energy check of `_over_relax`). The convergence test is
@@ -143,23 +143,26 @@ class AlternateMinimisation:
         if not contracting:
             aa.reset()
         mixed = aa.mix(G, f)
-        if mixed is not None and self._accept_mixed(mixed, G, energy_start):
+        if mixed is not None and self._accept_mixed(mixed, G):
             return None, phase.d.x.array - phase.d_iter.x.array
         if contracting:
             return f, f
         last_raw = self._damp_oscillation(last_raw)
         return last_raw, self._over_relax(energy_start, last_step)
 
-    def _accept_mixed(self, mixed: np.ndarray, G: np.ndarray, energy_start: float) -> bool:
+    def _accept_mixed(self, mixed: np.ndarray, G: np.ndarray) -> bool:
         """Set d to the Anderson iterate projected onto the bounds [d_prev, 1] (irreversibility
-        and d <= 1 hold exactly: the projection is the last operation on d) if the damage energy
-        at the current u stays at most that of d_iter, `energy_start`, so that every iteration
-        still lowers the energy; otherwise (or if the mix is not finite: NaN fails the test on
-        every rank, since the energy is a global sum) d stays the plain iterate G. Returns
-        whether the mix was taken."""
+        and d <= 1 hold exactly: the projection is the last operation on d) if the step it takes
+        from d_iter keeps a positive component along the plain step G - d_iter (the mix must not
+        turn back against the damage minimiser; a NaN mix fails this on every rank, since the
+        inner product is a global sum); otherwise d stays the plain iterate G. Returns whether
+        the mix was taken. A test on the damage energy at the current u (the over-relaxation's)
+        would refuse every extrapolation beyond about twice the plain step, the ones that pay:
+        it took the short SENT's nucleation step from 199 iterations only to 172, against 84."""
         phase = self.damage.phase
+        start = phase.d_iter.x.array
         phase.d.x.array[:] = np.clip(mixed, phase.d_prev.x.array, 1.0)
-        if self.damage.energy() <= energy_start:
+        if self.domain.dot(phase.d.x.array - start, G - start) > 0.0:
             self.stats.anderson_mixes += 1
             return True
         self.stats.anderson_rejected += 1
