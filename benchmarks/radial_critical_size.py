@@ -69,7 +69,7 @@ class Variant:
                     "diffusivity": 100.0, "diffusivity_lithiated": 1500.0}
         return RadialSettings(m, self.radius, kinematics="finite", shape=self.shape, front="reaction",
                               front_concentration=self.c_front, surface_concentration=1.0,
-                              soc_end=STAGE2_SOC_END if self.second_step else 1.0, cell_size=self.cell,
+                              soc_end=STAGE2_SOC_END if self.second_step else self.c_front, cell_size=self.cell,
                               front_width=self.width_cells * self.cell, front_step=self.front_step,
                               front_law=front.zhang_2016(self.material, 1.0), modulus_law=self.law,
                               yield_law="constant")
