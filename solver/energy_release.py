@@ -58,15 +58,17 @@ Weight functions, with s = x / a and alpha = a / W:
   1.913 against 1.655 at 0.3: the cracked disc opens like a split ring), so a strip or half-plane
   function underestimates the particle's G: by 16-26% at a/D = 0.1 for a misfitting core.
   Checked against the finite-element J on loads not used in the solve (quadratic face pressure,
-  misfitting core, expanding band: docs/notes/energy-release.md).
+  misfitting core, expanding band: within 0.9%; docs/notes/energy-release.md). A core 4x stiffer
+  than the shell is outside it: +9..+33% with the tip in the shell near the core, -25..-37% with
+  the tip in the core (E taken at the tip).
 - ``ring``: a circumferential (ring) crack about a sphere or a wire of radius R, the flaw of the
   axisymmetric model, taken per unit length of its front as the plane-strain edge crack in a
   half-plane (the limit a/R -> 0, where the front is locally straight and plane strain). Limits:
   the handbook's circumferentially cracked round bar in tension (Tada et al. 2000, after Benthem &
-  Koiter 1973) departs
-  from it by +2.8 / +9.3 / +20.6% in K at a/R = 0.1 / 0.2 / 0.3; a sphere is not a bar and a
-  residual profile carries no net force, so take it as an estimate for a/R <= 0.1 and a
-  bound of the right order beyond. A semicircular (half-penny) surface flaw releases less
+  Koiter 1973) departs from it by +2.8 / +9.3 / +20.6% in K at a/R = 0.1 / 0.2 / 0.3; a sphere is
+  not a bar and a residual profile carries no net force, so take it as an estimate for
+  a/R <= 0.1 and as an underestimate beyond (for the disc, its 2D analogue, the half-plane
+  function falls 14 / 26 / 46% short at a/D = 0.05 / 0.1 / 0.2 under a misfitting core). A semicircular (half-penny) surface flaw releases less
   (about 0.35 of the edge crack's G under uniform tension at its deepest point, Newman & Raju,
   Eng. Fract. Mech. 15 (1981) 185): the ring is the conservative choice.
 
@@ -202,11 +204,11 @@ def stress_intensity(a: np.ndarray | float, stress: Stress, geometry: str = "hal
         if a_arr.max() > depth[-1] * (1 + 1e-12):
             raise ValueError(f"crack depth {a_arr.max():.6g} beyond the profile ({depth[-1]:.6g})")
     g, wg = _gauss(6 if sampled else points)
-    if sampled:  # pieces between the images u_k = sqrt(1 - x_k / a) of the samples, and _BASE_EDGES
+    if sampled:  # pieces between the images u_k = sqrt(1 - x_k / a) of the samples, and _BASE_EDGES;
+        # a sample beyond a crack's tip maps to u = 0 and makes a zero-width piece of that row
         inner = depth[(depth > 0.0) & (depth < a_arr.max())]
-        images = np.sqrt(np.clip(1.0 - inner[None, :] / a_arr[:, None], 0.0, 1.0))  # 0 beyond the tip:
-        edges = np.sort(np.hstack([images, np.broadcast_to(_BASE_EDGES, (len(a_arr), len(_BASE_EDGES)))]),
-                        axis=1)  # a zero-width piece
+        images = np.sqrt(np.clip(1.0 - inner[None, :] / a_arr[:, None], 0.0, 1.0))
+        edges = np.sort(np.hstack([images, np.broadcast_to(_BASE_EDGES, (len(a_arr), len(_BASE_EDGES)))]), axis=1)
         h = np.diff(edges, axis=1)
         u = (edges[:, :-1, None] + h[:, :, None] * g).reshape(len(a_arr), -1)
         w = (h[:, :, None] * wg).reshape(len(a_arr), -1)
