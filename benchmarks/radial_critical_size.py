@@ -9,7 +9,7 @@ uncracked hoop profile (`solver/radial_fracture.py`), its maximum over crack dep
 lithiation, and the critical size D_c = 2 R Gc / G_max (R_c = R Gc / G_max for pillars), valid
 because G_max is proportional to R (checked by `sizes`). Tables: docs/notes/radial-critical-size.md.
 
-    .venv/bin/python benchmarks/radial_critical_size.py table|decompose|sizes|convergence|stall|all
+    .venv/bin/python benchmarks/radial_critical_size.py table|figure|axial|decompose|sizes|convergence|stall|all
         [--out benchmarks/results/radial_critical_size] [--radius 100] [--cell 0.5]
 """
 
@@ -35,7 +35,7 @@ LAWS = tuple(lixsi.MODULUS_LAWS)
 GC = (lixsi.GC_SHELL[0], 6.0, lixsi.GC_SHELL[1])  # ends of the shell's range and the library value
 SOC_EVERY = 0.01  # G is evaluated at SOC steps of this size in step 1 (every step in step 2)
 STALL = (0.1, 1e-2, 1e-3)  # speed factors whose first SOC the stall table reports
-STAGE2_SOC_END = 0.98
+STAGE2_SOC_END = 0.995
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,14 @@ class Variant:
     law: str = "linear"
     yield_stress: float = 1.0
     composition: float | None = None  # x behind the front; None: lixsi.FRONT_COMPOSITION
+    expansion: float = 2.8  # theta: volume ratio 1 + theta x (2.8 at x = 1 is the one sourced value)
     core: str | None = None  # the pristine core's material; None: `material`
     stage2: bool | None = None  # None: on for a-Si
     radius: float = 100.0
     cell: float = 0.5
     width_cells: float = 4.0
     front_step: float = 0.5
+    axial: str = "plane_strain"  # cylinder: or "free" (generalised plane strain)
 
     @property
     def c_front(self) -> float:
@@ -65,19 +67,23 @@ class Variant:
 
     def settings(self) -> RadialSettings:
         core = materials.get(self.core or self.material).values()
-        m = core | {"expansion": 2.8, "yield_stress": self.yield_stress, "diffusivity_law": "linear",
+        m = core | {"expansion": self.expansion, "yield_stress": self.yield_stress, "diffusivity_law": "linear",
                     "diffusivity": 100.0, "diffusivity_lithiated": 1500.0}
         return RadialSettings(m, self.radius, kinematics="finite", shape=self.shape, front="reaction",
                               front_concentration=self.c_front, surface_concentration=1.0,
                               soc_end=STAGE2_SOC_END if self.second_step else self.c_front, cell_size=self.cell,
                               front_width=self.width_cells * self.cell, front_step=self.front_step,
                               front_law=front.zhang_2016(self.material, 1.0), modulus_law=self.law,
-                              yield_law="constant")
+                              yield_law="constant", axial=self.axial,
+                              # step 2 in units of R^2 / D: the same steps at every size
+                              dt_initial=1e-3 * (self.radius / 100.0) ** 2, dt_max=10.0 * (self.radius / 100.0) ** 2)
 
     def label(self) -> str:
         extra = "" if self.composition is None else f" x={self.composition:.3g}"
+        extra += "" if self.expansion == 2.8 else f" theta={self.expansion:.3g}"
         extra += "" if self.core is None else f" core={self.core}"
         extra += "" if self.stage2 is None else f" stage2={self.stage2}"
+        extra += "" if self.axial == "plane_strain" else f" axial={self.axial}"
         return f"{self.material} {self.shape} {self.law} sY={self.yield_stress:g}{extra} R={self.radius:g} h={self.cell:g}"
 
 
@@ -126,6 +132,7 @@ def summarise(res: dict) -> dict:
         out[g] = {"G_max_per_R": g_max / v.radius, "soc_at_max": rows[i]["soc"], "stage_at_max": rows[i]["stage"],
                   "a_over_r": rows[i][f"a_{g}_tip"], "tip_phase": rows[i][f"tip_phase_{g}_tip"],
                   "G_at_soc_0.5_per_R": _g_at(rows, key, 0.5) / v.radius,
+                  "G_max_to_soc_0.9_per_R": max(r[key] for r in rows if r["soc"] <= 0.9 + 1e-9) / v.radius,
                   "G_max_stage1_per_R": max(r[key] for r in rows if r["stage"] == 1) / v.radius,
                   "critical_size": {f"{gc:g}": rfr.critical_size(v.radius, g_max, gc, v.shape == "sphere") for gc in GC}}
         stage2 = [r for r in rows if r["stage"] == 2]
@@ -193,12 +200,14 @@ def table(args) -> dict:
 
 def decompose(args) -> dict:
     """From c-Si to a-Si one change at a time (sigma_Y = 1 GPa, both laws, both shapes): the
-    pristine core, the first step's composition (and hence expansion and modulus), step 2."""
+    pristine core; the first step's expansion alone (Li3.75Si's modulus with the volume of
+    Li2.5Si, theta x = 1.87); its composition (Li2.5Si's modulus too); step 2."""
     out = {}
     for shape in ("sphere", "cylinder"):
         for law in LAWS:
             chain = [Variant("c-Si", shape, law),
                      Variant("c-Si", shape, law, core="a-Si"),
+                     Variant("c-Si", shape, law, core="a-Si", expansion=2.8 * lixsi.FRONT_COMPOSITION["a-Si"]),
                      Variant("a-Si", shape, law, stage2=False),
                      Variant("a-Si", shape, law)]
             for v in chain:
@@ -266,7 +275,53 @@ def stall_study(args) -> dict:
     return out
 
 
-STUDIES = {"table": table, "decompose": decompose, "sizes": sizes, "convergence": convergence, "stall": stall_study}
+def axial(args) -> dict:
+    """Pillars: plane strain against a free axial strain (zero axial force), sigma_Y = 1 GPa."""
+    out = {}
+    for material in ("c-Si", "a-Si"):
+        for law in LAWS:
+            for ax in ("plane_strain", "free"):
+                v = Variant(material, "cylinder", law, axial=ax, radius=args.radius, cell=args.cell)
+                out[v.label()] = run(v)[1]
+    return out
+
+
+def figure(args) -> dict:
+    """G_max / R against SOC and the hoop profiles at SOC 0.3 / 0.6 / 0.9 (c-Si) and 0.3 / 0.6 /
+    0.66 / 0.9 (a-Si), spheres, sigma_Y = 1 GPa, both laws: `G_soc.png`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    out = {}
+    for (material, law), colour in zip([(m, l) for m in ("c-Si", "a-Si") for l in LAWS], ("C0", "C1", "C2", "C3")):
+        v = Variant(material, "sphere", law, radius=args.radius, cell=args.cell)
+        res, s = run(v, (0.3, 0.6, 0.66, 0.9))
+        soc = [r["soc"] for r in res["G"]]
+        for g, ls in (("ring", "-"), ("disc", "--")):
+            axes[0].plot(soc, np.array([r[f"G_{g}_tip"] for r in res["G"]]) / v.radius, ls=ls, color=colour,
+                         label=f"{material}, {law}, {g}")
+        axes[1].plot(res["history"]["soc"], res["history"]["hoop"], color=colour, label=f"{material}, {law}")
+        if law == "hertzberg":
+            for mark, pr in res["profiles"].items():
+                if material == "a-Si" or mark != 0.66:
+                    axes[2].plot(pr["x"], pr["sigma_theta"], color=colour, alpha=0.4 + 0.6 * mark,
+                                 label=f"{material}, SOC {pr['soc']:.2f}")
+        out[v.label()] = s
+    axes[0].set(xlabel="SOC", ylabel="max over a of G / R (J/m^2 per nm)", title="energy-release rate, sphere, sigma_Y 1 GPa")
+    axes[1].set(xlabel="SOC", ylabel="surface hoop stress (GPa)", title="surface hoop stress")
+    axes[2].set(xlabel="r / r_surface (current)", ylabel="hoop stress (GPa)", title="hoop profiles, Hertzberg law")
+    for a in axes:
+        a.grid(alpha=0.3)
+        a.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(args.out / "G_soc.png", dpi=120)
+    return out
+
+
+STUDIES = {"table": table, "figure": figure, "axial": axial, "decompose": decompose, "sizes": sizes, "convergence": convergence, "stall": stall_study}
 
 
 def main() -> None:

@@ -47,6 +47,11 @@ from solver import diffusion, elasticity, front, lixsi, plasticity
 KINEMATICS = ("small", "finite")
 #: "sphere": a particle; "cylinder": a long wire in plane strain (no axial strain, e_zz = 0).
 SHAPES = ("sphere", "cylinder")
+#: The cylinder's axial strain: "plane_strain" (zero) or "free" (generalised plane strain: one
+#: uniform axial strain, found for zero axial force).
+AXIAL = ("plane_strain", "free")
+#: Generalised plane strain: |axial force| / (E R^2) at which the secant iteration stops.
+AXIAL_TOL = 1e-9
 #: "diffusion": Li enters by D(c) from the surface; "reaction": a reaction-limited sharp front.
 FRONTS = ("diffusion", "reaction")
 #: E, nu of the lithiated state: "material" linear in c between the material's pristine and
@@ -87,6 +92,7 @@ class RadialSettings:
     front_law: front.FrontLaw | None = None  # for the time axis; None: 1 nm/s, no pressure effect
     modulus_law: str = "material"
     yield_law: str = "linear"
+    axial: str = "plane_strain"
 
     def __post_init__(self) -> None:
         if self.kinematics not in KINEMATICS:
@@ -97,6 +103,8 @@ class RadialSettings:
             raise ValueError(f"front must be one of {FRONTS}, not {self.front!r}")
         if self.modulus_law not in MODULUS_LAWS or self.yield_law not in YIELD_LAWS:
             raise ValueError(f"modulus_law must be one of {MODULUS_LAWS}, yield_law one of {YIELD_LAWS}")
+        if self.axial not in AXIAL or (self.axial == "free" and self.shape != "cylinder"):
+            raise ValueError(f"axial must be one of {AXIAL}; 'free' only for a cylinder")
         if self.radius <= 0 or self.cell_size <= 0:
             raise ValueError("radius and cell_size must be positive")
         if self.front == "reaction" and not (0 < self.front_concentration <= 1 and self.front_step > 0
@@ -154,6 +162,8 @@ class RadialParticle:
         self.c.x.array[:] = s.front_concentration if s.front == "reaction" else s.c_initial
         self.c_old = self.c.copy()
         self.front_radius = fem.Constant(self.mesh, s.radius + FRONT_MARGIN * s.width)
+        self.axial = fem.Constant(self.mesh, 0.0)  # the cylinder's axial (log) strain
+        self._axial_accepted = 0.0
         if s.front == "reaction":  # c is the lithiated phase's composition x, the total is h x
             arg = 4 * front.SQRT2 * (self.R - self.front_radius) / s.width
             self.phase = 1 / (1 + ufl.exp(-ufl.max_value(ufl.min_value(arg, front.EXP_CLIP), -front.EXP_CLIP)))
@@ -202,12 +212,12 @@ class RadialParticle:
 
     def _total_strain(self, u) -> ufl.core.expr.Expr:
         """diag(u', u/R, u/R) (small) or its logarithm (finite); the stretches stay positive.
-        The third entry is the second hoop direction of a sphere, the (zero) axial strain of a
-        plane-strain cylinder."""
+        The third entry is the second hoop direction of a sphere, the uniform axial (log) strain
+        of a cylinder (zero in plane strain)."""
         er, et = u.dx(0), u / self.R
         if self.s.kinematics == "finite":
             er, et = ufl.ln(1 + er), ufl.ln(1 + et)
-        ez = et if self.s.shape == "sphere" else 0 * et
+        ez = et if self.s.shape == "sphere" else self.axial + 0 * et
         return ufl.as_matrix([[er, 0, 0], [0, et, 0], [0, 0, ez]])
 
     def _chemical(self) -> tuple[ufl.core.expr.Expr, ufl.core.expr.Expr]:
@@ -267,6 +277,8 @@ class RadialParticle:
                                                       self.h]), points)
         self._surface_cell = self._outer_cell()
         self._li_form = fem.form(self.c_total * self.w * self.dx)
+        # axial force / 2 pi: Kirchhoff J sigma_zz = J_c tau_zz over the reference section
+        self._axial_force = fem.form(jc * tau[2, 2] * self.w * self.dx)
         if self.s.front == "reaction":
             self._front_forms = self._build_front_forms(-ufl.tr(cauchy) / 3)
         dofs = fem.locate_dofs_topological(V, 0, self._outer)
@@ -348,6 +360,37 @@ class RadialParticle:
         problem.solve()
         return problem.solver.getConvergedReason() > 0
 
+    def axial_force(self) -> float:
+        """int J_c tau_zz R dR (GPa nm^2): the axial force over 2 pi of a cylinder."""
+        return self.mesh.comm.allreduce(fem.assemble_scalar(self._axial_force), op=MPI.SUM)
+
+    def _solve_mechanics(self) -> bool:
+        """The mechanics at the current state; with a free axial strain, a secant iteration on it
+        for zero axial force (the first slope the elastic E R^2 / 2), each solve warm-started."""
+        if self.s.axial == "plane_strain":
+            return self._solve(self.mechanics)
+        scale = self.s.material["E"] * self.s.radius ** 2
+        if not self._solve(self.mechanics):
+            return False
+        e_prev, n_prev, slope = float(self.axial.value), self.axial_force(), 0.5 * scale
+        for _ in range(30):
+            if abs(n_prev) < AXIAL_TOL * scale:
+                return True
+            e = e_prev - n_prev / slope
+            self.axial.value = e
+            if not self._solve(self.mechanics):
+                return False
+            n = self.axial_force()
+            if n != n_prev:
+                slope = (n - n_prev) / (e - e_prev)
+            e_prev, n_prev = e, n
+        return False
+
+    def _restore(self, u_old: np.ndarray) -> None:
+        """Back to the last accepted displacement and axial strain (a failed step)."""
+        self.u.x.array[:] = u_old
+        self.axial.value = self._axial_accepted
+
     def run(self, on_step: Callable[[RadialParticle], None] | None = None) -> RadialHistory:
         """Steps until the SOC reaches soc_end; `on_step(self)` is called after each accepted step
         (and the initial state). Diffusion: `_diffuse`. Reaction front: `_advance_front` (stage
@@ -356,7 +399,7 @@ class RadialParticle:
         s = self.s
         self._stage = 1
         h = RadialHistory() if s.front == "diffusion" else FrontHistory()
-        if not self._solve(self.mechanics):
+        if not self._solve_mechanics():
             raise RuntimeError("radial mechanics did not converge at the initial state")
         self._commit()
         self._record(h, 0.0)
@@ -385,8 +428,9 @@ class RadialParticle:
             if h.soc[-1] >= s.soc_end - 1e-9 or rf <= end:
                 return
             self.front_radius.value = max(rf - step, end)
-            if not self._solve(self.mechanics):
-                self.front_radius.value, self.u.x.array[:] = rf, u_old
+            if not self._solve_mechanics():
+                self.front_radius.value = rf
+                self._restore(u_old)
                 step /= 2
                 if step < 1e-6 * full:
                     raise RuntimeError(f"radial front: step too small at R_f = {rf:.6g} nm (SOC {h.soc[-1]:.4f})")
@@ -411,11 +455,12 @@ class RadialParticle:
         for _ in range(s.max_steps):
             if h.soc[-1] >= s.soc_end - 1e-9:
                 return h
-            ok = self._solve(self.diffusion) and self._solve(self.mechanics)
+            ok = self._solve(self.diffusion) and self._solve_mechanics()
             dc = np.abs(self.c.x.array - self.c_old.x.array)[self._free]  # the imposed surface value jumps
             change = self.mesh.comm.allreduce(float(np.max(dc, initial=0.0)), op=MPI.MAX) if ok else np.inf
             if not ok or change > 2 * s.dc_target:
-                self.c.x.array[:], self.u.x.array[:] = self.c_old.x.array, u_old
+                self.c.x.array[:] = self.c_old.x.array
+                self._restore(u_old)
                 self.dt.value = float(self.dt.value) / 2
                 if float(self.dt.value) < 1e-9:
                     raise RuntimeError(f"radial run: step too small at t = {t:.6g} s (SOC {h.soc[-1]:.4f})")
@@ -430,7 +475,9 @@ class RadialParticle:
         raise RuntimeError(f"radial run: {s.max_steps} steps without reaching SOC {s.soc_end}")
 
     def _commit(self) -> None:
-        """Evaluate both returned fields first, then store them (each expression reads both)."""
+        """Evaluate both returned fields first, then store them (each expression reads both);
+        accept the axial strain."""
+        self._axial_accepted = float(self.axial.value)
         for _, expr, tmp in self._update:
             tmp.interpolate(expr)
         for f, _, tmp in self._update:

@@ -13,6 +13,7 @@
 4. a-Si two steps: the front stops at Li2.5Si (SOC 2/3), then diffusion to SOC 0.98 compresses
    the surface.
 5. The front model's LixSi laws and the release-rate's modulus readings.
+6. Generalised plane strain (a free axial strain): free swelling is stress free and isotropic.
 """
 
 from solver import bootstrap  # noqa: F401
@@ -117,6 +118,24 @@ def test_amorphous_si_two_steps():
     assert h["hoop"][first][-1] > 0.5  # tensile at the end of the front step
     assert h["hoop"][second].min() < -0.5  # Li-richer surface layer compressed
     assert h["soc"][-1] >= 0.98 - 1e-9 and np.all(np.isnan(h["front_radius"][second]))
+
+
+@pytest.mark.parametrize("kinematics", ["small", "finite"])
+def test_cylinder_with_free_axial_strain_swells_freely(kinematics):
+    """Uniform c = 0.5, elastic: no stress (zero axial force found by the secant iteration) and
+    the free-swelling stretch along the radius and the axis."""
+    m = materials.get("c-Si").values()
+    p = RadialParticle(RadialSettings(m, 50.0, kinematics=kinematics, shape="cylinder", plastic=False, c_initial=0.5,
+                                      surface_concentration=0.5, soc_end=0.5, cell_size=2.0, axial="free"), MPI.COMM_SELF)
+    h = p.run()
+    if kinematics == "finite":
+        stretch, axial = (1 + 2.8 * 0.5) ** (1 / 3), np.log(1 + 2.8 * 0.5) / 3
+    else:
+        stretch, axial = 1 + 2.8 / 3 * 0.5, 2.8 / 3 * 0.5
+    prof = p.profile()
+    assert h.stretch[-1] == pytest.approx(stretch, rel=1e-9)
+    assert float(p.axial.value) == pytest.approx(axial, rel=1e-9)
+    assert max(np.abs(prof[k]).max() for k in ("sigma_r", "sigma_theta", "sigma_z")) < 1e-8
 
 
 def test_lixsi_laws_and_moduli_readings():
