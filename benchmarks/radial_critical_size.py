@@ -9,7 +9,7 @@ uncracked hoop profile (`solver/radial_fracture.py`), its maximum over crack dep
 lithiation, and the critical size D_c = 2 R Gc / G_max (R_c = R Gc / G_max for pillars), valid
 because G_max is proportional to R (checked by `sizes`). Tables: docs/notes/radial-critical-size.md.
 
-    .venv/bin/python benchmarks/radial_critical_size.py table|figure|axial|decompose|sizes|convergence|stall|all
+    .venv/bin/python benchmarks/radial_critical_size.py table|figure|axial|decompose|sizes|convergence|stall|tables|all
         [--out benchmarks/results/radial_critical_size] [--radius 100] [--cell 0.5]
 """
 
@@ -84,7 +84,8 @@ class Variant:
         extra += "" if self.core is None else f" core={self.core}"
         extra += "" if self.stage2 is None else f" stage2={self.stage2}"
         extra += "" if self.axial == "plane_strain" else f" axial={self.axial}"
-        return f"{self.material} {self.shape} {self.law} sY={self.yield_stress:g}{extra} R={self.radius:g} h={self.cell:g}"
+        return (f"{self.material} {self.shape} {self.law} sY={self.yield_stress:g}{extra} R={self.radius:g} "
+                f"h={self.cell:g}")
 
 
 def lithiate(v: Variant, marks: tuple[float, ...] = ()) -> dict:
@@ -134,7 +135,8 @@ def summarise(res: dict) -> dict:
                   "G_at_soc_0.5_per_R": _g_at(rows, key, 0.5) / v.radius,
                   "G_max_to_soc_0.9_per_R": max(r[key] for r in rows if r["soc"] <= 0.9 + 1e-9) / v.radius,
                   "G_max_stage1_per_R": max(r[key] for r in rows if r["stage"] == 1) / v.radius,
-                  "critical_size": {f"{gc:g}": rfr.critical_size(v.radius, g_max, gc, v.shape == "sphere") for gc in GC}}
+                  "critical_size": {f"{gc:g}": rfr.critical_size(v.radius, g_max, gc, v.shape == "sphere")
+                                    for gc in GC}}
         stage2 = [r for r in rows if r["stage"] == 2]
         if stage2:
             out[g]["G_max_stage2_per_R"] = {rd: max(r[f"G_{g}_{rd}"] for r in stage2) / v.radius
@@ -205,15 +207,18 @@ def decompose(args) -> dict:
     out = {}
     for shape in ("sphere", "cylinder"):
         for law in LAWS:
-            chain = [Variant("c-Si", shape, law),
-                     Variant("c-Si", shape, law, core="a-Si"),
-                     Variant("c-Si", shape, law, core="a-Si", expansion=2.8 * lixsi.FRONT_COMPOSITION["a-Si"]),
-                     Variant("a-Si", shape, law, stage2=False),
-                     Variant("a-Si", shape, law)]
-            for v in chain:
+            for v in decompose_chain(shape, law):
                 v = replace(v, radius=args.radius, cell=args.cell)
                 out[v.label()] = run(v)[1]
     return out
+
+
+def decompose_chain(shape: str, law: str) -> list[Variant]:
+    return [Variant("c-Si", shape, law),
+            Variant("c-Si", shape, law, core="a-Si"),
+            Variant("c-Si", shape, law, core="a-Si", expansion=2.8 * lixsi.FRONT_COMPOSITION["a-Si"]),
+            Variant("a-Si", shape, law, stage2=False),
+            Variant("a-Si", shape, law)]
 
 
 def sizes(args) -> dict:
@@ -258,7 +263,8 @@ def convergence(args) -> dict:
             out[v.label() + f" l0={v.width_cells * v.cell:g} step={v.front_step:g}"] = {
                 "study": kind, "G_max_per_R": {g: s[g]["G_max_per_R"] for g in rfr.GEOMETRIES[shape]},
                 "hoop_at_soc_0.5": hoop,
-                "p_core_at_soc_0.5": float(np.interp(0.5, h["soc"][h["stage"] == 1], h["core_pressure"][h["stage"] == 1])),
+                "p_core_at_soc_0.5": float(np.interp(0.5, h["soc"][h["stage"] == 1],
+                                                     h["core_pressure"][h["stage"] == 1])),
                 "p_front_at_soc_0.5": s["stall"]["p_front_at_soc_0.5"], "wall_s": s["wall_s"]}
     return out
 
@@ -310,7 +316,8 @@ def figure(args) -> dict:
                     axes[2].plot(pr["x"], pr["sigma_theta"], color=colour, alpha=0.4 + 0.6 * mark,
                                  label=f"{material}, SOC {pr['soc']:.2f}")
         out[v.label()] = s
-    axes[0].set(xlabel="SOC", ylabel="max over a of G / R (J/m^2 per nm)", title="energy-release rate, sphere, sigma_Y 1 GPa")
+    axes[0].set(xlabel="SOC", ylabel="max over a of G / R (J/m^2 per nm)",
+                title="energy-release rate, sphere, sigma_Y 1 GPa")
     axes[1].set(xlabel="SOC", ylabel="surface hoop stress (GPa)", title="surface hoop stress")
     axes[2].set(xlabel="r / r_surface (current)", ylabel="hoop stress (GPa)", title="hoop profiles, Hertzberg law")
     for a in axes:
@@ -321,7 +328,67 @@ def figure(args) -> dict:
     return out
 
 
-STUDIES = {"table": table, "figure": figure, "axial": axial, "decompose": decompose, "sizes": sizes, "convergence": convergence, "stall": stall_study}
+def _range(d: dict) -> str:
+    lo, hi = d["critical_size"][f"{GC[0]:g}"], d["critical_size"][f"{GC[-1]:g}"]
+    return f"{lo:.0f}-{hi:.0f}"
+
+
+def tables(args) -> str:
+    """The note's tables (markdown, `tables.md`) from the studies' JSON files."""
+    def load(name: str) -> dict:
+        path = args.out / f"{name}.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    out = []
+    t = load("table")
+    for shape, geoms, size in (("sphere", ("ring", "disc"), "D_c"), ("cylinder", ("disc",), "R_c")):
+        for g in geoms:
+            out += [f"\n{size} (nm) of {shape}s, {g} crack, Gc {GC[0]:g}-{GC[-1]:g} J/m^2 (G_max / R in J/m^2/nm at "
+                    "sigma_Y = 1 GPa; where the maximum lies)\n",
+                    "| material | E law | " + " | ".join(f"sigma_Y {y:g}" for y in YIELDS)
+                    + " | G_max/R at 1 GPa | SOC (step) of the max at 1 GPa |",
+                    "|---" * (4 + len(YIELDS)) + "|"]
+            for material in ("c-Si", "a-Si"):
+                for law in LAWS:
+                    row = [t[Variant(material, shape, law, y, radius=args.radius, cell=args.cell).label()][g]
+                           for y in YIELDS]
+                    one = row[YIELDS.index(1.0)]
+                    out.append(f"| {material} | {law} | " + " | ".join(_range(d) for d in row)
+                               + f" | {one['G_max_per_R']:.4g} | {one['soc_at_max']:.3f} ({one['stage_at_max']}) |")
+    d = load("decompose")
+    if d:
+        out += ["\nFrom c-Si to a-Si, one change at a time (sigma_Y = 1 GPa; D_c or R_c at Gc 6 J/m^2; ratio to the "
+                "line above)\n", "| run | G_max/R ring | G_max/R disc | size (ring) | size (disc) | ratio (ring) | "
+                "ratio (disc) |", "|---" * 7 + "|"]
+        chain = len(decompose_chain("sphere", LAWS[0]))
+        prev: dict = {}
+        for k, (label, v) in enumerate(d.items()):
+            sizes = {g: v[g]["critical_size"]["6"] for g in ("ring", "disc") if g in v}
+            cells = [[f"{v[g]['G_max_per_R']:.4g}" if g in v else "-" for g in ("ring", "disc")],
+                     [f"{sizes[g]:.0f}" if g in sizes else "-" for g in ("ring", "disc")],
+                     [f"{sizes[g] / prev[g]:.2f}" if g in sizes and k % chain else "-" for g in ("ring", "disc")]]
+            out.append(f"| {label} | " + " | ".join(" | ".join(c) for c in cells) + " |")
+            prev = sizes
+    st = load("stall")
+    if st:
+        out += ["\nFront law: first SOC at which exp(-B p / kT) falls below 0.1 / 0.01 / 0.001, with the front's "
+                "and the core's pressure; front time to SOC 0.5 / 0.9 in R / v_110 (stress-free: 0.21 / 0.54 sphere, "
+                "0.29 / 0.68 cylinder)\n",
+                "| run | front p at SOC 0.5 (GPa) | SOC front | core p at SOC 0.5 | SOC core | t to SOC 0.5 / 0.9 |",
+                "|---" * 6 + "|"]
+        for label, v in st.items():
+            def socs(k: str) -> str:
+                return " / ".join("-" if x is None else f"{x:.2f}" for x in v[k].values())
+            times = " / ".join(f"{x:.3g}" for x in v["time_over_R_to_soc"].values())
+            out.append(f"| {label} | {v['p_front_at_soc_0.5']:.2f} | {socs('soc_below_front')} | "
+                       f"{v['p_core_at_soc_0.5']:.2f} | {socs('soc_below_core')} | {times} |")
+    text = "\n".join(out) + "\n"
+    (args.out / "tables.md").write_text(text)
+    return {"tables": text}
+
+
+STUDIES = {"table": table, "figure": figure, "axial": axial, "decompose": decompose, "sizes": sizes,
+           "convergence": convergence, "stall": stall_study, "tables": tables}
 
 
 def main() -> None:
@@ -335,8 +402,10 @@ def main() -> None:
     for name in STUDIES if args.study == "all" else (args.study,):
         t0 = time.perf_counter()
         result = STUDIES[name](args)
-        (args.out / f"{name}.json").write_text(json.dumps(result, indent=1, default=float))
-        print(f"{name}: {time.perf_counter() - t0:.0f} s -> {args.out / (name + '.json')}", flush=True)
+        target = args.out / ("tables.md" if name == "tables" else f"{name}.json")
+        if name != "tables":
+            target.write_text(json.dumps(result, indent=1, default=float))
+        print(f"{name}: {time.perf_counter() - t0:.0f} s -> {target}", flush=True)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ import numpy as np
 from solver.materials import _LIU_2012, _PHARR, _SETHURAMAN, _SHENOY, _ZHANG
 
 FULL = 3.75  # Li per Si of Li15Si4 (x = 1)
-_GAO_HONG = "F. Gao & W. Hong, Phase-field model for the two-phase lithiation of silicon, J. Mech. Phys. Solids 94 (2016) 18"
+_GAO_HONG = ("F. Gao & W. Hong, Phase-field model for the two-phase lithiation of silicon, J. Mech. Phys. Solids 94 "
+             "(2016) 18")
 _HERTZBERG = ("B. Hertzberg, J. Benson & G. Yushin, Ex-situ depth-sensing indentation measurements of "
               "electrochemically produced Si-Li alloy films, Electrochem. Commun. 13 (2011) 818")
 

@@ -50,7 +50,8 @@ def test_elastic_sphere_with_a_lithiated_shell_matches_the_closed_form():
     sr, st = 2 * k * (1 - (rf / R) ** 3 - cbar), k * (2 * (1 - (rf / R) ** 3) + cbar - 3 * c)
     far = np.abs(r - rf) > 3 * p.s.width
     scale = np.abs(st).max()
-    err_r, err_t = (np.abs(prof[key][far] - ref[far]).max() / scale for key, ref in (("sigma_r", sr), ("sigma_theta", st)))
+    err_r, err_t = (np.abs(prof[key][far] - ref[far]).max() / scale
+                    for key, ref in (("sigma_r", sr), ("sigma_theta", st)))
     print(f"front at {rf:.2f} nm: sigma_r error {err_r:.2e}, sigma_theta error {err_t:.2e} of {scale:.1f} GPa")
     assert 0.3 < h.soc[-1] / 0.4 <= 1.01
     assert err_r < 0.01 and err_t < 0.01
@@ -125,8 +126,9 @@ def test_cylinder_with_free_axial_strain_swells_freely(kinematics):
     """Uniform c = 0.5, elastic: no stress (zero axial force found by the secant iteration) and
     the free-swelling stretch along the radius and the axis."""
     m = materials.get("c-Si").values()
-    p = RadialParticle(RadialSettings(m, 50.0, kinematics=kinematics, shape="cylinder", plastic=False, c_initial=0.5,
-                                      surface_concentration=0.5, soc_end=0.5, cell_size=2.0, axial="free"), MPI.COMM_SELF)
+    s = RadialSettings(m, 50.0, kinematics=kinematics, shape="cylinder", plastic=False, c_initial=0.5,
+                       surface_concentration=0.5, soc_end=0.5, cell_size=2.0, axial="free")
+    p = RadialParticle(s, MPI.COMM_SELF)
     h = p.run()
     if kinematics == "finite":
         stretch, axial = (1 + 2.8 * 0.5) ** (1 / 3), np.log(1 + 2.8 * 0.5) / 3
