@@ -30,9 +30,9 @@ from solver import front, lixsi, materials
 from solver import radial_fracture as rfr
 from solver.radial import RadialParticle, RadialSettings
 
-YIELDS = (0.5, 1.0, 1.5, 2.0)
+YIELDS = tuple(float(y) for y in np.linspace(*lixsi.YIELD_STRESS.published, 4))  # 0.5, 1.0, 1.5, 2.0 GPa
 LAWS = tuple(lixsi.MODULUS_LAWS)
-GC = (lixsi.GC_SHELL[0], 6.0, lixsi.GC_SHELL[1])  # ends of the shell's range and the library value
+GC = (lixsi.FRACTURE_ENERGY.published[0], lixsi.FRACTURE_ENERGY.value, lixsi.FRACTURE_ENERGY.published[1])
 SOC_EVERY = 0.01  # G is evaluated at SOC steps of this size in step 1 (every step in step 2)
 STALL = (0.1, 1e-2, 1e-3)  # speed factors whose first SOC the stall table reports
 STAGE2_SOC_END = 0.995
@@ -46,7 +46,7 @@ class Variant:
     material: str = "c-Si"
     shape: str = "sphere"
     law: str = "linear"
-    yield_stress: float = 1.0
+    yield_stress: float = lixsi.YIELD_STRESS.value
     composition: float | None = None  # x behind the front; None: lixsi.FRONT_COMPOSITION
     expansion: float = 2.8  # theta: volume ratio 1 + theta x (2.8 at x = 1 is the one sourced value)
     core: str | None = None  # the pristine core's material; None: `material`

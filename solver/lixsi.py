@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.materials import _LIU_2012, _PHARR, _SETHURAMAN, _SHENOY, _ZHANG
+from solver.materials import _PHARR, _SETHURAMAN, _SHENOY, _ZHANG, Param
 
 FULL = 3.75  # Li per Si of Li15Si4 (x = 1)
 _GAO_HONG = ("F. Gao & W. Hong, Phase-field model for the two-phase lithiation of silicon, J. Mech. Phys. Solids 94 "
@@ -64,27 +64,18 @@ MODULUS_LAWS: dict[str, PiecewiseLinear] = {
 #: Poisson ratio of LixSi: a-Si 0.22 (Sethuraman 2010 via Zhang 2016) to Li3.75Si 0.24 (Shenoy 2010).
 POISSON = PiecewiseLinear(((0.0, 0.22), (1.0, 0.24)), f"{_ZHANG}; {_SHENOY}", "computed")
 
-#: Flow stress of LixSi (GPa): about 1 GPa in films, published range 0.5-2.0 (perfect plasticity).
-YIELD_STRESS = 1.0
-YIELD_RANGE = (0.5, 2.0)
-YIELD_SOURCE = f"{_SETHURAMAN}; range as used by {_ZHANG}"
+#: Flow stress of LixSi (perfect plasticity), constant in x: no source for a c-dependence inside
+#: the lithiated phase was found.
+YIELD_STRESS = Param(1.0, "GPa", _SETHURAMAN, "measured", f"flow stress of lithiated films; range as used by {_ZHANG}",
+                     published=(0.5, 2.0))
 
-#: Fracture energy of LixSi (J/m^2 = GPa nm), Pharr, Suo & Vlassak 2013: (x, value, low, high).
-#: 8.5 +- 4.3 near Li0.7Si; 5.4-6.9 near Li2.8Si, the measurement nearest the shells of both
-#: materials (Li2.5Si and Li3.75Si): the range used for the critical sizes.
-FRACTURE_ENERGY = ((x_of(0.7), 8.5, 4.2, 12.8), (x_of(2.8), 6.15, 5.4, 6.9))
-FRACTURE_ENERGY_SOURCE = _PHARR
-GC_SHELL = (5.4, 6.9)
+#: Fracture energy of the lithiated shell: Pharr, Suo & Vlassak 2013 measured 5.4-6.9 J/m^2 near
+#: Li2.8Si, the composition nearest the shells of both materials (Li2.5Si, Li3.75Si); their
+#: 8.5 +- 4.3 J/m^2 near Li0.7Si (weakly lithiated) does not apply to the shell. The library's
+#: `Gc_lithiated` (6.0) is the value inside.
+FRACTURE_ENERGY = Param(6.0, "GPa nm", _PHARR, "measured", "about Li2.8Si", published=(5.4, 6.9))
 
 #: The composition behind the first front: Li3.75Si in c-Si (Zhang 2016: c about 1 behind the
 #: front), Li2.5Si in a-Si (McDowell et al. 2013 in situ TEM; Wang et al., Nano Lett. 13 (2013)
 #: 709, as quoted by Gao & Hong 2016), both with the one expansion theta = 2.8 at x = 1.
 FRONT_COMPOSITION = {"c-Si": 1.0, "a-Si": x_of(2.5)}
-
-#: Targets the 1D critical sizes are compared with (diameters of spheres, radii of pillars, nm).
-TARGETS = {
-    "c-Si sphere": f"critical diameter 105-195 nm ({_LIU_2012})",
-    "a-Si sphere": "intact up to 870 nm diameter (McDowell et al., Nano Lett. 13 (2013) 758)",
-    "c-Si pillar": ("<100>: R = 100, 145 nm intact, 195, 245 nm crack; <110>: 130, 145 intact, 195 cracks "
-                    "(Lee et al., PNAS 109 (2012) 4080, via Zhang 2016)"),
-}
