@@ -18,8 +18,8 @@ PACKAGES = ("solver", "meshes", "postprocess")
 #: The solver's modules from the bottom up; a module imports from its own layer or below.
 LAYERS = [
     {"bootstrap", "log", "stats", "versions", "schema_util", "materials"},  # infrastructure
-    {"axisymmetry", "kinematics", "elasticity", "phasefield", "plasticity", "diffusion", "front",  # laws and
-     "analytic", "energy_release"},                                      # closed forms
+    {"axisymmetry", "kinematics", "elasticity", "phasefield", "plasticity", "diffusion", "front", "lixsi",  # laws
+     "analytic", "energy_release", "radial_fracture"},                   # and closed forms
     {"case"},                                                            # the case (validated input)
     {"solvers", "nonlinear", "timestepping"},                            # PETSc presets and solves
     {"domain", "concentration"},                                         # discretisation and shared state
