@@ -61,16 +61,16 @@ def sampling_stress_fields(rows: list[dict], profiles: list[np.ndarray]) -> type
     class Sampling(StressFields):
         def __init__(self, problem) -> None:
             super().__init__(problem)
-            act = problem.case["active"]
-            self.moduli = (act["E"], act["E_lithiated"], act["nu"], act["nu_lithiated"])
-            radius = 0.5 * problem.case["geometry"]["diameter"]
+            act = problem.case.active
+            self.moduli = (act.E, act.E_lithiated, act.nu, act.nu_lithiated)
+            radius = 0.5 * problem.case.geometry.diameter
             self.line = RadialLine(problem.bundle.mesh, (0.0, 0.0), (0.0, 1.0), radius,
                                    np.linspace(0.0, radius, 401), normal=(1.0, 0.0))
 
         def update(self) -> None:
             super().update()
             problem = self.problem
-            finite = problem.case["mechanics"]["kinematics"] == "finite"  # small strain: reference depths
+            finite = problem.case.mechanics.kinematics == "finite"  # small strain: reference depths
             depth = self.line.current_depths(problem.u) if finite else self.line.depths
             sigma = self.line.normal_stress(self.tensor)
             c = self.line.values([problem.c])[:, 0]
@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "energy_release" / "demo")
     parser.add_argument("--plot-only", action="store_true", help="only redraw G.png from the runs in --out")
     args = parser.parse_args()
-    gc = load_case(CASE)["active"]["Gc_lithiated"]
+    gc = load_case(CASE).active.Gc_lithiated
     if args.plot_only:
         plot(args.out, args.diameters, gc)
         return

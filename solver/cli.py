@@ -134,24 +134,24 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
         if args.output and Path(args.output).resolve() != Path(args.resume).resolve():
             return _fail(comm.rank, f"--output {args.output} and --resume {args.resume}: a resumed run writes "
                          "into its own directory; give only --resume", EXIT_INPUT)
-        case["output"]["dir"] = args.resume
+        case.output.dir = args.resume
         try:
             inspect(Path(args.resume), case_sha256(case))
         except CaseError as err:
             return _fail(comm.rank, str(err), EXIT_INPUT)
     elif args.output:
-        case["output"]["dir"] = args.output
+        case.output.dir = args.output
 
     from solver.run import check_paths, run
 
     try:
-        check_paths(case, Path(case["output"]["dir"]))  # a missing mesh file, an unwritable output
+        check_paths(case, Path(case.output.dir))  # a missing mesh file, an unwritable output
     except CaseError as err:
         return _fail(comm.rank, str(err), EXIT_INPUT)
     if args.command == "mesh":
         from postprocess.pictures import mesh_picture
 
-        mesh_picture(case, comm, Path(case["output"]["dir"]))
+        mesh_picture(case, comm, Path(case.output.dir))
         return 0
 
     try:

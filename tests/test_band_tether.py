@@ -32,7 +32,7 @@ def _case(tether: float, flaw: float = 16.0) -> dict:
 
 def _flawed_particle(tether: float, flaw: float = 16.0) -> ChemoMechanicalModel:
     case = _case(tether, flaw)
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD, with_electrolyte=False)
     problem = ChemoMechanicalModel(bundle, case)
     problem.initialise(0.0)  # the flaw, d_prev, and the stress-free state as u_old
     problem.c.interpolate(lambda x: np.where(np.hypot(x[0], x[1]) > 35.0, 0.3, 0.0))
@@ -78,7 +78,7 @@ def test_a_run_reports_the_tether_energy(tmp_path):
     from solver.run import run
 
     case = _case(1e-3)
-    case["time"]["max_steps"] = 3
+    case.time.max_steps = 3
     run(case, MPI.COMM_WORLD, tmp_path)
     rows = list(csv.DictReader(open(tmp_path / "history.csv")))
     energy = [float(r["tether_energy"]) for r in rows[1:]]

@@ -17,7 +17,7 @@ PACKAGES = ("solver", "meshes", "postprocess")
 
 #: The solver's modules from the bottom up; a module imports from its own layer or below.
 LAYERS = [
-    {"bootstrap", "log", "stats", "versions", "schema_util", "materials"},  # infrastructure
+    {"bootstrap", "log", "stats", "versions", "materials"},  # infrastructure
     {"axisymmetry", "kinematics", "elasticity", "phasefield", "plasticity", "diffusion", "front", "lixsi",  # laws
      "analytic", "energy_release", "radial_fracture"},                   # and closed forms
     {"case"},                                                            # the case (validated input)

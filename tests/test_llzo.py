@@ -40,12 +40,12 @@ def test_film_compressed_against_llzo(tmp_path, split):
     case = capped_film(split)
     result = run(case, MPI.COMM_WORLD, tmp_path)
     assert result.status == "complete", result.reason
-    sigma_c = phasefield.strength("AT1", case["active"]["Gc"], case["active"]["E"], 40.0)
+    sigma_c = phasefield.strength("AT1", case.active.Gc, case.active.E, 40.0)
     hist = result.history
     assert max(r["max_principal_stress"] for r in hist) < 0.05 * sigma_c  # compression everywhere
     first = next((i for i, r in enumerate(hist) if r["max_damage"] > 0), None)
     if split in ("rankine", "default"):
-        assert case["fracture"]["split"] == "rankine"
+        assert case.fracture.split == "rankine"
         assert first is None
         assert min(r["min_principal_stress"] for r in hist) < -2.5 * sigma_c
     elif split == "spectral":
@@ -65,8 +65,8 @@ def test_electrolyte_series_trend_figure(tmp_path):
     from solver.studies.plan import load_study
     from solver.studies.sweep import sweep
 
-    def fake(case: dict, comm, outdir: Path) -> dict:
-        e = case["electrolyte"].get("E")
+    def fake(case, comm, outdir: Path) -> dict:
+        e = case.electrolyte.E
         summary = {"status": "complete", "reason": "fake", "case_sha256": case_sha256(case), "fractured": True,
                    "crack_initiation_soc": 0.3, "final": {"cod_normalized": (e or 0.0) / 1000.0,
                                                           "dissipated_energy": 1.0, "max_damage": 1.0},

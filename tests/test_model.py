@@ -25,7 +25,7 @@ def test_a_model_is_freed_without_the_cyclic_collector():
         "fracture": {"model": "AT1", "split": "rankine", "length_scale": 10.0},
         "loading": {"mode": "potentiostatic", "surface_concentration": 0.98, "surface_stress_coupling": True},
         "time": {"t_end": 1.0}, "output": {"fields": False}}, "cycles")
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD)
     gc.collect()
     gc.disable()
     try:

@@ -77,11 +77,11 @@ def test_warm_started_linear_mechanics_meets_the_full_load_tolerance():
     from solver.model import ChemoMechanicalModel
 
     case = load_case(CASE, ["geometry.mesh_size=16.0", "geometry.mesh_size_surface=16.0", "fracture.model=none"])
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD)
     problem = ChemoMechanicalModel(bundle, case)
     snes, ksp = problem.solvers["mechanics"].solver, problem.solvers["mechanics"].solver.getKSP()
     assert snes.getType() == "ksponly" and ksp.getType() == "cg"
-    rtol = case["solver"]["linear_rtol"]
+    rtol = case.solver.linear_rtol
 
     def solve_at(c: float) -> tuple[int, float, float]:
         """Krylov iterations, |F(0)| and |F(u)| after an equilibrium solve at uniform c."""

@@ -131,7 +131,7 @@ def test_film_delithiation_notch_demo(tmp_path):
     result = run(case, MPI.COMM_WORLD, tmp_path)
     assert result.status == "complete", result.reason
     s, hist = result.summary, result.history
-    assert s["fractured"] and case["loading"]["soc_end"] < s["crack_initiation_soc"] < 1.0
+    assert s["fractured"] and case.loading.soc_end < s["crack_initiation_soc"] < 1.0
     at_initiation = next(r for r in hist if r["soc"] == s["crack_initiation_soc"])
     assert hist[-1]["cod_normalized"] > at_initiation["cod_normalized"] > 0
     diss = [r["dissipated_energy"] for r in hist]
@@ -217,7 +217,7 @@ def test_damage_hessian_is_constant_in_d(tmp_path, model):
     from solver.model import ChemoMechanicalModel
 
     case = bar_case(model)
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD, with_electrolyte=False)
     problem = ChemoMechanicalModel(bundle, case)
     problem.c.x.array[:] = 0.8  # 20% delithiated: the bar is in tension at u = 0
     problem.update_crack_driving_energy()

@@ -38,7 +38,7 @@ def _particle(petsc_options: dict | None = None, shell: bool = True) -> ChemoMec
         "loading": {"mode": "potentiostatic", "soc_end": 0.5, "ramp_time": 0.05},
         "solver": {"petsc_options": petsc_options or {}},
         "output": {"fields": False}}, "proximal")
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD, with_electrolyte=False)
     problem = ChemoMechanicalModel(bundle, case)
     if shell:
         problem.c.interpolate(lambda x: np.where(np.hypot(x[0], x[1]) > 35.0, 0.3, 0.0))

@@ -66,7 +66,7 @@ def test_two_concurrent_runs_match_serial_sweep(tmp_path_factory, mode):
     assert cracked and intact and max(cracked) < min(intact)  # one threshold for both sweeps
     if mode == "bisection":  # two points a round: [0.9, 0.98] -> 0.08 / 3 -> 0.0089 <= 0.01
         assert len(b) == 6 and sorted({r["round"] for r in b.values()}) == ["0", "1", "2"]
-        tol = study.sweep["tolerance"]
+        tol = study.sweep.tolerance
         assert abs(serial.summary["critical_value"] - parallel.summary["critical_value"]) <= tol
     else:
         assert set(a) == set(b) == {0.93, 0.945, 0.96}

@@ -46,7 +46,7 @@ def test_csi_critical_diameter_in_target(tmp_path):
     for diameter in (float(round(0.86 * lower)), float(round(0.95 * lower))):  # 90, 100 nm: below the band
         case = run_case(study, run_spec(study, diameter), tmp_path)
         result = run(case, MPI.COMM_SELF, tmp_path / f"below_{diameter:g}")
-        _, fractured = evaluate(study.sweep["criterion"], result.summary)
+        _, fractured = evaluate(study.sweep.criterion, result.summary)
         print("below the target", diameter, "nm: fractured", fractured)
         assert not fractured, diameter
 
