@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from solver import bootstrap  # noqa: E402,F401  (must precede dolfinx imports)
+from sifrac.solver import bootstrap  # noqa: E402,F401  (must precede dolfinx imports)
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
@@ -38,13 +38,13 @@ import json  # noqa: E402
 import numpy as np  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
-import solver.simulation as simulation_module  # noqa: E402
-from solver.case import load_case  # noqa: E402
-from solver.energy_release import (critical_size_by_interpolation, critical_size_by_scaling,  # noqa: E402
+import sifrac.solver.simulation as simulation_module  # noqa: E402
+from sifrac.solver.case import load_case  # noqa: E402
+from sifrac.solver.energy_release import (critical_size_by_interpolation, critical_size_by_scaling,  # noqa: E402
                                    energy_release_rate, peak_energy_release_rate)
-from solver.fields import StressFields  # noqa: E402
-from solver.profile import RadialLine  # noqa: E402
-from solver.run import run  # noqa: E402
+from sifrac.solver.fields import StressFields  # noqa: E402
+from sifrac.solver.profile import RadialLine  # noqa: E402
+from sifrac.solver.run import run  # noqa: E402
 
 CASE = Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml"
 FLAW = 16.0  # nm, the base case's surface_flaw: G at this depth is the phase-field flaw's

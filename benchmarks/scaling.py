@@ -19,7 +19,7 @@ linear algebra on the same mesh.
 of rank 0 to <label>_np<N>.prof (read with `python -m pstats`).
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import argparse
 import cProfile
@@ -33,12 +33,12 @@ from mpi4py import MPI
 from dolfinx.fem.petsc import assign
 from petsc4py import PETSc
 
-import meshes
-from solver import checkpoint, log
-from solver.case import Case, load_case
-from solver.model import ChemoMechanicalModel
-from solver.run import run
-from solver.solvers import residual_at_zero
+from sifrac import meshes
+from sifrac.solver import checkpoint, log
+from sifrac.solver.case import Case, load_case
+from sifrac.solver.model import ChemoMechanicalModel
+from sifrac.solver.run import run
+from sifrac.solver.solvers import residual_at_zero
 
 ROOT = Path(__file__).parents[1]
 DEFAULT_CASE = ROOT / "cases" / "sphere_fracture_3d.toml"

@@ -8,7 +8,7 @@ Si/solid-electrolyte interface (``interface``, ``interface_substrate``) when the
 else the free Si surface (``lithiation_surface``, ``notch``).
 """
 
-from solver import bootstrap as _bootstrap  # noqa: F401  (must precede dolfinx imports)
+from sifrac.solver import bootstrap as _bootstrap  # noqa: F401  (must precede dolfinx imports)
 
 from collections.abc import Callable
 from os import PathLike
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import gmsh
 from mpi4py import MPI
 
-from meshes import from_file, hollow_sphere, nanowire, particle, plate, thin_film
-from meshes.common import (
+from sifrac.meshes import from_file, hollow_sphere, nanowire, particle, plate, thin_film
+from sifrac.meshes.common import (
     MeshBundle,
     Plan,
     build_model,
@@ -29,7 +29,7 @@ from meshes.common import (
 )
 
 if TYPE_CHECKING:
-    from solver.case import Geometry
+    from sifrac.solver.case import Geometry
 
 __all__ = ["MeshBundle", "build", "facet_counts", "region_measures", "write_msh"]
 

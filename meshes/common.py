@@ -30,7 +30,7 @@ from dolfinx.io import gmsh as dolfinx_gmsh
 from mpi4py import MPI
 
 if TYPE_CHECKING:
-    from solver.case import Geometry
+    from sifrac.solver.case import Geometry
 
 DimTag = tuple[int, int]
 

@@ -17,10 +17,10 @@ import gmsh
 import numpy as np
 from mpi4py import MPI
 
-from meshes.common import MeshBundle, bundle, groups_of, mesh_on_root
+from sifrac.meshes.common import MeshBundle, bundle, groups_of, mesh_on_root
 
 if TYPE_CHECKING:
-    from solver.case import Geometry
+    from sifrac.solver.case import Geometry
 
 _XDMF = (".xdmf", ".xdf")
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import gmsh
 import numpy as np
 
-from meshes.common import DimTag, Face, Plan, ball, ball_measure, check_common, positive, round_plan
+from sifrac.meshes.common import DimTag, Face, Plan, ball, ball_measure, check_common, positive, round_plan
 
 if TYPE_CHECKING:
-    from solver.case import Geometry
+    from sifrac.solver.case import Geometry
 
 
 def plan(geometry: Geometry, with_electrolyte: bool) -> Plan:

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 import gmsh
 
-from meshes.common import DimTag, Face, Plan, ball, check_common, positive, round_plan
+from sifrac.meshes.common import DimTag, Face, Plan, ball, check_common, positive, round_plan
 
 if TYPE_CHECKING:
-    from solver.case import Geometry
+    from sifrac.solver.case import Geometry
 
 
 def plan(geometry: Geometry, with_electrolyte: bool) -> Plan:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from meshes.common import Plan, ball, ball_measure, check_common, positive, round_plan
+from sifrac.meshes.common import Plan, ball, ball_measure, check_common, positive, round_plan
 
 if TYPE_CHECKING:
-    from solver.case import Geometry
+    from sifrac.solver.case import Geometry
 
 
 def plan(geometry: Geometry, with_electrolyte: bool) -> Plan:

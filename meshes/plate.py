@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 import gmsh
 
-from meshes.common import DimTag, Face, Plan, box, check_common, positive
+from sifrac.meshes.common import DimTag, Face, Plan, box, check_common, positive
 
 if TYPE_CHECKING:
-    from solver.case import Geometry
+    from sifrac.solver.case import Geometry
 
 
 def plan(geometry: Geometry, with_electrolyte: bool) -> Plan:

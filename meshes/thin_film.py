@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING
 
 import gmsh
 
-from meshes.common import DimTag, Face, Plan, box, check_common, interface_name, positive
+from sifrac.meshes.common import DimTag, Face, Plan, box, check_common, interface_name, positive
 
 if TYPE_CHECKING:
-    from solver.case import Geometry
+    from sifrac.solver.case import Geometry
 
 _SUBSTRATES = ("collector", "electrolyte")
 

@@ -12,7 +12,7 @@ import numpy as np
 import pyvista
 
 if TYPE_CHECKING:
-    from solver.case import Case
+    from sifrac.solver.case import Case
 
 
 def headless_window() -> str | None:
@@ -234,10 +234,10 @@ def region_picture(grid: pyvista.DataSet, regions: dict[str, int], path: Path, t
 
 def mesh_picture(case: Case, comm, outdir: Path) -> None:
     """`sifrac mesh`: build the case's mesh, write it as .msh and .vtu, and a PNG coloured by region."""
-    import meshes
+    from sifrac import meshes
     from dolfinx import plot
 
-    from solver.outputs import Regions, gather_grid
+    from sifrac.solver.outputs import Regions, gather_grid
 
     bundle = meshes.build(case.geometry, comm, with_electrolyte=case.electrolyte.material != "liquid")
     mesh = bundle.mesh

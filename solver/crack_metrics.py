@@ -16,8 +16,8 @@ import numpy as np
 import ufl
 from dolfinx import fem
 
-from solver.case import Case
-from solver.probes import Probes
+from sifrac.solver.case import Case
+from sifrac.solver.probes import Probes
 
 N_LINES = 24
 

@@ -14,16 +14,16 @@ import numpy as np
 import ufl
 from dolfinx import default_scalar_type, fem
 
-from meshes.common import top_mesh_size
-from solver import elasticity, phasefield
-from solver.case import Case, Fracture, Geometry
-from solver.concentration import Concentration
-from solver.domain import Domain
-from solver.elasticity import Material
-from solver.kinematics import volume_ratio
-from solver.nonlinear import NonlinearSolver
-from solver.solvers import linear_options, nonlinear_problem
-from solver.stats import SolverStats
+from sifrac.meshes.common import top_mesh_size
+from sifrac.solver import elasticity, phasefield
+from sifrac.solver.case import Case, Fracture, Geometry
+from sifrac.solver.concentration import Concentration
+from sifrac.solver.domain import Domain
+from sifrac.solver.elasticity import Material
+from sifrac.solver.kinematics import volume_ratio
+from sifrac.solver.nonlinear import NonlinearSolver
+from sifrac.solver.solvers import linear_options, nonlinear_problem
+from sifrac.solver.stats import SolverStats
 
 
 #: Newton iterations of one damage (VI) solve; its Jacobian is assembled once per solve.

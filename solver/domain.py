@@ -15,11 +15,11 @@ import ufl
 from dolfinx import fem
 from mpi4py import MPI
 
-from solver import axisymmetry
-from solver.case import Case
+from sifrac.solver import axisymmetry
+from sifrac.solver.case import Case
 
 if TYPE_CHECKING:
-    from meshes import MeshBundle
+    from sifrac.meshes import MeshBundle
 
 
 class Domain:

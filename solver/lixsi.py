@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.materials import _PHARR, _SETHURAMAN, _SHENOY, _ZHANG, Param
+from sifrac.solver.materials import _PHARR, _SETHURAMAN, _SHENOY, _ZHANG, Param
 
 FULL = 3.75  # Li per Si of Li15Si4 (x = 1)
 _GAO_HONG = ("F. Gao & W. Hong, Phase-field model for the two-phase lithiation of silicon, J. Mech. Phys. Solids 94 "

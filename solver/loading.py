@@ -32,9 +32,9 @@ from dolfinx.fem.petsc import assemble_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver.case import MECHANICAL_MODES, Case, CaseError
-from solver.case import Loading as LoadingSection
-from solver.domain import Domain
+from sifrac.solver.case import MECHANICAL_MODES, Case, CaseError
+from sifrac.solver.case import Loading as LoadingSection
+from sifrac.solver.domain import Domain
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,16 @@ import ufl
 from dolfinx import default_scalar_type, fem
 from mpi4py import MPI
 
-from solver import elasticity, plasticity
-from solver.case import Case
-from solver.concentration import Concentration
-from solver.damage import PhaseField
-from solver.domain import Domain
-from solver.elasticity import Material
-from solver.kinematics import Kinematics
-from solver.nonlinear import NonlinearSolver, Proximal, SolverFailure
-from solver.solvers import RigidModes, linear_options, newton_options, nonlinear_problem
-from solver.stats import SolverStats
+from sifrac.solver import elasticity, plasticity
+from sifrac.solver.case import Case
+from sifrac.solver.concentration import Concentration
+from sifrac.solver.damage import PhaseField
+from sifrac.solver.domain import Domain
+from sifrac.solver.elasticity import Material
+from sifrac.solver.kinematics import Kinematics
+from sifrac.solver.nonlinear import NonlinearSolver, Proximal, SolverFailure
+from sifrac.solver.solvers import RigidModes, linear_options, newton_options, nonlinear_problem
+from sifrac.solver.stats import SolverStats
 
 
 #: Generalised plane strain: the axial strain is converged to this absolute change, within at

@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING
 import ufl
 from dolfinx import fem
 
-from solver import loading as loading_mod
-from solver.case import MECHANICAL_MODES, Case, CaseError
-from solver.concentration import Concentration
-from solver.damage import Damage
-from solver.domain import Domain
-from solver.mechanics import Mechanics, supports
-from solver.solvers import clear_solver_options
-from solver.staggered import AlternateMinimisation
-from solver.stats import SolverStats
-from solver.transport import Transport
+from sifrac.solver import loading as loading_mod
+from sifrac.solver.case import MECHANICAL_MODES, Case, CaseError
+from sifrac.solver.concentration import Concentration
+from sifrac.solver.damage import Damage
+from sifrac.solver.domain import Domain
+from sifrac.solver.mechanics import Mechanics, supports
+from sifrac.solver.solvers import clear_solver_options
+from sifrac.solver.staggered import AlternateMinimisation
+from sifrac.solver.stats import SolverStats
+from sifrac.solver.transport import Transport
 
 if TYPE_CHECKING:
-    from meshes import MeshBundle
+    from sifrac.meshes import MeshBundle
 
 
 def check_against_mesh(case: Case, bundle: MeshBundle) -> None:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-import meshes
-from solver import log
-from solver.case import Case, CaseError, format_value, resolution_warnings
-from solver.model import ChemoMechanicalModel
-from solver.probes import Probes
-from solver.simulation import Simulation
-from solver.versions import git_commit
+from sifrac import meshes
+from sifrac.solver import log
+from sifrac.solver.case import Case, CaseError, format_value, resolution_warnings
+from sifrac.solver.model import ChemoMechanicalModel
+from sifrac.solver.probes import Probes
+from sifrac.solver.simulation import Simulation
+from sifrac.solver.versions import git_commit
 
 _log = log.get("run")
 

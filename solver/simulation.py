@@ -16,18 +16,18 @@ from pathlib import Path
 
 from mpi4py import MPI
 
-from solver import checkpoint, log, materials
-from solver.case import Case, Fracture, case_sha256, dump_case
-from solver.crack_metrics import CrackOpening
-from solver.fields import StressFields
-from solver.loading import summary as boundary_summary
-from solver.model import ChemoMechanicalModel
-from solver.nonlinear import SolverFailure
-from solver.outputs import Regions, ResultWriter
-from solver.probes import Probes
-from solver.stats import peak_memory_mb
-from solver.timestepping import StepController, StepFailure
-from solver.versions import git_commit, versions
+from sifrac.solver import checkpoint, log, materials
+from sifrac.solver.case import Case, Fracture, case_sha256, dump_case
+from sifrac.solver.crack_metrics import CrackOpening
+from sifrac.solver.fields import StressFields
+from sifrac.solver.loading import summary as boundary_summary
+from sifrac.solver.model import ChemoMechanicalModel
+from sifrac.solver.nonlinear import SolverFailure
+from sifrac.solver.outputs import Regions, ResultWriter
+from sifrac.solver.probes import Probes
+from sifrac.solver.stats import peak_memory_mb
+from sifrac.solver.timestepping import StepController, StepFailure
+from sifrac.solver.versions import git_commit, versions
 
 _log = log.get("run")
 

@@ -15,7 +15,7 @@ from dolfinx.fem.petsc import NonlinearProblem
 from dolfinx.la.petsc import create_vector
 from petsc4py import PETSc
 
-from solver.case import Solver
+from sifrac.solver.case import Solver
 
 SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_", "sifrac_coupled_", "sifrac_damage_")
 

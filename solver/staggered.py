@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from solver.case import Fracture
-from solver.damage import Damage
-from solver.domain import Domain
-from solver.nonlinear import SolverFailure
-from solver.stats import SolverStats
+from sifrac.solver.case import Fracture
+from sifrac.solver.damage import Damage
+from sifrac.solver.domain import Domain
+from sifrac.solver.nonlinear import SolverFailure
+from sifrac.solver.stats import SolverStats
 
 
 class AlternateMinimisation:

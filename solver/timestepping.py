@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solver.case import Time
+from sifrac.solver.case import Time
 
 
 class StepFailure(RuntimeError):

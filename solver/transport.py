@@ -15,16 +15,16 @@ import ufl
 from dolfinx import default_scalar_type, fem
 from mpi4py import MPI
 
-from solver import axisymmetry, diffusion, elasticity
-from solver.case import MECHANICAL_MODES, Case
-from solver.concentration import Concentration
-from solver.damage import PhaseField
-from solver.domain import Domain
-from solver.loading import Loading
-from solver.mechanics import Mechanics
-from solver.nonlinear import NonlinearSolver
-from solver.solvers import case_options, linear_options, newton_options, nonlinear_problem
-from solver.stats import SolverStats
+from sifrac.solver import axisymmetry, diffusion, elasticity
+from sifrac.solver.case import MECHANICAL_MODES, Case
+from sifrac.solver.concentration import Concentration
+from sifrac.solver.damage import PhaseField
+from sifrac.solver.domain import Domain
+from sifrac.solver.loading import Loading
+from sifrac.solver.mechanics import Mechanics
+from sifrac.solver.nonlinear import NonlinearSolver
+from sifrac.solver.solvers import case_options, linear_options, newton_options, nonlinear_problem
+from sifrac.solver.stats import SolverStats
 
 
 def on_surfaces(domain: Domain, si: fem.Function, surfaces: tuple[str, ...], integrand) -> ufl.Form:

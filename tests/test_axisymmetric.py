@@ -9,16 +9,16 @@ the symmetric quarter disk revolved about the x axis is a sphere.
 4. Cases that are not bodies of revolution are refused, naming the key and what is allowed.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import materials
-from solver.case import CaseError, resolve_case
-from solver.radial import RadialParticle, RadialSettings
-from solver.run import run
+from sifrac.solver import materials
+from sifrac.solver.case import CaseError, resolve_case
+from sifrac.solver.radial import RadialParticle, RadialSettings
+from sifrac.solver.run import run
 
 AXISYMMETRIC = ("geometry.dim=2", "mechanics.out_of_plane=axisymmetric")
 
@@ -30,7 +30,7 @@ def test_revolved_measure_integrates_over_the_body_of_revolution():
     too; the lumped storage weight reproduces the volume (row sums)."""
     from dolfinx import fem, mesh
 
-    from solver import axisymmetry
+    from sifrac.solver import axisymmetry
 
     m = mesh.create_rectangle(MPI.COMM_WORLD, [[0.0, 0.0], [1.0, 2.0]], [6, 9])
     tdim = m.topology.dim

@@ -4,7 +4,7 @@ tension (Miehe, Hofacker & Welschinger, CMAME 199 (2010) 2765) and the surfing b
 cases/sent_miehe2010.toml and cases/surfing_hossain2014.toml; the short versions below coarsen
 them (larger ell, h = ell/2) so that they fit the default suite, the full ones are `slow`."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 from pathlib import Path
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import phasefield
-from solver.case import load_case
-from solver.run import run
+from sifrac.solver import phasefield
+from sifrac.solver.case import load_case
+from sifrac.solver.run import run
 
 CASES = Path(__file__).parents[1] / "cases"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from solver import materials
-from solver.case import Case, CaseError, dump_case, load_case, parse_overrides, reference_markdown, resolve_case
-from solver.case.introspect import schemas
-from solver.case.keys import meta_of, type_of
+from sifrac.solver import materials
+from sifrac.solver.case import Case, CaseError, dump_case, load_case, parse_overrides, reference_markdown, resolve_case
+from sifrac.solver.case.introspect import schemas
+from sifrac.solver.case.keys import meta_of, type_of
 
 SCHEMA = schemas(Case)
 
@@ -123,7 +123,7 @@ def test_repository_studies_resolve_every_run(path, tmp_path):
     the study's sections, which override the base case's."""
     import tomllib
 
-    from solver.studies.plan import load_study, run_case, run_spec, validate
+    from sifrac.solver.studies.plan import load_study, run_case, run_spec, validate
 
     study = load_study(path)
     validate(study, tmp_path, 2)
@@ -371,7 +371,7 @@ def test_body_resolution_bounds_are_inclusive(tmp_path):
 def test_resolution_warnings_name_the_sizes():
     """h > ell / 2 on the surfaces (and in the flaw's ball) is warned, h = ell / 2 is not; no
     fracture model, no warning."""
-    from solver.case import resolution_warnings
+    from sifrac.solver.case import resolution_warnings
 
     def warnings(**fracture):
         geometry = {"diameter": 150.0, "mesh_size": 10.0, "mesh_size_surface": 4.0, "top_refine_radius": 30.0,
@@ -411,7 +411,7 @@ def test_docs_case_reference_is_current():
     """docs/case-reference.md is generated from SCHEMA (`make docs`); it must not drift."""
     from pathlib import Path
 
-    from solver.case import reference_markdown
+    from sifrac.solver.case import reference_markdown
 
     doc = Path(__file__).parents[1] / "docs" / "case-reference.md"
     assert doc.read_text() == reference_markdown(), "run `make docs` to regenerate docs/case-reference.md"
@@ -434,6 +434,6 @@ PINNED_SHA256 = {
 
 @pytest.mark.parametrize("name", PINNED_SHA256)
 def test_case_hash_is_pinned(name):
-    from solver.case import case_sha256
+    from sifrac.solver.case import case_sha256
 
     assert case_sha256(load_case(_CASES / name)) == PINNED_SHA256[name]

@@ -10,7 +10,7 @@
 4. Cases the closed form does not cover are refused, naming the key and what is allowed.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
@@ -18,10 +18,10 @@ import ufl
 from dolfinx import fem, mesh as dmesh
 from mpi4py import MPI
 
-from solver import kinematics, materials
-from solver.case import CaseError, resolve_case
-from solver.radial import RadialParticle, RadialSettings
-from solver.run import run
+from sifrac.solver import kinematics, materials
+from sifrac.solver.case import CaseError, resolve_case
+from sifrac.solver.radial import RadialParticle, RadialSettings
+from sifrac.solver.run import run
 
 FINITE = kinematics.Kinematics(finite=True)
 

@@ -20,11 +20,11 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import materials
-from solver.case import Case
-from solver.case.introspect import schemas
-from solver.case.keys import choices_of, range_of, type_of
-from solver.cli import main
+from sifrac.solver import materials
+from sifrac.solver.case import Case
+from sifrac.solver.case.introspect import schemas
+from sifrac.solver.case.keys import choices_of, range_of, type_of
+from sifrac.solver.cli import main
 
 ROOT = Path(__file__).parents[1]
 BASES = {p.name: doc for p in sorted((ROOT / "cases").glob("*.toml"))
@@ -147,12 +147,12 @@ def malformed(draw) -> tuple[dict | str, list[str], str]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(malformed())
 def test_malformed_cases_exit_2_naming_the_key(capsys, monkeypatch, example):
-    import solver.run
+    from sifrac.solver import run as run_module
 
     def no_solver(*args, **kwargs):
         raise AssertionError("this malformed case passed validation")
 
-    monkeypatch.setattr(solver.run, "run", no_solver)
+    monkeypatch.setattr(run_module, "run", no_solver)
     case, sets, key = example
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "case.toml"
@@ -181,7 +181,7 @@ def test_malformed_cases_in_a_subprocess(tmp_path, text, sets, key):
     case = tmp_path / "case.toml"
     case.write_text(text)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "solver.cli", "run", str(case), "--output", str(out),
+    proc = subprocess.run([sys.executable, "-m", "sifrac.solver.cli", "run", str(case), "--output", str(out),
                            *[f"--set={s}" for s in sets]], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and key in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert not out.exists()

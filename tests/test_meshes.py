@@ -1,4 +1,4 @@
-from solver import bootstrap  # noqa: F401  (must precede dolfinx imports)
+from sifrac.solver import bootstrap  # noqa: F401  (must precede dolfinx imports)
 
 import math
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-import meshes
-from solver.case.geometry import unchecked
+from sifrac import meshes
+from sifrac.solver.case.geometry import unchecked
 
 
 def _build(geometry: dict, comm, **kwargs):

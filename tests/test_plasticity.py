@@ -10,14 +10,14 @@
    with the single-phase elastic model.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 
 
 def film_case(soc_end: float, hardening: float = 0.0) -> dict:
@@ -123,7 +123,7 @@ def test_surface_flaw_grows_only_in_larger_particles(tmp_path, diameter, grows, 
     docs/critical-sizes.md). crack_growth stops the run when the measured length has doubled."""
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     case = load_case(Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml",
                      [f"geometry.diameter={diameter}", "output.fields=false", f"fracture.criterion={criterion}"])
@@ -149,7 +149,7 @@ def test_potentiostatic_ramp_lets_a_thin_plastic_shell_start(tmp_path):
     goes, and the surface holds exactly the ramp's value (0.98 * t / ramp) at every step."""
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     case = load_case(Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml",
                      ["geometry.kind=hollow_sphere", "geometry.diameter=400.0", "loading.ramp_time=0.05",
@@ -170,7 +170,7 @@ def test_alternate_minimisation_leaves_a_limit_cycle(tmp_path):
     into geometric convergence: 20 steps run with at most 60 iterations each and no cut step."""
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     case = load_case(Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml",
                      ["geometry.matrix=true", "electrolyte.material=LLZO", "geometry.diameter=100.0",

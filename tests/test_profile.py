@@ -1,15 +1,15 @@
 """Radial-line sampling of the uncracked stress profile (solver/profile.py)."""
 
-from solver import bootstrap  # noqa: F401  (must precede dolfinx imports)
+from sifrac.solver import bootstrap  # noqa: F401  (must precede dolfinx imports)
 
 import numpy as np
 import pytest
 from dolfinx import fem
 from mpi4py import MPI
 
-import meshes
-from solver.case.geometry import unchecked
-from solver.profile import RadialLine
+from sifrac import meshes
+from sifrac.solver.case.geometry import unchecked
+from sifrac.solver.profile import RadialLine
 
 
 def _build(geometry: dict, comm, **kwargs):

@@ -10,16 +10,16 @@ converges; only the public interface is used (solve_mechanics, u, stats, SolverF
 mechanics solver's proximal shift).
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-import meshes
-from solver.case import resolve_case
-from solver.model import ChemoMechanicalModel
-from solver.nonlinear import SolverFailure
+from sifrac import meshes
+from sifrac.solver.case import resolve_case
+from sifrac.solver.model import ChemoMechanicalModel
+from sifrac.solver.nonlinear import SolverFailure
 
 #: Linear solves that always fail: one Richardson iteration damped by 1e-3 (on the preset's LU)
 #: cannot reach the tolerance.

@@ -8,7 +8,7 @@ penalty (the surface reaction stops with the flux), so the elastic case is check
 plastic one carries the O(h) error of the surface cells' mean stress.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import math
 from collections.abc import Callable
@@ -16,9 +16,9 @@ from collections.abc import Callable
 import pytest
 from mpi4py import MPI
 
-from solver import diffusion
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver import diffusion
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 
 C_S = 0.98
 

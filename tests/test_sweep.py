@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from mpi4py import MPI
 
-from solver.case import CaseError, case_sha256
-from solver.studies.plan import load_study, run_case, run_spec
-from solver.studies.strategies import Bisection, Record
-from solver.studies.sweep import sweep
+from sifrac.solver.case import CaseError, case_sha256
+from sifrac.solver.studies.plan import load_study, run_case, run_spec
+from sifrac.solver.studies.strategies import Bisection, Record
+from sifrac.solver.studies.sweep import sweep
 
 ROOT = Path(__file__).parents[1]
 STUDY = ROOT / "cases" / "studies" / "film_notch_soc_end.toml"
@@ -116,8 +116,8 @@ def test_study_lists_its_parameters_with_sources(tmp_path):
 def test_target_is_reported_and_a_miss_is_said(tmp_path, monkeypatch, caplog, threshold, met):
     """A published target range: the summary says whether the critical value lies in it, and the
     CLI verb's log warns on a miss."""
-    from solver.studies import cli, executor
-    from solver.studies.outputs import target_met
+    from sifrac.solver.studies import cli, executor
+    from sifrac.solver.studies.outputs import target_met
 
     path = write_study(tmp_path, BISECT + 'target = [150.0, 200.0]\ntarget_source = "paper, fig. 1"\n')
     monkeypatch.setattr(executor, "run_or_resume", FakeRunner(lambda d: d >= threshold))
@@ -249,7 +249,7 @@ def test_mode_set_on_the_command_line_leaves_out_the_files_keys_of_other_modes(t
 
 
 def sifrac(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "solver.cli", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sifrac.solver.cli", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -339,6 +339,6 @@ def test_runs_stopped_by_the_wall_time_limit_continue_when_the_sweep_is_run_agai
 
 def test_study_reference_is_current():
     """docs/sweep-reference.md is generated from the [sweep] schema (`make docs`); it must not drift."""
-    from solver.studies.schema import reference_markdown
+    from sifrac.solver.studies.schema import reference_markdown
 
     assert (ROOT / "docs" / "sweep-reference.md").read_text() == reference_markdown(), "run `make docs`"

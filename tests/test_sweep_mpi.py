@@ -2,7 +2,7 @@
 decisions of the serial sweep, on the notched-film study (real runs): bisection and grid; and a
 group that finishes first waits without holding its core."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 import time
@@ -13,9 +13,9 @@ import pytest
 import tomli_w
 from mpi4py import MPI
 
-from solver.studies.executor import Executor
-from solver.studies.plan import load_study
-from solver.studies.sweep import sweep
+from sifrac.solver.studies.executor import Executor
+from sifrac.solver.studies.plan import load_study
+from sifrac.solver.studies.sweep import sweep
 
 pytestmark = pytest.mark.mpi
 

@@ -4,7 +4,7 @@ Norm used throughout: the largest pointwise error over probe points on a radius 
 divided by the largest magnitude of the reference profile (a relative max norm).
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 from pathlib import Path
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import analytic
-from solver.case import load_case, resolve_case
-from solver.run import run
+from sifrac.solver import analytic
+from sifrac.solver.case import load_case, resolve_case
+from sifrac.solver.run import run
 
 CASE = Path(__file__).parents[1] / "cases" / "verify_sphere_cv.toml"
 

@@ -13,14 +13,14 @@ Where each section lives: `[case]`, `[output]` and the whole `Case` in `model`; 
 a key is declared: `keys`; how to add one: docs/notes/case-schema.md.
 """
 
-from solver.case.errors import OPS, CaseError, format_value, is_finite, is_number, value_error
-from solver.case.fracture import Fracture
-from solver.case.geometry import MIN_ELEMENTS_ACROSS, Geometry
-from solver.case.loading import AXISYMMETRIC_KINDS, MECHANICAL_MODES, Loading, Mechanics
-from solver.case.numerics import Solver, Time
-from solver.case.model import (Case, Output, apply_overrides, case_sha256, dump_case, load_case, parse_overrides,
+from sifrac.solver.case.errors import OPS, CaseError, format_value, is_finite, is_number, value_error
+from sifrac.solver.case.fracture import Fracture
+from sifrac.solver.case.geometry import MIN_ELEMENTS_ACROSS, Geometry
+from sifrac.solver.case.loading import AXISYMMETRIC_KINDS, MECHANICAL_MODES, Loading, Mechanics
+from sifrac.solver.case.numerics import Solver, Time
+from sifrac.solver.case.model import (Case, Output, apply_overrides, case_sha256, dump_case, load_case, parse_overrides,
                                read_toml, resolution_warnings, resolve_case)
-from solver.case.reference import reference_markdown
+from sifrac.solver.case.reference import reference_markdown
 
 __all__ = ["AXISYMMETRIC_KINDS", "Case", "CaseError", "Fracture", "Geometry", "Loading", "MECHANICAL_MODES",
            "MIN_ELEMENTS_ACROSS", "Mechanics", "OPS", "Output", "Solver", "Time",

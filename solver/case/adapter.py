@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from solver.case.errors import NO_VALUE, CaseError, KeyProblem, format_value
-from solver.case.introspect import SectionSchema, schemas, section_schema
-from solver.case.keys import allowed, type_text, unit_suffix
+from sifrac.solver.case.errors import NO_VALUE, CaseError, KeyProblem, format_value
+from sifrac.solver.case.introspect import SectionSchema, schemas, section_schema
+from sifrac.solver.case.keys import allowed, type_text, unit_suffix
 
 _RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from solver import phasefield
-from solver.case.errors import value_error
-from solver.case.geometry import ROUND_KINDS
-from solver.case.keys import AUTO, Earlier, Section, key
-from solver.case.types import Points, StrList
-from solver.materials import NON_NEGATIVE, POSITIVE, Range
+from sifrac.solver import phasefield
+from sifrac.solver.case.errors import value_error
+from sifrac.solver.case.geometry import ROUND_KINDS
+from sifrac.solver.case.keys import AUTO, Earlier, Section, key
+from sifrac.solver.case.types import Points, StrList
+from sifrac.solver.materials import NON_NEGATIVE, POSITIVE, Range
 
 
 class Fracture(Section):

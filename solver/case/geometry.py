@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Tag
 
-from solver.case.errors import format_value, value_error
-from solver.case.keys import AUTO, Earlier, Section, key, owned, tidy
-from solver.case.types import NameMap
-from solver.materials import NON_NEGATIVE, POSITIVE
+from sifrac.solver.case.errors import format_value, value_error
+from sifrac.solver.case.keys import AUTO, Earlier, Section, key, owned, tidy
+from sifrac.solver.case.types import NameMap
+from sifrac.solver.materials import NON_NEGATIVE, POSITIVE
 
 Kind = Literal["particle", "nanowire", "hollow_sphere", "thin_film", "plate", "file"]
 Substrate = Literal["collector", "electrolyte"]

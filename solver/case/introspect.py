@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Tag
 from pydantic.fields import FieldInfo
 
-from solver.case.errors import format_value
-from solver.case.keys import Section, choices_of, meta_of
+from sifrac.solver.case.errors import format_value
+from sifrac.solver.case.keys import Section, choices_of, meta_of
 
 
 @dataclass(frozen=True)

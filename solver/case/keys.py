@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticKnownError
 
-from solver.case.errors import NO_VALUE, OPS, KeyProblem, format_value
-from solver.materials import Range
+from sifrac.solver.case.errors import NO_VALUE, OPS, KeyProblem, format_value
+from sifrac.solver.materials import Range
 
 
 class _Auto:

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Tag
 
-from solver.case.errors import OPS, format_value, value_error
-from solver.case.keys import AUTO, Earlier, Section, key, owned
-from solver.case.types import StrList, Vector, Weights
-from solver.materials import FRACTION, NON_NEGATIVE, POSITIVE, Range
+from sifrac.solver.case.errors import OPS, format_value, value_error
+from sifrac.solver.case.keys import AUTO, Earlier, Section, key, owned
+from sifrac.solver.case.types import StrList, Vector, Weights
+from sifrac.solver.materials import FRACTION, NON_NEGATIVE, POSITIVE, Range
 
 CHEMICAL_MODES = ("galvanostatic", "potentiostatic", "uniform")
 #: Loading modes without chemistry: the concentration stays at soc_start and boundary

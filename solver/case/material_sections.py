@@ -11,9 +11,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import create_model, field_validator
 
-from solver import materials
-from solver.case.errors import KeyProblem, format_value, value_error
-from solver.case.keys import Earlier, Label, Section, key
+from sifrac.solver import materials
+from sifrac.solver.case.errors import KeyProblem, format_value, value_error
+from sifrac.solver.case.keys import Earlier, Label, Section, key
 
 MaterialName = Annotated[str, Label("material", "string (material name)")]
 

@@ -21,16 +21,16 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from solver.case.adapter import case_error
-from solver.case.errors import CaseError, format_value, value_error
-from solver.case.fracture import Fracture
-from solver.case.geometry import AnyGeometry
-from solver.case.keys import AUTO, Earlier, Section, key, tidy
-from solver.case.loading import AnyLoading, Mechanics
-from solver.case.material_sections import Active, Collector, Electrolyte
-from solver.case.numerics import Solver, Time
-from solver.case.types import ProbePoints
-from solver.materials import Range
+from sifrac.solver.case.adapter import case_error
+from sifrac.solver.case.errors import CaseError, format_value, value_error
+from sifrac.solver.case.fracture import Fracture
+from sifrac.solver.case.geometry import AnyGeometry
+from sifrac.solver.case.keys import AUTO, Earlier, Section, key, tidy
+from sifrac.solver.case.loading import AnyLoading, Mechanics
+from sifrac.solver.case.material_sections import Active, Collector, Electrolyte
+from sifrac.solver.case.numerics import Solver, Time
+from sifrac.solver.case.types import ProbePoints
+from sifrac.solver.materials import Range
 
 
 class CaseInfo(Section):

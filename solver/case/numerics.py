@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from solver.case.errors import CaseError, format_value
-from solver.case.keys import AUTO, Earlier, Section, key
-from solver.case.loading import MECHANICAL_MODES
-from solver.case.types import ScalarMap
-from solver.materials import POSITIVE, Range
+from sifrac.solver.case.errors import CaseError, format_value
+from sifrac.solver.case.keys import AUTO, Earlier, Section, key
+from sifrac.solver.case.loading import MECHANICAL_MODES
+from sifrac.solver.case.types import ScalarMap
+from sifrac.solver.materials import POSITIVE, Range
 
 _POS_LT_1 = Range(0.0, 1.0, lo_open=True, hi_open=True)
 

@@ -8,11 +8,11 @@ import inspect
 
 from pydantic import BaseModel
 
-from solver.case.errors import format_value
-from solver.case.introspect import SectionSchema, schemas
-from solver.case.keys import Section, allowed, meta_of, type_text
-from solver.case.material_sections import MaterialSection
-from solver.case.model import Case
+from sifrac.solver.case.errors import format_value
+from sifrac.solver.case.introspect import SectionSchema, schemas
+from sifrac.solver.case.keys import Section, allowed, meta_of, type_text
+from sifrac.solver.case.material_sections import MaterialSection
+from sifrac.solver.case.model import Case
 
 
 def _cell(text: str) -> str:

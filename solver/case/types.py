@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import PlainValidator
 
-from solver.case.errors import KeyProblem, is_finite
-from solver.case.keys import Label
+from sifrac.solver.case.errors import KeyProblem, is_finite
+from sifrac.solver.case.keys import Label
 
 
 def _str_list(value: Any) -> list[str]:

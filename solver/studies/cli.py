@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from solver import log, materials
-from solver.run import output_problem
-from solver.case import CaseError
-from solver.studies.plan import load_study
-from solver.studies.sweep import sweep
+from sifrac.solver import log, materials
+from sifrac.solver.run import output_problem
+from sifrac.solver.case import CaseError
+from sifrac.solver.studies.plan import load_study
+from sifrac.solver.studies.sweep import sweep
 
 _log = log.get("sweep")
 

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from solver import checkpoint
-from solver.case import Case, CaseError, case_sha256
+from sifrac.solver import checkpoint
+from sifrac.solver.case import Case, CaseError, case_sha256
 
 # Imported here, on every rank: the first DOLFINx/PETSc import is collective over COMM_WORLD, so
 # it must not happen inside one sub-communicator's run.
-from solver.run import run
+from sifrac.solver.run import run
 
 Runner = Callable[[Case, Any, Path], dict]  # (case, comm, outdir) -> summary (on the comm's rank 0)
 

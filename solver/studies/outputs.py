@@ -15,13 +15,13 @@ from typing import Any
 
 import tomli_w
 
-from postprocess.keys import lookup
-from solver import log, materials
-from solver.outputs import csv_text, write_atomic
-from solver.versions import git_commit, versions
-from solver.case import format_value, is_finite
-from solver.studies.plan import Study, label, run_case
-from solver.studies.strategies import Record, Strategy, criterion_text
+from sifrac.postprocess.keys import lookup
+from sifrac.solver import log, materials
+from sifrac.solver.outputs import csv_text, write_atomic
+from sifrac.solver.versions import git_commit, versions
+from sifrac.solver.case import format_value, is_finite
+from sifrac.solver.studies.plan import Study, label, run_case
+from sifrac.solver.studies.strategies import Record, Strategy, criterion_text
 
 _log = log.get("sweep")
 
@@ -105,7 +105,7 @@ def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: S
 
 
 def _figures(study: Study, outdir: Path, records: list[Record], strategy: Strategy) -> None:
-    from postprocess.plots import overlay_plot, read_history, sweep_plot, trend_plot
+    from sifrac.postprocess.plots import overlay_plot, read_history, sweep_plot, trend_plot
 
     sw = study.sweep
     name = sw.parameter or "variant"
@@ -153,7 +153,7 @@ def _pictures(fields: list[str], outdir: Path, records: list[Record]) -> None:
     """pictures/<run>_<field>.png from each run's final state (the damaged region at the end)."""
     import pyvista
 
-    from postprocess.pictures import field_picture
+    from sifrac.postprocess.pictures import field_picture
 
     (outdir / "pictures").mkdir(exist_ok=True)
     for r in records:

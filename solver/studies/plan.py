@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solver import log, materials
-from solver.case import (Case, CaseError, apply_overrides, format_value, parse_overrides, read_toml, resolve_case,
+from sifrac.solver import log, materials
+from sifrac.solver.case import (Case, CaseError, apply_overrides, format_value, parse_overrides, read_toml, resolve_case,
                          value_error)
-from solver.studies.schema import MODES, Sweep, other_mode_keys, resolve_sweep
+from sifrac.solver.studies.schema import MODES, Sweep, other_mode_keys, resolve_sweep
 
 _log = log.get("sweep")
 

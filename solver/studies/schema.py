@@ -12,14 +12,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, PlainValidator, Tag
 
-from solver.case import Case
-from solver.case.errors import NO_VALUE, OPS, KeyProblem, is_finite, value_error
-from solver.case.introspect import SectionSchema, schemas, section_schema
-from solver.case.keys import AUTO, Earlier, Label, Section, key, owned, type_of
-from solver.case.model import resolve_section
-from solver.case.reference import section_markdown
-from solver.case.types import StrList
-from solver.materials import POSITIVE, Range
+from sifrac.solver.case import Case
+from sifrac.solver.case.errors import NO_VALUE, OPS, KeyProblem, is_finite, value_error
+from sifrac.solver.case.introspect import SectionSchema, schemas, section_schema
+from sifrac.solver.case.keys import AUTO, Earlier, Label, Section, key, owned, type_of
+from sifrac.solver.case.model import resolve_section
+from sifrac.solver.case.reference import section_markdown
+from sifrac.solver.case.types import StrList
+from sifrac.solver.materials import POSITIVE, Range
 
 MODES = ("bisection", "grid", "variants")
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from postprocess.growth import changes as outcome_changes
-from postprocess.keys import lookup
-from solver.case import OPS, format_value, is_finite
-from solver.studies.plan import RunSpec, Study, label
+from sifrac.postprocess.growth import changes as outcome_changes
+from sifrac.postprocess.keys import lookup
+from sifrac.solver.case import OPS, format_value, is_finite
+from sifrac.solver.studies.plan import RunSpec, Study, label
 
 
 @dataclass

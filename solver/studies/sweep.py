@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solver import log
-from solver.case import CaseError
-from solver.studies.executor import Executor, Runner, reusable
-from solver.studies.outputs import write_outputs
-from solver.studies.plan import RunSpec, Study, run_case, run_spec, validate
-from solver.studies.strategies import Record, Strategy, evaluate, strategy_for
+from sifrac.solver import log
+from sifrac.solver.case import CaseError
+from sifrac.solver.studies.executor import Executor, Runner, reusable
+from sifrac.solver.studies.outputs import write_outputs
+from sifrac.solver.studies.plan import RunSpec, Study, run_case, run_spec, validate
+from sifrac.solver.studies.strategies import Record, Strategy, evaluate, strategy_for
 
 _log = log.get("sweep")
 
