@@ -13,17 +13,16 @@ Where each section lives: `[case]`, `[output]` and the whole `Case` in `model`; 
 a key is declared: `keys`; how to add one: docs/notes/case-schema.md.
 """
 
-from sifrac.solver.case.errors import OPS, CaseError, format_value, is_finite, is_number, value_error
+from sifrac.solver.case.errors import OPS, CaseError, format_value, is_finite, value_error
 from sifrac.solver.case.fracture import Fracture
-from sifrac.solver.case.geometry import MIN_ELEMENTS_ACROSS, Geometry
-from sifrac.solver.case.loading import AXISYMMETRIC_KINDS, MECHANICAL_MODES, Loading, Mechanics
+from sifrac.solver.case.geometry import Geometry
+from sifrac.solver.case.loading import MECHANICAL_MODES, Loading, Mechanics
+from sifrac.solver.case.model import (Case, Output, apply_overrides, case_sha256, dump_case, load_case,
+                                      parse_overrides, read_toml, resolution_warnings, resolve_case)
 from sifrac.solver.case.numerics import Solver, Time
-from sifrac.solver.case.model import (Case, Output, apply_overrides, case_sha256, dump_case, load_case, parse_overrides,
-                               read_toml, resolution_warnings, resolve_case)
 from sifrac.solver.case.reference import reference_markdown
 
-__all__ = ["AXISYMMETRIC_KINDS", "Case", "CaseError", "Fracture", "Geometry", "Loading", "MECHANICAL_MODES",
-           "MIN_ELEMENTS_ACROSS", "Mechanics", "OPS", "Output", "Solver", "Time",
-           "apply_overrides", "case_sha256", "dump_case", "format_value", "is_finite", "is_number", "load_case",
-           "parse_overrides", "read_toml", "reference_markdown", "resolution_warnings", "resolve_case",
+__all__ = ["Case", "CaseError", "Fracture", "Geometry", "Loading", "MECHANICAL_MODES", "Mechanics", "OPS",
+           "Output", "Solver", "Time", "apply_overrides", "case_sha256", "dump_case", "format_value", "is_finite",
+           "load_case", "parse_overrides", "read_toml", "reference_markdown", "resolution_warnings", "resolve_case",
            "value_error"]

@@ -54,9 +54,6 @@ class SectionSchema:
         parts += [f"{k} = " + " or ".join(format_value(v) for v in values) for k, values in meta_of(field).when]
         return " and ".join(parts)
 
-    def member(self, tag: Any) -> type[Section]:
-        return self.members.get(tag, self.base)
-
 
 def section_schema(name: str, annotation: Any) -> SectionSchema:
     """The schema of a section annotated as a model or as a discriminated union of models."""
