@@ -5,7 +5,7 @@ of tests/test_rank_invariance.py (14 steps: damage grows stably at the notch fro
 crack snaps through the film at step 14): the same converged damage as the plain scheme, to the
 staggered tolerance, in fewer iterations; the same on 1 and 2 ranks."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 from pathlib import Path
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver.case import load_case
-from solver.staggered import Anderson
+from sifrac.solver.case import load_case
+from sifrac.solver.staggered import Anderson
 
 ROOT = Path(__file__).parents[1]
 FILM = ROOT / "cases" / "film_delithiation_notch.toml"
@@ -90,8 +90,8 @@ def test_anderson_iterates_keep_the_bounds(tmp_path, monkeypatch):
     included, satisfies d_prev <= d <= 1 exactly (owned and ghost entries), on the coarse notched
     film with Anderson taking mixed iterates at the notch (measured: 12 of them, 1 more rejected by
     the direction test). The solve_mechanics callable is wrapped to look at d before each solve."""
-    from solver import staggered
-    from solver.run import run
+    from sifrac.solver import staggered
+    from sifrac.solver.run import run
 
     worst: list[float] = []
     original = staggered.AlternateMinimisation.__init__
@@ -119,7 +119,7 @@ def test_anderson_same_damage_in_fewer_iterations(tmp_path):
     fewer iterations at step 13 (measured 4 against 7). The snap-through (step 14): the same
     crack length within 1% (measured 230.41 against 230.36 nm) in fewer iterations (21 against
     33), and fewer damage solves over the run (41 against 56)."""
-    from solver.run import run
+    from sifrac.solver.run import run
 
     iterations, solves, crack, damage = {}, {}, {}, {}
     for method in ("none", "anderson"):
@@ -134,7 +134,7 @@ def test_anderson_same_damage_in_fewer_iterations(tmp_path):
         crack[method] = full.history[-1]["crack_length"]
     print("staggered iterations", iterations, "damage solves", solves, "crack", crack,
           "max |d - d_plain| at step 13", np.abs(damage["anderson"] - damage["none"]).max())
-    tol = load_case(FILM, SMALL)["fracture"]["tol_damage"]
+    tol = load_case(FILM, SMALL).fracture.tol_damage
     assert damage["none"].max() > 0.05  # the notch has damaged: a real comparison
     assert np.abs(damage["anderson"] - damage["none"]).max() < tol
     assert iterations["anderson"][13] < iterations["none"][13]
@@ -149,7 +149,7 @@ def test_anderson_one_and_two_ranks(tmp_path_factory):
     """Anderson on the coarse notched film on one rank and on two: the same staggered iterations
     at every step, the same number of mixed iterates taken, and the same crack length to 1e-6 (the mixing coefficients come from global
     reductions, so ranks change only round-off)."""
-    from solver.run import run
+    from sifrac.solver.run import run
 
     comm = MPI.COMM_WORLD
     assert comm.size == 2, "run under mpiexec -n 2"
