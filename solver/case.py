@@ -521,6 +521,9 @@ def _check_fracture(case: dict) -> None:
         raise value_error("[fracture] surface_flaw", frac["surface_flaw"], "must be shallower than the hollow "
                           "sphere's wall, (diameter - inner_diameter) / 2 = "
                           f"{format_value(_tidy((geo['diameter'] - geo['inner_diameter']) / 2))} nm")
+    if frac["irreversibility"] == "history" and frac["acceleration"] == "overrelaxation":
+        raise value_error("[fracture] irreversibility", "history", "is not combined with acceleration = "
+                          "overrelaxation (which projects onto d >= d_prev); allowed: acceleration = none")
     if "initial_disc" in frac:
         disc = frac["initial_disc"]
         if case["geometry"]["dim"] != 3 or len(disc) != 2 or "initial_disc_radius" not in frac:
@@ -871,6 +874,14 @@ SCHEMA: dict[str, Section] = {
                                       "(area in 3D) over its value at step 0; 2: the flaw has grown "
                                       "by its own size, whatever its measured length on the mesh",
                                       2.0, "-", Range(1.0, lo_open=True)),
+        "irreversibility": KeySpec("str", "bound: d >= its value at the last accepted step "
+                                   "(exact, the variational inequality's lower bound); history: "
+                                   "the damage is driven by H = the largest driving energy of every "
+                                   "accepted step so far at each quadrature point (Miehe, Hofacker & "
+                                   "Welschinger 2010), with 0 <= d <= 1 as bounds: the scheme of "
+                                   "Zhang et al. (2016) with AT2 (there d = 2 ell H / (Gc + 2 ell H) "
+                                   "in a homogeneous bar, d = 0.8 at H = 2 Gc / ell)", "bound",
+                                   choices=("bound", "history")),
         "stop_at_fracture": KeySpec("bool", "end the run (status complete) as soon as the "
                                     "fracture criterion holds: threshold studies need no more",
                                     False),
