@@ -166,3 +166,37 @@ def test_hollow_sphere_wall_cut_counts(tmp_path):
     assert last["crack_depth"] >= 25.0 - 2.0  # through, within one element of the inner surface
     assert last["crack_length"] < 16.0  # the length criterion would have said "intact"
 
+
+def test_energy_release_study_criterion(tmp_path):
+    """`criterion = "energy_release"` decides a bisection by G_max / Gc >= 1, and a grid over the
+    diameter reports the interpolated critical size (exact for a power law in log-log)."""
+    from solver.case import case_sha256
+    from solver.studies.plan import load_study
+    from solver.studies.sweep import sweep
+
+    def runner(case: dict, comm, outdir: Path) -> dict:
+        ratio = (case["geometry"]["diameter"] / 120.0) ** 2
+        summary = {"status": "complete", "reason": "fake", "case_sha256": case_sha256(case), "final": {},
+                   "extremes": {}, "ranks": 1, "wall_time": 0.0, "energy_release": {"G_max_over_Gc": ratio}}
+        outdir.mkdir(parents=True, exist_ok=True)
+        (outdir / "summary.json").write_text(__import__("json").dumps(summary))
+        return summary
+
+    base = '[geometry]\nkind = "particle"\n'
+    bisection = tmp_path / "bisection.toml"
+    bisection.write_text('[sweep]\nparameter = "geometry.diameter"\nbracket = [50.0, 300.0]\ntolerance = 2.0\n'
+                         f'criterion = "energy_release"\n{base}')
+    study = load_study(bisection)
+    assert study.sweep["criterion"] == {"key": "energy_release.G_max_over_Gc", "op": ">=", "value": 1.0}
+    result = sweep(study, MPI.COMM_SELF, tmp_path / "b", runner=runner)
+    assert result.status == "complete" and abs(result.summary["critical_value"] - 120.0) <= 1.0
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[sweep]\nmode = "grid"\nparameter = "geometry.diameter"\nvalues = [80.0, 100.0, 150.0]\n'
+                    f'criterion = "energy_release"\n{base}')
+    result = sweep(load_study(grid), MPI.COMM_SELF, tmp_path / "g", runner=runner)
+    assert result.summary["critical_size_energy_release"] == pytest.approx(120.0, rel=1e-12)
+    film = tmp_path / "film.toml"
+    film.write_text('[sweep]\nparameter = "geometry.thickness"\nbracket = [50.0, 300.0]\ntolerance = 2.0\n'
+                    'criterion = "energy_release"\n[geometry]\nkind = "thin_film"\n')
+    with pytest.raises(CaseError, match="energy-release output"):
+        load_study(film)

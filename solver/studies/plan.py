@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from solver import log, materials
-from solver.case import apply_overrides, parse_overrides, read_toml, resolve_case, resolve_section
+from solver.case import apply_overrides, energy_release_applies, parse_overrides, read_toml, resolve_case, resolve_section
 from solver.schema_util import CaseError, format_value, value_error
 from solver.studies.schema import MODES, STUDY, other_mode_keys
 
@@ -94,6 +94,9 @@ def load_study(path: str | Path, overrides: Iterable[str] = ()) -> Study:
             and not any(k == "fracture.model" for v in sweep.get("variants", {}).values() for k in v):
         raise value_error("[sweep] criterion", crit["key"], "needs a fracture model, but the base case "
                           "has [fracture] model = \"none\"; allowed: AT1, AT2")
+    if crit["key"].startswith("energy_release.") and not energy_release_applies(base):
+        raise value_error("[sweep] criterion", crit["key"], "needs the energy-release output: a particle, "
+                          "nanowire or hollow sphere with [output] energy_release unset or \"auto\"")
     varied = {sweep["parameter"]} if "parameter" in sweep else \
         {key for overrides in sweep.get("variants", {}).values() for key in overrides}
     return Study(sweep, base_raw, base["case"]["name"], path, materials.provenance(base, varied))

@@ -61,10 +61,16 @@ def _as_variants(where: str, value: Any, spec: KeySpec) -> dict[str, dict[str, A
     return out
 
 
+#: Named criteria that are not boolean summary keys: the energy-release criterion G_max >= Gc
+#: (max over crack depth and lithiation of G / Gc at the tip, solver/criteria.py).
+NAMED_CRITERIA = {"energy_release": {"key": "energy_release.G_max_over_Gc", "op": ">=", "value": 1.0}}
+
+
 def _as_criterion(where: str, value: Any, spec: KeySpec) -> dict[str, Any]:
-    """A boolean summary key, or {key, op, value}; stored as the table (`fractured == true`)."""
+    """A boolean summary key, a named criterion, or {key, op, value}; stored as the table
+    (`fractured == true`)."""
     if isinstance(value, str):
-        return {"key": value, "op": "==", "value": True}
+        return dict(NAMED_CRITERIA.get(value, {"key": value, "op": "==", "value": True}))
     if not isinstance(value, dict):
         raise value_error(where, value, "expected a summary key (e.g. \"fractured\") or a table "
                           "{key = \"...\", op = \">=\", value = ...}")
@@ -153,7 +159,9 @@ STUDY = Section("A threshold study (`sifrac sweep`): the varied parameter, how v
                         "overrides, one run each (run directory NAME)", when=_VARIANTS,
                         required=True),
     "criterion": KeySpec("criterion", "what counts as the effect: a boolean key of the run's "
-                         "summary.json, or {key, op, value} with op one of "
+                         "summary.json (\"fractured\"); \"energy_release\": the run's maximum over "
+                         "crack depth and lithiation of G / Gc reaches 1 (energy_release.G_max_over_Gc "
+                         ">= 1, [output] energy_release); or {key, op, value} with op one of "
                          + " ".join(OPS) + "; key: a summary key or one of its final/extremes "
                          "entries (\"final.max_damage\"); a missing value (null) counts as false",
                          {"key": "fractured", "op": "==", "value": True}),
