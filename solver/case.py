@@ -923,8 +923,9 @@ SCHEMA: dict[str, Section] = {
                                   "axisymmetric and 3D particles; strip across the wall: hollow "
                                   "spheres) with E, nu and Gc(c) at the crack tip; history.csv gains "
                                   "max_energy_release_rate, energy_release_depth, "
-                                  "max_energy_release_ratio (G / Gc) and flaw_energy_release_rate "
-                                  "(with a surface_flaw), summary.json the block energy_release. "
+                                  "max_energy_release_ratio (G / Gc) and, with a surface_flaw, "
+                                  "flaw_energy_release_rate and _ratio (at the flaw's depth), "
+                                  "summary.json the block energy_release. "
                                   "Unset or auto: on for particles, nanowires and hollow spheres; "
                                   "off: none (films, plates and file meshes never have it)", None,
                                   choices=("auto", "off")),

@@ -19,6 +19,7 @@ broadcast it, so every rank computes the same numbers.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from dolfinx import fem
@@ -140,6 +141,45 @@ def _line(model, direction: tuple[float, ...], points: int) -> RadialLine:
                       inset=INSET * outer)
 
 
+@dataclass(frozen=True)
+class LineProfile:
+    """One state sampled along the radius: reference and current depths (nm; equal in small
+    strain), the crack-plane normal stress, E, nu and Gc(c) there, and the weight function."""
+
+    reference: np.ndarray
+    depth: np.ndarray
+    sigma: np.ndarray
+    E: np.ndarray
+    nu: np.ndarray
+    gc: np.ndarray
+    geometry: str
+
+    @property
+    def width(self) -> float:
+        """The disc's current diameter along the line, or the strip's (wall's) width."""
+        return 2.0 * self.depth[-1] if self.geometry == "disc" else float(self.depth[-1])
+
+    @property
+    def a_max(self) -> float:
+        """The deepest crack: through the radius, or 0.6 of the wall (the strip function's range)."""
+        return 0.6 * float(self.depth[-1]) if self.geometry == "strip" else float(self.depth[-1])
+
+    def current(self, reference: np.ndarray) -> np.ndarray:
+        """Current depths of reference depths, at most a_max."""
+        return np.minimum(np.interp(reference, self.reference, self.depth), self.a_max)
+
+    def energy_release_rate(self, a: np.ndarray) -> np.ndarray:
+        """G (J/m^2) of a crack of current depth a, E and nu at its tip."""
+        return energy_release_rate(a, (self.depth, self.sigma), self.E, self.nu, self.geometry, self.width)
+
+    def gc_at(self, a: np.ndarray) -> np.ndarray:
+        return np.interp(a, self.depth, self.gc)
+
+    def ratio(self, a: np.ndarray) -> np.ndarray:
+        """G / Gc with Gc at the tip's composition."""
+        return self.energy_release_rate(a) / self.gc_at(a)
+
+
 class EnergyRelease:
     """G(a) of a surface crack along one radius of a round body, at every recorded step of a
     `ChemoMechanicalModel` (`measure`), and its summary over a run (`summary`)."""
@@ -161,8 +201,8 @@ class EnergyRelease:
         self._moduli = [fem.Function(V) for _ in range(2)]
         self._exprs = [fem.Expression(m, V.element.interpolation_points) for m in (material.E, material.nu)]
 
-    def measure(self, stress: fem.Function) -> dict[str, float]:
-        """The history columns at the current state (`stress`: the Cauchy stress tensor field)."""
+    def profile(self, stress: fem.Function) -> LineProfile:
+        """The sampled radius at the current state (`stress`: the Cauchy stress tensor field)."""
         line, model = self.line, self.model
         for f, expr in zip(self._moduli, self._exprs):
             f.interpolate(expr)
@@ -170,30 +210,25 @@ class EnergyRelease:
         sigma = line.normal_stress(stress)
         depth = line.current_depths(model.u) if self.finite else line.depths
         keep = np.isfinite(sigma) & np.isfinite(depth) & np.all(np.isfinite(values), axis=1)
-        depth, sigma, values = depth[keep], sigma[keep], values[keep]
-        c, e, nu = np.clip(values[:, 0], 0.0, 1.0), values[:, 1], values[:, 2]
-        gc = self.gc[0] + (self.gc[1] - self.gc[0]) * c
-        span = depth[-1]
-        width = 2.0 * span if self.geometry == "disc" else span
-        a_max = 0.6 * span if self.geometry == "strip" else span
+        c = np.clip(values[keep, 0], 0.0, 1.0)
+        return LineProfile(line.depths[keep], depth[keep], sigma[keep], values[keep, 1], values[keep, 2],
+                           self.gc[0] + (self.gc[1] - self.gc[0]) * c, self.geometry)
 
-        def g_of(a: np.ndarray) -> np.ndarray:
-            return energy_release_rate(a, (depth, sigma), e, nu, self.geometry, width)
-
-        def ratio_of(a: np.ndarray) -> np.ndarray:
-            return g_of(a) / np.interp(a, depth, gc)
-
-        grid = scan_depths(a_max)
-        scan = g_of(grid)
-        a_star, g_max = maximise(g_of, a_max, tol=PEAK_TOL, scan=scan)
-        a_ratio, ratio = maximise(ratio_of, a_max, tol=PEAK_TOL, scan=scan / np.interp(grid, depth, gc))
+    def measure(self, stress: fem.Function) -> dict[str, float]:
+        """The history columns at the current state."""
+        prof = self.profile(stress)
+        grid = scan_depths(prof.a_max)
+        scan = prof.energy_release_rate(grid)
+        a_star, g_max = maximise(prof.energy_release_rate, prof.a_max, tol=PEAK_TOL, scan=scan)
+        a_ratio, ratio = maximise(prof.ratio, prof.a_max, tol=PEAK_TOL, scan=scan / prof.gc_at(grid))
         released = g_max > G_FLOOR
         row = {"max_energy_release_rate": g_max, "energy_release_depth": a_star if released else 0.0,
                "max_energy_release_ratio": ratio,
-               "energy_release_gc": float(np.interp(a_ratio if released else 0.0, depth, gc))}
-        if self.flaw > 0:  # the flaw's reference depth, in the current configuration
-            at = min(float(np.interp(self.flaw, line.depths[keep], depth)), a_max)
-            row["flaw_energy_release_rate"] = float(g_of(np.array([at]))[0])
+               "energy_release_gc": float(prof.gc_at(np.array([a_ratio if released else 0.0]))[0])}
+        if self.flaw > 0:
+            at = prof.current(np.array([self.flaw]))
+            row["flaw_energy_release_rate"] = float(prof.energy_release_rate(at)[0])
+            row["flaw_energy_release_ratio"] = float(prof.ratio(at)[0])
         return row
 
     def summary(self, case: dict, history: list[dict]) -> dict:
