@@ -3,15 +3,15 @@ phase-field lengths ell = 8, 4, 2 nm with surface flaws at least 5 ell deep, aga
 energy-release (Griffith) decision on the same model's uncracked stress.
 
 1. `--stage uncracked`: the critical-size base case (cases/particle_first_lithiation.toml) with the
-   study's finite-strain settings (cases/critical_size_csi.toml) meshed at h = 2 nm throughout,
-   uncracked (fracture.model = none). At every recorded step the weight
+   study's finite-strain settings (cases/critical_size_csi.toml) meshed at h = 2 nm throughout
+   (`--small`: the base case as written, small strain on its own mesh), uncracked (fracture.model = none). At every recorded step the weight
    function gives G / Gc (Gc at the tip's composition) of a crack of every reference depth in
    FLAWS and the maximum over all depths (solver/criteria.py): a flaw of reference depth a grows,
    by Griffith, from the first SOC where its ratio reaches 1; the envelope over depths is the
    energy-release criterion.
 2. `--stage phasefield`: the same case with AT1 (rankine_voldev, as the study), each (ell, a) of
-   `--runs`, h = 2 nm throughout and ell/4 along the surface and in a ball of radius a + 4 ell
-   about the flaw,
+   `--runs`, ell/4 along the surface and in a ball of radius a + 4 ell about the flaw (and h =
+   2 nm throughout in finite strain),
    `[fracture] criterion = "geometry"`: the SOC at which the flaw starts to grow (its damage band
    along the flaw's radius two elements deeper than at step 0), and whether and how it fractures.
 
@@ -20,7 +20,7 @@ energy-release (Griffith) decision on the same model's uncracked stress.
     .venv/bin/python benchmarks/ell_flaw_convergence.py --stage table
 
 Writes DIR/uncracked.json, DIR/ell<ell>_a<a>/ (the run) and DIR/phasefield.json, and DIR/table.md
-(DIR: benchmarks/results/ell_flaw/D<diameter>).
+(DIR: benchmarks/results/ell_flaw/D<diameter>[_small]).
 """
 
 from __future__ import annotations
@@ -54,7 +54,12 @@ MESH = ["geometry.mesh_size=2.0"]
 FLAWS = (5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0)  # reference depths (nm) for the Griffith onsets
 
 
-def uncracked(diameter: float, out: Path) -> dict:
+def settings(small: bool) -> list[str]:
+    """The base case as written (small strain, its mesh), or the study's finite strain on h = 2 nm."""
+    return ["output.fields=false"] if small else [*FINITE, *MESH]
+
+
+def uncracked(diameter: float, small: bool, out: Path) -> dict:
     """Griffith onset SOC of each flaw depth in FLAWS and the envelope, on the uncracked run."""
     rows: list[dict] = []
     original = criteria.EnergyRelease.measure
@@ -68,7 +73,7 @@ def uncracked(diameter: float, out: Path) -> dict:
                         for a in FLAWS if a < 0.5 * diameter}})
         return row
 
-    case = load_case(CASE, [f"geometry.diameter={diameter}", "fracture.model=none", *FINITE, *MESH])
+    case = load_case(CASE, [f"geometry.diameter={diameter}", "fracture.model=none", *settings(small)])
     start = time.perf_counter()
     criteria.EnergyRelease.measure = measure
     try:
@@ -79,7 +84,7 @@ def uncracked(diameter: float, out: Path) -> dict:
     for key in rows[0]:
         if key.startswith("a") or key == "envelope":
             onsets[key] = next((r["soc"] for r in rows if r[key] >= 1.0), None)
-    summary = {"diameter": diameter, "status": result.status, "soc_end": rows[-1]["soc"],
+    summary = {"diameter": diameter, "kinematics": case["mechanics"]["kinematics"], "status": result.status, "soc_end": rows[-1]["soc"],
                "wall_time": time.perf_counter() - start, "griffith_onset_soc": onsets,
                "max_ratio": {k: max(r[k] for r in rows) for k in rows[0] if k != "soc"},
                "energy_release": result.summary["energy_release"], "rows": rows}
@@ -87,10 +92,10 @@ def uncracked(diameter: float, out: Path) -> dict:
     return summary
 
 
-def phasefield(diameter: float, ell: float, flaw: float, out: Path) -> dict:
+def phasefield(diameter: float, ell: float, flaw: float, small: bool, out: Path) -> dict:
     """One phase-field run: the SOC at which the flaw starts to grow, and its outcome."""
     h = ell / 4
-    case = load_case(CASE, [f"geometry.diameter={diameter}", *FINITE, *MESH, f"fracture.length_scale={ell}",
+    case = load_case(CASE, [f"geometry.diameter={diameter}", *settings(small), f"fracture.length_scale={ell}",
                             f"fracture.surface_flaw={flaw}", "fracture.criterion=geometry",
                             f"geometry.mesh_size_surface={min(2.0, h)}", f"geometry.mesh_size_top={h}",
                             f"geometry.top_refine_radius={flaw + 4 * ell}"])
@@ -146,13 +151,14 @@ def main() -> None:
     parser.add_argument("--diameter", type=float, default=150.0)
     parser.add_argument("--runs", nargs="+", default=["8:40", "4:20", "4:40", "2:10", "2:20"],
                         help="ell:flaw pairs (nm)")
+    parser.add_argument("--small", action="store_true", help="small strain: the base case as written")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    out = args.out or Path(__file__).parent / "results" / "ell_flaw" / f"D{args.diameter:g}"
+    out = args.out or Path(__file__).parent / "results" / "ell_flaw" / f"D{args.diameter:g}{'_small' if args.small else ''}"
     out.mkdir(parents=True, exist_ok=True)
     root = MPI.COMM_WORLD.rank == 0
     if args.stage == "uncracked":
-        summary = uncracked(args.diameter, out)
+        summary = uncracked(args.diameter, args.small, out)
         if root:
             print(json.dumps({k: v for k, v in summary.items() if k != "rows"}, indent=1))
     elif args.stage == "phasefield":
@@ -162,7 +168,7 @@ def main() -> None:
             ell, flaw = (float(v) for v in pair.split(":"))
             if flaw < 5 * ell:
                 raise SystemExit(f"{pair}: the flaw must be at least 5 ell deep")
-            record = phasefield(args.diameter, ell, flaw, out)
+            record = phasefield(args.diameter, ell, flaw, args.small, out)
             done = [r for r in done if (r["ell"], r["flaw"]) != (ell, flaw)] + [record]
             if root:
                 path.write_text(json.dumps(done, indent=1))
