@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from solver import bootstrap  # noqa: E402,F401  (must precede dolfinx imports)
+from sifrac.solver import bootstrap  # noqa: E402,F401  (must precede dolfinx imports)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -39,10 +39,10 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
-import solver.criteria as criteria  # noqa: E402
-from meshes.common import top_mesh_size  # noqa: E402
-from solver.case import load_case  # noqa: E402
-from solver.run import run  # noqa: E402
+import sifrac.solver.criteria as criteria  # noqa: E402
+from sifrac.meshes.common import top_mesh_size  # noqa: E402
+from sifrac.solver.case import load_case  # noqa: E402
+from sifrac.solver.run import run  # noqa: E402
 
 CASE = Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml"
 FINITE = ["mechanics.kinematics=finite", "loading.ramp_time=0.05", "fracture.split=rankine_voldev",
@@ -84,7 +84,7 @@ def uncracked(diameter: float, small: bool, out: Path) -> dict:
     for key in rows[0]:
         if key.startswith("a") or key == "envelope":
             onsets[key] = next((r["soc"] for r in rows if r[key] >= 1.0), None)
-    summary = {"diameter": diameter, "kinematics": case["mechanics"]["kinematics"], "status": result.status, "soc_end": rows[-1]["soc"],
+    summary = {"diameter": diameter, "kinematics": case.mechanics.kinematics, "status": result.status, "soc_end": rows[-1]["soc"],
                "wall_time": time.perf_counter() - start, "griffith_onset_soc": onsets,
                "max_ratio": {k: max(r[k] for r in rows) for k in rows[0] if k != "soc"},
                "energy_release": result.summary["energy_release"], "rows": rows}
@@ -102,7 +102,7 @@ def phasefield(diameter: float, ell: float, flaw: float, small: bool, out: Path)
     start = time.perf_counter()
     result = run(case, MPI.COMM_WORLD, out / f"ell{ell:g}_a{flaw:g}")
     history, s = result.history, result.summary
-    grown = top_mesh_size(case["geometry"]) * criteria.GROWTH_ELEMENTS
+    grown = top_mesh_size(case.geometry) * criteria.GROWTH_ELEMENTS
     growth = next((r["soc"] for r in history if r["crack_depth"] >= history[0]["crack_depth"] + grown), None)
     griffith = next((r["soc"] for r in history if r["flaw_energy_release_ratio"] >= 1.0), None)
     return {"ell": ell, "flaw": flaw, "status": result.status, "reason": s["reason"], "cells": s["cells"],

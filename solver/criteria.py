@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from dolfinx import fem
 
-from meshes.common import top_mesh_size
-from solver.case import ENERGY_RELEASE_POINTS
-from solver.energy_release import critical_size_by_scaling, energy_release_rate, maximise, scan_depths
-from solver.profile import RadialLine
+from sifrac.meshes.common import top_mesh_size
+from sifrac.solver.case import ENERGY_RELEASE_POINTS, Case, Geometry
+from sifrac.solver.energy_release import critical_size_by_scaling, energy_release_rate, maximise, scan_depths
+from sifrac.solver.profile import RadialLine
 
 FLAW_DIRECTION = (0.0, 1.0, 0.0)  # from the centre through the surface flaw (the top, plane x = 0)
 AWAY_DIRECTION = (1.0, 0.0, 0.0)  # the radius 90 degrees from it (a symmetry edge of the quarter)
@@ -43,22 +43,22 @@ GROWTH_ELEMENTS = 2
 INSET = 1e-6
 
 
-def radial_span(geometry: dict) -> tuple[float, float]:
+def radial_span(geometry: Geometry) -> tuple[float, float]:
     """(outer radius, depth of the line inside Si): the radius, or a hollow sphere's wall."""
-    outer = 0.5 * geometry["diameter"]
-    inner = 0.5 * geometry["inner_diameter"] if geometry["kind"] == "hollow_sphere" else 0.0
+    outer = 0.5 * geometry.diameter
+    inner = 0.5 * geometry.inner_diameter if geometry.kind == "hollow_sphere" else 0.0
     return outer, outer - inner
 
 
-def weight_function(case: dict) -> str:
+def weight_function(case: Case) -> str:
     """The geometry of the weight function (solver/energy_release.py) for the case's body: the
     edge-cracked disc for plane sections of cylinders (2D particles, nanowires); the ring
     (half-plane limit) for spheres (axisymmetric, 3D); the strip of the wall's width for a hollow
     sphere (a through-wall crack of a thin shell, locally a strip)."""
-    geometry = case["geometry"]
-    if geometry["kind"] == "hollow_sphere":
+    geometry = case.geometry
+    if geometry.kind == "hollow_sphere":
         return "strip"
-    if geometry["kind"] == "nanowire" or (geometry["dim"] == 2 and case["mechanics"]["out_of_plane"] != "axisymmetric"):
+    if geometry.kind == "nanowire" or (geometry.dim == 2 and case.mechanics.out_of_plane != "axisymmetric"):
         return "disc"
     return "ring"
 
@@ -99,7 +99,7 @@ def compressive_depth(depths: np.ndarray, sigma: np.ndarray) -> float:
     return float(depths[k - 1] + t * (depths[k] - depths[k - 1]))
 
 
-def fracture_reason(case: dict, row: dict, first: dict) -> str | None:
+def fracture_reason(case: Case, row: dict, first: dict) -> str | None:
     """Which part of the case's fracture criterion holds on one history row (None: not fractured);
     `first` is the row of step 0, the pre-existing crack as meshed and measured.
 
@@ -108,33 +108,33 @@ def fracture_reason(case: dict, row: dict, first: dict) -> str | None:
     reaches, within one element (mesh_size_top: a ligament the mesh does not resolve), the inner
     surface of a hollow sphere ("through_wall") or the compressive core ("compressive_core");
     else, with a pre-existing crack, the crack_growth condition ("crack_growth")."""
-    frac = case["fracture"]
-    if not row["max_damage"] >= frac["threshold"]:
+    frac = case.fracture
+    if not row["max_damage"] >= frac.threshold:
         return None
-    criterion = frac["criterion"]
-    grown = row["crack_length"] >= frac["crack_growth_ratio"] * first["crack_length"]
+    criterion = frac.criterion
+    grown = row["crack_length"] >= frac.crack_growth_ratio * first["crack_length"]
     if criterion == "max_damage":
         return criterion
     if criterion == "crack_length":
-        return criterion if row["crack_length"] >= frac["crack_length_min"] else None
+        return criterion if row["crack_length"] >= frac.crack_length_min else None
     if criterion == "crack_growth":
         return criterion if grown else None
-    h = top_mesh_size(case["geometry"])
+    h = top_mesh_size(case.geometry)
     depth = row["crack_depth"]
     if depth >= first["crack_depth"] + GROWTH_ELEMENTS * h:
-        _, span = radial_span(case["geometry"])
-        if case["geometry"]["kind"] == "hollow_sphere" and depth >= span - h:
+        _, span = radial_span(case.geometry)
+        if case.geometry.kind == "hollow_sphere" and depth >= span - h:
             return "through_wall"
         if math.isfinite(row["compressive_depth"]) and depth >= row["compressive_depth"] - h:
             return "compressive_core"
-    flaw = frac["surface_flaw"] > 0 or "initial_crack" in frac or "initial_disc" in frac
+    flaw = frac.surface_flaw > 0 or frac.initial_crack is not None or frac.initial_disc is not None
     return "crack_growth" if flaw and grown else None
 
 
 def _line(model, direction: tuple[float, ...], points: int) -> RadialLine:
     """The radius along `direction` from the outer surface into Si (to the centre or through the
     wall), with `points` samples and the crack plane containing it."""
-    outer, span = radial_span(model.case["geometry"])
+    outer, span = radial_span(model.case.geometry)
     dim = model.dim
     return RadialLine(model.bundle.mesh, model.bundle.center[:dim], tuple(direction[:dim]), outer,
                       np.linspace(0.0, span, points), normal=crack_plane_normal(direction)[:dim],
@@ -184,16 +184,16 @@ class EnergyRelease:
     """G(a) of a surface crack along one radius of a round body, at every recorded step of a
     `ChemoMechanicalModel` (`measure`), and its summary over a run (`summary`)."""
 
-    def __init__(self, model, case: dict) -> None:
-        out, act = case["output"], case["active"]
+    def __init__(self, model, case: Case) -> None:
+        out, act, frac = case.output, case.active, case.fracture
         self.model = model
         self.geometry = weight_function(case)
-        flawed = case["fracture"]["model"] != "none" and case["fracture"]["surface_flaw"] > 0
-        self.direction = tuple(out.get("energy_release_direction") or (AWAY_DIRECTION if flawed else FLAW_DIRECTION))
-        self.line = _line(model, self.direction, out.get("energy_release_points", ENERGY_RELEASE_POINTS))
-        self.finite = case["mechanics"]["kinematics"] == "finite"
-        self.flaw = case["fracture"]["surface_flaw"]
-        self.gc = (act["Gc"], act["Gc_lithiated"])
+        flawed = frac.model != "none" and frac.surface_flaw > 0
+        self.direction = tuple(out.energy_release_direction or (AWAY_DIRECTION if flawed else FLAW_DIRECTION))
+        self.line = _line(model, self.direction, out.energy_release_points or ENERGY_RELEASE_POINTS)
+        self.finite = case.mechanics.kinematics == "finite"
+        self.flaw = frac.surface_flaw
+        self.gc = (act.Gc, act.Gc_lithiated)
         # E and nu as the mechanics has them (fields of c and region): per cell in DG1, so that a
         # point next to a region interface reads the Si cell's values on any partition.
         V = fem.functionspace(model.bundle.mesh, ("DG", 1))
@@ -231,13 +231,13 @@ class EnergyRelease:
             row["flaw_energy_release_ratio"] = float(prof.ratio(at)[0])
         return row
 
-    def summary(self, case: dict, history: list[dict]) -> dict:
+    def summary(self, case: Case, history: list[dict]) -> dict:
         """The run's maximum over the lithiation: G_max (J/m^2) with its SOC and depth (current
         nm), the criterion G_max_over_Gc = max over a and SOC of G(a) / Gc(c at the tip) and the Gc
         where it is taken, and D Gc / G_max (the critical size if the profile is self-similar)."""
         best = max(history, key=lambda r: r["max_energy_release_rate"])
         decisive = max(history, key=lambda r: r["max_energy_release_ratio"])
-        size = case["geometry"]["diameter"]
+        size = case.geometry.diameter
         ratio = decisive["max_energy_release_ratio"]
         return {"G_max": best["max_energy_release_rate"], "soc_at_max": best["soc"],
                 "depth_at_max": best["energy_release_depth"],
@@ -253,9 +253,9 @@ class CrackPath:
     band d >= threshold along the flaw's line from the surface) and compressive_depth (reference
     nm, where the crack-plane stress on the radius away from the flaw turns compressive)."""
 
-    def __init__(self, model, case: dict) -> None:
-        points = case["output"].get("energy_release_points", ENERGY_RELEASE_POINTS)
-        self.model, self.threshold = model, case["fracture"]["threshold"]
+    def __init__(self, model, case: Case) -> None:
+        points = case.output.energy_release_points or ENERGY_RELEASE_POINTS
+        self.model, self.threshold = model, case.fracture.threshold
         self.flaw_line = _line(model, FLAW_DIRECTION, points)
         self.away_line = _line(model, AWAY_DIRECTION, points)
 

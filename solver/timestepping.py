@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sifrac.solver.case import Time
+
 
 class StepFailure(RuntimeError):
     """The smallest allowed step still failed: the run stops with its last good state."""
@@ -24,9 +26,9 @@ class StepController:
     dc_target: float
 
     @classmethod
-    def from_case(cls, time: dict) -> "StepController":
-        return cls(time["dt_initial"], time["dt_min"], time["dt_max"], time["growth"], time["cutback"],
-                   time["dc_target"])
+    def from_case(cls, time: Time) -> "StepController":
+        return cls(time.dt_initial, time.dt_min, time.dt_max, time.growth, time.cutback,
+                   time.dc_target)
 
     def propose(self, t: float, t_stop: float) -> float:
         """The next step, shortened to land exactly on t_stop (and not leave a sliver behind)."""

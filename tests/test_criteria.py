@@ -3,7 +3,7 @@ radius against the weight function on a closed-form stress profile, its switches
 geometry-aware `fractured` (a crack through a hollow sphere's wall or into the compressive core).
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import math
 from pathlib import Path
@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import analytic
-from solver.case import CaseError, load_case, resolve_case
-from solver.criteria import compressive_depth, crack_plane_normal, damaged_depth, fracture_reason, weight_function
-from solver.energy_release import energy_release_rate, maximise, peak_energy_release_rate
-from solver.run import run
+from sifrac.solver import analytic
+from sifrac.solver.case import CaseError, load_case, resolve_case
+from sifrac.solver.criteria import compressive_depth, crack_plane_normal, damaged_depth, fracture_reason, weight_function
+from sifrac.solver.energy_release import energy_release_rate, maximise, peak_energy_release_rate
+from sifrac.solver.run import run
 
 ROOT = Path(__file__).parents[1]
 SPHERE = ROOT / "cases" / "verify_sphere_cv.toml"
@@ -52,7 +52,7 @@ def test_geometry_criterion_on_rows():
     assert fracture_reason(hollow, dict(first, compressive_depth=5.0), first) is None
     assert fracture_reason(hollow, dict(first, crack_length=19.0), first) == "crack_growth"
     assert fracture_reason(hollow, dict(row, max_damage=0.5), first) is None
-    hollow["fracture"]["criterion"] = "crack_growth"  # the old criterion misses the cut wall
+    hollow.fracture.criterion = "crack_growth"  # the old criterion misses the cut wall
     assert fracture_reason(hollow, row, first) is None
 
 
@@ -96,17 +96,17 @@ def test_energy_release_on_the_closed_form_cylinder(tmp_path):
         case = load_case(SPHERE, [*common, *extra])
         results[name] = run(case, MPI.COMM_WORLD, tmp_path / name)
         assert results[name].status == "complete"
-    act = case["active"]
-    R, D, t = case["geometry"]["diameter"] / 2, act["diffusivity"], results["away"].summary["time"]
-    j = -case["loading"]["c_rate"] / 3600 * R / 2
+    act = case.active
+    R, D, t = case.geometry.diameter / 2, act.diffusivity, results["away"].summary["time"]
+    j = -case.loading.c_rate / 3600 * R / 2
     profile = lambda s: analytic.cylinder_c_galvanostatic_steady(s, D * t / R**2, j * R / D, c0=1.0)  # noqa: E731
     x = np.linspace(0.0, 1.0, 2001)
-    hoop = analytic.cylinder_stress(x, profile, act["E"], act["nu"], act["expansion"])[1]
+    hoop = analytic.cylinder_stress(x, profile, act.E, act.nu, act.expansion)[1]
     depth = R * (1.0 - x[::-1])
-    exact = peak_energy_release_rate((depth, hoop[::-1]), act["E"], act["nu"], a_max=R, geometry="disc",
+    exact = peak_energy_release_rate((depth, hoop[::-1]), act.E, act.nu, a_max=R, geometry="disc",
                                      width=2 * R)
-    gc = act["Gc"] + (act["Gc_lithiated"] - act["Gc"]) * profile(x[::-1])  # at the tip's composition
-    _, ratio = maximise(lambda a: energy_release_rate(a, (depth, hoop[::-1]), act["E"], act["nu"], "disc", 2 * R)
+    gc = act.Gc + (act.Gc_lithiated - act.Gc) * profile(x[::-1])  # at the tip's composition
+    _, ratio = maximise(lambda a: energy_release_rate(a, (depth, hoop[::-1]), act.E, act.nu, "disc", 2 * R)
                         / np.interp(a, depth, gc), R)
     for name, result in results.items():
         last = result.history[-1]
@@ -170,12 +170,12 @@ def test_hollow_sphere_wall_cut_counts(tmp_path):
 def test_energy_release_study_criterion(tmp_path):
     """`criterion = "energy_release"` decides a bisection by G_max / Gc >= 1, and a grid over the
     diameter reports the interpolated critical size (exact for a power law in log-log)."""
-    from solver.case import case_sha256
-    from solver.studies.plan import load_study
-    from solver.studies.sweep import sweep
+    from sifrac.solver.case import case_sha256
+    from sifrac.solver.studies.plan import load_study
+    from sifrac.solver.studies.sweep import sweep
 
-    def runner(case: dict, comm, outdir: Path) -> dict:
-        ratio = (case["geometry"]["diameter"] / 120.0) ** 2
+    def runner(case, comm, outdir: Path) -> dict:
+        ratio = (case.geometry.diameter / 120.0) ** 2
         summary = {"status": "complete", "reason": "fake", "case_sha256": case_sha256(case), "final": {},
                    "extremes": {}, "ranks": 1, "wall_time": 0.0, "energy_release": {"G_max_over_Gc": ratio}}
         outdir.mkdir(parents=True, exist_ok=True)
@@ -187,7 +187,7 @@ def test_energy_release_study_criterion(tmp_path):
     bisection.write_text('[sweep]\nparameter = "geometry.diameter"\nbracket = [50.0, 300.0]\ntolerance = 2.0\n'
                          f'criterion = "energy_release"\n{base}')
     study = load_study(bisection)
-    assert study.sweep["criterion"] == {"key": "energy_release.G_max_over_Gc", "op": ">=", "value": 1.0}
+    assert study.sweep.criterion == {"key": "energy_release.G_max_over_Gc", "op": ">=", "value": 1.0}
     result = sweep(study, MPI.COMM_SELF, tmp_path / "b", runner=runner)
     assert result.status == "complete" and abs(result.summary["critical_value"] - 120.0) <= 1.0
     grid = tmp_path / "grid.toml"

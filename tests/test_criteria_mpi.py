@@ -2,7 +2,7 @@
 a discontinuous field sampled along an inset radius, and every history column of a hollow sphere
 with the geometry-aware criterion and the energy-release rate (1e-8 relative)."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 
@@ -11,15 +11,15 @@ import pytest
 from dolfinx import fem
 from mpi4py import MPI
 
-import meshes
-from solver.case import resolve_case
-from solver.profile import RadialLine
-from solver.run import run
+from sifrac import meshes
+from sifrac.solver.case import resolve_case
+from sifrac.solver.profile import RadialLine
+from sifrac.solver.run import run
 
 pytestmark = pytest.mark.mpi
 
-DISC = {"kind": "particle", "dim": 2, "diameter": 100.0, "symmetry": True, "matrix": False,
-        "mesh_size": 8.0, "mesh_size_surface": 2.0}
+DISC = resolve_case({"geometry": {"kind": "particle", "dim": 2, "diameter": 100.0, "symmetry": True, "matrix": False,
+                                  "mesh_size": 8.0, "mesh_size_surface": 2.0}}, "disc").geometry
 
 
 def _sample(comm, inset: float) -> np.ndarray:

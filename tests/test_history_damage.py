@@ -11,7 +11,7 @@ H = 2 Gc / ell; with nu = 0 the tensile energy is H = E eps^2 / 2 of the elastic
 problem does).
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
@@ -19,12 +19,12 @@ import ufl
 from dolfinx import fem, mesh
 from mpi4py import MPI
 
-import meshes
-from solver import elasticity
-from solver.case import resolve_case
-from solver.kinematics import Kinematics
-from solver.model import ChemoMechanicalModel
-from solver.run import run
+from sifrac import meshes
+from sifrac.solver import elasticity
+from sifrac.solver.case import resolve_case
+from sifrac.solver.kinematics import Kinematics
+from sifrac.solver.model import ChemoMechanicalModel
+from sifrac.solver.run import run
 from test_phasefield import E, ELL, GC, bar_raw
 
 EXPANSION = 0.3  # of the bar, along x only
@@ -72,7 +72,7 @@ def test_history_keeps_the_largest_driving_energy():
     """Unloading (relithiating) the bar leaves the driving energy at its largest accepted value:
     H at c = 0.7, not the smaller energy at c = 0.9; the damage stays the closed form at 0.7."""
     case = history_bar()
-    model = ChemoMechanicalModel(meshes.build(case["geometry"], MPI.COMM_WORLD), case)
+    model = ChemoMechanicalModel(meshes.build(case.geometry, MPI.COMM_WORLD), case)
     model.initialise(1.0)
     si = model.transport.outside_si
 
@@ -134,7 +134,7 @@ def test_hencky_spectral_split(F):
 
 
 def test_history_input():
-    from solver.case import CaseError
+    from sifrac.solver.case import CaseError
 
     raw = bar_raw("AT2", "spectral")
     raw["fracture"].update(irreversibility="history", acceleration="overrelaxation")
