@@ -23,13 +23,21 @@ def _width(f: fem.Function) -> int:
     return int(np.prod(f.ufl_shape, dtype=int))
 
 
+#: A point outside the mesh moves inward by SHIFT_FIRST radius, then twice as far each time, in all
+#: at most SHIFT_MAX radius (a coarse surface mesh, h = D/6, lies up to R/70 inside the circle).
+SHIFT_FIRST, SHIFT_MAX = 1e-4, 0.05
+
+
 class RadialLine:
     """Points at reference depths `depths` below the surface of a round body of reference radius
     `radius` about `centre`, on the ray along `direction` (the crack line), with the crack-plane
     normal `normal` (default in 2D: the in-plane perpendicular of `direction`). `inset` (a
     length, 0: none) moves the points off the line, into the positive octant (the inside of a
     symmetry-reduced body) along a direction with no special angle to the axes, and keeps them
-    that far inside the end points."""
+    that far inside the end points. A point that no rank finds is moved toward the centre until
+    one does (at most SHIFT_MAX radius): between its vertices the faceted surface of a mesh lies
+    inside the round one, by about h^2 / (8 radius), so the surface point of a body whose line
+    meets no vertex there would otherwise be lost."""
 
     def __init__(self, mesh, centre: tuple[float, ...], direction: tuple[float, ...], radius: float,
                  depths: np.ndarray, normal: tuple[float, ...] | None = None, inset: float = 0.0) -> None:
@@ -64,6 +72,11 @@ class RadialLine:
             off = side / np.linalg.norm(side) + 0.37 * self.direction  # oblique to the line too
             self.points = self.centre + (self.radius - inside)[:, None] * self.direction + inset * off
         self._probes = Probes(mesh, self.points.tolist(), strict=False)
+        shift, moved = SHIFT_FIRST * self.radius, 0.0
+        while len(self._probes.missing) and moved + shift <= SHIFT_MAX * self.radius:
+            self.points[self._probes.missing] -= shift * self.direction
+            self._probes = Probes(mesh, self.points.tolist(), strict=False)
+            moved, shift = moved + shift, 2.0 * shift
         self._comm = mesh.comm
 
     def values(self, functions: list[fem.Function]) -> np.ndarray:

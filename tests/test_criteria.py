@@ -10,12 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dolfinx import fem
 from mpi4py import MPI
 
+from sifrac import meshes
 from sifrac.solver import analytic
 from sifrac.solver.case import CaseError, load_case, resolve_case
 from sifrac.solver.criteria import compressive_depth, crack_plane_normal, damaged_depth, fracture_reason, weight_function
 from sifrac.solver.energy_release import energy_release_rate, maximise, peak_energy_release_rate
+from sifrac.solver.profile import RadialLine
 from sifrac.solver.run import run
 
 ROOT = Path(__file__).parents[1]
@@ -200,3 +203,20 @@ def test_energy_release_study_criterion(tmp_path):
                     'criterion = "energy_release"\n[geometry]\nkind = "thin_film"\n')
     with pytest.raises(CaseError, match="energy-release output"):
         load_study(film)
+
+
+def test_line_finds_the_surface_of_a_faceted_disc():
+    """A whole disc's coarse mesh (h = 25 nm, R = 75 nm) has no vertex at the top, and its facets lie
+    inside the circle there: the surface point moves inward until found, by less than twice the
+    largest chord sag h^2 / (8 R); on the quarter disc (a vertex at the top) it stays where it was."""
+    for geometry, moved_max in (({"symmetry": False, "mesh_size": 25.0}, 2 * 25.0**2 / (8 * 75.0)),
+                                ({"symmetry": True, "mesh_size": 8.0, "mesh_size_surface": 2.0}, 0.0)):
+        geo = resolve_case({"geometry": {"kind": "particle", "dim": 2, "diameter": 150.0, **geometry}}, "g").geometry
+        bundle = meshes.build(geo, MPI.COMM_WORLD)
+        inset = 75e-6
+        line = RadialLine(bundle.mesh, bundle.center[:2], (0.0, 1.0), 75.0, np.linspace(0.0, 75.0, 201), inset=inset)
+        assert np.all(np.isfinite(line.values([fem.Function(fem.functionspace(bundle.mesh, ("DG", 0)))])))
+        moved = 75.0 - 0.63 * inset - (line.points[0] - line.centre) @ line.direction
+        assert 0.0 <= moved <= moved_max + 1e-12
+        if moved_max > 0:
+            assert moved > 0.0
