@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tomli_w
 
-from solver import materials, phasefield
+from solver import front, materials, phasefield
 from solver.materials import FRACTION, NON_NEGATIVE, POSITIVE, Range
 from solver.schema_util import OPS, CaseError, format_value, is_finite, is_number, value_error
 
@@ -188,6 +189,14 @@ def _as_vector(where: str, value: Any, spec: KeySpec) -> list[float]:
     return [float(x) for x in value] + [0.0] * (3 - len(value))
 
 
+def _as_miller(where: str, value: Any, spec: KeySpec) -> list[int]:
+    """A crystal direction: three integer Miller indices, not all zero."""
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(x, int) and not isinstance(x, bool)
+                                                                 for x in value) and any(value)):
+        raise value_error(where, value, "expected a crystal direction [h, k, l]: three integers, not all zero")
+    return list(value)
+
+
 def _as_weights(where: str, value: Any, spec: KeySpec) -> list[float]:
     """Three positive finite numbers (relative swelling along x, y, z)."""
     if not (isinstance(value, list) and len(value) == 3
@@ -209,6 +218,7 @@ _TYPES: dict[str, KeyType] = {
     "probe_points": KeyType("list of [x, y] or [x, y, z]", _as_probe_points),
     "weights": KeyType("list of 3 positive numbers", _as_weights),
     "vector": KeyType("[x, y] or [x, y, z]", _as_vector),
+    "miller": KeyType("[h, k, l] (integers)", _as_miller),
 }
 
 
@@ -280,15 +290,21 @@ def _check_resolution(case: dict) -> None:
 def resolution_warnings(case: dict) -> list[str]:
     """Element sizes that do not resolve the phase-field length ell where cracks start (the
     surfaces, and the flaw's ball): h > ell / 2 makes the crack band and the strength depend on
-    the mesh. Warnings, not errors: a coarse exploratory run is legitimate."""
+    the mesh; and a mesh coarser than a fifth of the reaction front's width. Warnings, not errors:
+    a coarse exploratory run is legitimate."""
     geo, frac = case["geometry"], case["fracture"]
+    out = []
+    if reaction_front(case) and geo["mesh_size"] > case["active"]["front_width"] / 5:
+        out.append(f"[geometry] mesh_size = {format_value(geo['mesh_size'])} nm > front_width / 5 = "
+                   f"{format_value(_tidy(case['active']['front_width'] / 5))} nm: the reaction front crosses the "
+                   "body, and it lags its rate law by more than 1% on coarser meshes")
     if frac["model"] == "none" or geo["kind"] == "file":
-        return []
+        return out
     sizes = {"mesh_size_surface": geo["mesh_size_surface"]}
     if "top_refine_radius" in geo:
         sizes["mesh_size_top"] = geo.get("mesh_size_top", geo["mesh_size_surface"])
     ell = frac["length_scale"]
-    return [f"[geometry] {key} = {format_value(h)} nm > ell / 2 = {format_value(_tidy(ell / 2))} nm ([fracture] length_scale "
+    return out + [f"[geometry] {key} = {format_value(h)} nm > ell / 2 = {format_value(_tidy(ell / 2))} nm ([fracture] length_scale "
             f"= {format_value(ell)} nm): the crack band is not resolved there, so damage and strength depend on the mesh"
             for key, h in sizes.items() if h > ell / 2]
 
@@ -301,6 +317,8 @@ def _tidy(value: Any) -> Any:
 def _duration(case: dict) -> float:
     """Expected length of the run (s), the scale of the auto time steps."""
     load, time = case["loading"], case["time"]
+    if reaction_front(case):  # the stress-free front crosses the body
+        return reference_length(case["geometry"]) / case["active"]["front_speed"]
     if load["mode"] in ("galvanostatic", "uniform"):
         return abs(load["soc_end"] - load["soc_start"]) * 3600.0 / load["c_rate"]
     if "t_end" in time:
@@ -325,6 +343,9 @@ def _dt_initial(case: dict, _name: str) -> float:
 
 
 def _dt_max(case: dict, _name: str) -> float:
+    if reaction_front(case):  # the step at which a stalled front still moves 0.1 l0
+        act = case["active"]
+        return max(0.1 * act["front_width"] / (act["front_speed"] * act["front_stall"]), case["time"]["dt_initial"])
     return max(_duration(case) / 10.0, case["time"]["dt_initial"])
 
 
@@ -367,6 +388,21 @@ def _check_surface_coupling(case: dict) -> None:
     if load["surface_stress_coupling"] and load["mode"] != "potentiostatic":
         raise value_error("[loading] surface_stress_coupling", True, f"sets the surface concentration of "
                           f"potentiostatic loading; allowed with mode = {format_value(load['mode'])}: false")
+
+
+def _check_molar_volume(case: dict) -> None:
+    """One expansion, one partial molar volume: where the stress couples to the Li (flux or surface
+    value), Omega c_max must be the expansion the swelling uses, as the library's values are."""
+    load, act = case["loading"], case["active"]
+    if not (load["stress_assisted"] or load["surface_stress_coupling"]):
+        return
+    implied = act["partial_molar_volume"] * act["c_max"]
+    if not math.isclose(implied, act["expansion"], rel_tol=1e-3):
+        raise value_error("[active] partial_molar_volume", act["partial_molar_volume"],
+                          f"partial_molar_volume * c_max = {implied:.4g} differs from expansion = "
+                          f"{format_value(act['expansion'])}: the stress-coupled Li and the swelling must use one "
+                          f"value; allowed: {format_value(_tidy(act['expansion'] / act['c_max']))} (or change "
+                          "expansion)")
 
 
 AXISYMMETRIC_KINDS = ("particle", "hollow_sphere")
@@ -428,10 +464,12 @@ def _check_kinematics(case: dict) -> None:
         raise value_error("[mechanics] kinematics", "finite", f"is implemented in 2D only; geometry.dim = "
                           f"{case['geometry']['dim']}; allowed: small")
     load = case["loading"]
-    if load["mode"] == "potentiostatic" and load["ramp_time"] == 0:
+    second_step = not reaction_front(case) or load["soc_end"] > case["active"]["front_composition"]
+    if load["mode"] == "potentiostatic" and load["ramp_time"] == 0 and second_step:
         raise value_error("[loading] ramp_time", 0.0, "finite strain needs the surface concentration ramped "
                           "(a step swells the surface cells by J_c = 1 + expansion * c at once, beyond "
-                          "what Newton can start from); allowed: ramp_time > 0, e.g. 0.05")
+                          "what Newton can start from; with a reaction front: that of the second step, "
+                          "from front_composition); allowed: ramp_time > 0, e.g. 0.05")
 
 
 def _check_load_time(case: dict) -> None:
@@ -506,8 +544,10 @@ def _check_fracture(case: dict) -> None:
 
 # --------------------------------------------------------------------------- the schema
 
-def _material_section(doc: str, roles: tuple[str, ...], noun: str, default: str) -> Section:
-    """A section naming a library material; any parameter of `roles` may be overridden."""
+def _material_section(doc: str, roles: tuple[str, ...], noun: str, default: str,
+                      extra: dict[str, KeySpec] | None = None, checks: tuple = ()) -> Section:
+    """A section naming a library material; any parameter of `roles` may be overridden. `extra`
+    keys are the section's own (not material parameters: no library value, no source)."""
     choices = tuple(sorted(n for r in roles for n in materials.names(r)))
     keys: dict[str, KeySpec] = {
         "material": MaterialKey("material", "material name; its parameters fill the section "
@@ -518,7 +558,110 @@ def _material_section(doc: str, roles: tuple[str, ...], noun: str, default: str)
         if set(p.roles) & set(roles):
             keys[name] = KeySpec("str" if p.choices else "float", p.meaning,
                                  unit=p.unit, range=p.range, choices=p.choices)
-    return Section(doc, keys)
+    return Section(doc, {**keys, **(extra or {})}, checks)
+
+
+#: [active] keys of the reaction front that are not material parameters: the body's crystal
+#: orientation and the numerics of the front (filled by `_check_front` when front_law = "reaction").
+_FRONT_KEYS: dict[str, KeySpec] = {
+    "crystal_axis": KeySpec("miller", "reaction front: the crystal direction along the mesh z axis (a pillar's "
+                            "axis; the normal of a 2D or axisymmetric section); default [0, 0, 1]"),
+    "crystal_x": KeySpec("miller", "reaction front: the crystal direction along the mesh x axis, orthogonal to "
+                         "crystal_axis; default [1, 0, 0]. <100> pillar: [0, 0, 1] and [1, 0, 0]; <110> pillar: "
+                         "[1, 1, 0] and [0, 0, 1]"),
+    "front_width": KeySpec("float", "reaction front: width l0 of the Allen-Cahn front (its profile rises from 10% "
+                           "to 90% over 0.78 l0); default 5 * [geometry] mesh_size: the front crosses the body, "
+                           "and l0 / h >= 5 keeps its speed within 1%", unit="nm", range=POSITIVE),
+    "front_stall": KeySpec("float", "reaction front: the run ends (c-Si) or the second step starts (a-Si) when "
+                           "the fastest point of the front moves slower than front_stall * front_speed; "
+                           "default 1e-3", unit="-", range=Range(0.0, 1.0, lo_open=True, hi_open=True)),
+}
+#: Defaults of _FRONT_KEYS (a function of the case where needed).
+_FRONT_DEFAULTS: dict[str, Callable[[dict], Any]] = {
+    "crystal_axis": lambda case: [0, 0, 1],
+    "crystal_x": lambda case: [1, 0, 0],
+    "front_width": lambda case: _tidy(5.0 * case["geometry"]["mesh_size"]),
+    "front_stall": lambda case: 1e-3,
+}
+
+
+def reaction_front(case: dict) -> bool:
+    """Whether the case moves its lithiation front by the reaction law."""
+    return case["active"].get("front_law") == "reaction"
+
+
+def _mirror_direction(d: list[float]) -> bool:
+    """Whether a direction (crystal components) is the normal of a mirror plane of the cubic
+    crystal: a <100> or a <110> direction."""
+    a = sorted(abs(x) for x in d)
+    return bool(math.isclose(a[0], 0.0, abs_tol=1e-9) and (math.isclose(a[1], 0.0, abs_tol=1e-9)
+                                                          or math.isclose(a[1], a[2], rel_tol=1e-9)))
+
+
+def _check_front(case: dict) -> None:
+    """What the reaction front needs (front_law = "reaction") and what only it may use: the
+    front keys, the LixSi moduli laws, potentiostatic lithiation (the surfaces nucleate the
+    front; a second step holds them at surface_concentration), c counted per Li3.75Si, and crystal
+    axes that are orthogonal and, on a symmetry-reduced mesh, mirror planes of the crystal."""
+    act, load, geo = case["active"], case["loading"], case["geometry"]
+    if not reaction_front(case):
+        given = [k for k in _FRONT_KEYS if k in act]
+        if given:
+            raise value_error(f"[active] {given[0]}", act[given[0]], "applies to the reaction front only; "
+                              "allowed with front_law = \"reaction\"")
+        if act["modulus_law"] != "interpolated":
+            raise value_error("[active] modulus_law", act["modulus_law"], "the LixSi laws need the lithiated "
+                              "phase fraction of the reaction front; allowed with front_law = \"diffusion\": "
+                              "interpolated")
+        return
+    for key, default in _FRONT_DEFAULTS.items():
+        act.setdefault(key, default(case))
+    if load["mode"] != "potentiostatic" or load["direction"] != "lithiation":
+        raise value_error("[loading] mode", load["mode"], "the reaction front lithiates from surfaces that "
+                          "nucleate it (and hold surface_concentration in a second step); allowed with "
+                          "front_law = \"reaction\": potentiostatic with direction = lithiation")
+    for key in ("stress_assisted", "surface_stress_coupling"):
+        if load[key]:
+            raise value_error(f"[loading] {key}", True, "no Li transport follows the stress behind a "
+                              "reaction front; allowed with front_law = \"reaction\": false")
+    material = materials.get(act["material"])
+    full = materials.c_max_of(materials.FULL_LITHIATION)
+    if not math.isclose(act["c_max"], full, rel_tol=1e-6):
+        library = material.values()
+        if act["c_max"] != library["c_max"] or act["expansion"] != library["expansion"]:
+            raise value_error("[active] c_max", act["c_max"], f"the reaction front counts c per Li3.75Si; "
+                              f"allowed: {format_value(full)} (with expansion = partial_molar_volume * c_max)")
+        # The library's a-Si counts c per Li2.5Si (its diffusion model's lithiated phase): the
+        # reaction front's second step goes on to Li3.75Si, so c and the expansion are rebased.
+        act["c_max"] = full
+        act["expansion"] = _tidy(act["partial_molar_volume"] * full)
+    try:
+        axes = front.axes_from_keys(act["crystal_axis"], act["crystal_x"])
+    except ValueError as exc:
+        raise value_error("[active] crystal_x", act["crystal_x"], f"{exc}; allowed: a direction orthogonal "
+                          f"to crystal_axis = {act['crystal_axis']}") from None
+    if geo["symmetry"] and act["front_orientation"] != "isotropic":
+        for axis, name in enumerate("xyz"[:geo["dim"]]):
+            direction = axes[:, axis]
+            if not _mirror_direction(direction):
+                raise value_error("[active] crystal_x", act["crystal_x"], f"the symmetry plane normal to mesh "
+                                  f"{name} is no mirror plane of the crystal (mesh {name} is along "
+                                  f"{_direction_text(direction)}); allowed with [geometry] symmetry = true: "
+                                  "mesh axes along <100> or <110> directions, or symmetry = false")
+    if load["soc_end"] > act["front_composition"] and load["surface_concentration"] <= act["front_composition"]:
+        raise value_error("[loading] soc_end", load["soc_end"], f"lies above front_composition = "
+                          f"{format_value(_tidy(act['front_composition']))}, which the second step reaches only with "
+                          "a higher surface_concentration; allowed: soc_end <= front_composition")
+
+
+def _direction_text(d: np.ndarray) -> str:
+    """A crystal direction as the smallest integer triple near it, e.g. [1, -1, 0]."""
+    v = np.asarray(d, float) / np.max(np.abs(d))
+    for scale in range(1, 7):
+        w = v * scale
+        if np.allclose(w, np.round(w), atol=1e-6):
+            return "[" + ", ".join(str(int(x)) for x in np.round(w)) + "]"
+    return "[" + ", ".join(f"{x:.3f}" for x in d) + "]"
 
 
 _THIN = (("kind", ("thin_film",)),)
@@ -624,8 +767,9 @@ SCHEMA: dict[str, Section] = {
         "xdmf_facet_tags": KeySpec("str", "facet tags name inside an XDMF file", "facet_tags",
                                    when=_FILE),
     }, checks=(_check_resolution,)),
-    "active": _material_section("The active (Si) material.", ("active",),
-                                "an active material", "c-Si"),
+    "active": _material_section("The active (Si) material. With front_law = \"reaction\" the crystal and "
+                                "front keys below apply (docs/user-guide.md, Reaction-controlled front).",
+                                ("active",), "an active material", "c-Si", extra=_FRONT_KEYS),
     "electrolyte": _material_section("The electrolyte around the Si; liquid: a free surface.",
                                      ("electrolyte", "liquid"), "an electrolyte", "liquid"),
     "collector": _material_section("The current collector (thin-film substrate).",
@@ -684,7 +828,7 @@ SCHEMA: dict[str, Section] = {
                                  Auto("[geometry] slit_length (plate), else 0",
                                       lambda case, _name: case["geometry"].get("slit_length", 0.0)),
                                  "nm", when=_SURFING),
-    }, checks=(_check_soc, _check_mechanical_loading, _check_surface_coupling)),
+    }, checks=(_check_soc, _check_mechanical_loading, _check_surface_coupling, _check_molar_volume)),
     "mechanics": Section("Mechanical model options.", {
         "lateral": KeySpec("str", "film side faces: roller (an infinite film) or free with a "
                            "clamped bottom", "roller", choices=("roller", "free")),
@@ -713,10 +857,11 @@ SCHEMA: dict[str, Section] = {
                                 "around the equator; crack_length stays the section's length)",
                                 Auto("generalized for a 2D nanowire, else plane_strain", _out_of_plane),
                                 choices=("plane_strain", "generalized", "axisymmetric")),
-    }, checks=(_check_out_of_plane, _check_kinematics)),
+    }, checks=(_check_front, _check_out_of_plane, _check_kinematics)),
     "time": Section("Adaptive time stepping. duration = |soc_end - soc_start| * 3600 / c_rate "
                     "(galvanostatic); t_end, else reference_length^2 / active.diffusivity "
-                    "(potentiostatic).", {
+                    "(potentiostatic); reference_length / active.front_speed (reaction front, whose "
+                    "step is also at most 0.1 front_width / the fastest front speed).", {
         "dt_initial": KeySpec("float", "first time step",
                               Auto("duration / 100 (at most dt_max)", _dt_initial), "s",
                               POSITIVE, relations=(("<=", "dt_max"),)),
@@ -724,7 +869,8 @@ SCHEMA: dict[str, Section] = {
                           _times("time", "dt_initial", 1e-4), "s", POSITIVE,
                           relations=(("<=", "dt_initial"),)),
         "dt_max": KeySpec("float", "largest step",
-                          Auto("duration / 10 (at least dt_initial)", _dt_max), "s", POSITIVE),
+                          Auto("duration / 10 (at least dt_initial); reaction front: 0.1 front_width / "
+                               "(front_speed front_stall)", _dt_max), "s", POSITIVE),
         "t_end": KeySpec("float", "stop time; unset: stop when soc_end is reached", unit="s",
                          range=POSITIVE),
         "max_steps": KeySpec("int", "stop after this many steps", 100000, range=Range(1)),
@@ -883,11 +1029,12 @@ def _when_text(spec: KeySpec) -> str:
 
 
 def _expand_material(name: str, section: dict) -> dict:
-    """Library parameters of the chosen material, then the case's overrides."""
+    """Library parameters of the chosen material, then the case's overrides (and the section's own
+    keys, which are not material parameters)."""
     material = materials.get(section["material"])
     own = [p for p, s in materials.PARAMETERS.items() if material.role in s.roles]
     for key, value in section.items():
-        if key != "material" and key not in own:
+        if key != "material" and key not in own and key in materials.PARAMETERS:
             raise value_error(f"[{name}] {key}", value,
                               f"not a parameter of {material.role} material "
                               f"{format_value(material.name)}; allowed: {', '.join(own) or 'none'}")
