@@ -620,6 +620,9 @@ def _check_front(case: dict) -> None:
         raise value_error("[loading] mode", load["mode"], "the reaction front lithiates from surfaces that "
                           "nucleate it (and hold surface_concentration in a second step); allowed with "
                           "front_law = \"reaction\": potentiostatic with direction = lithiation")
+    if load["soc_start"] != 0.0:
+        raise value_error("[loading] soc_start", load["soc_start"], "the reaction front starts from pristine Si; "
+                          "allowed with front_law = \"reaction\": 0")
     for key in ("stress_assisted", "surface_stress_coupling"):
         if load[key]:
             raise value_error(f"[loading] {key}", True, "no Li transport follows the stress behind a "
