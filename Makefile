@@ -35,8 +35,8 @@ validate: $(STAMP)
 
 ## docs: regenerate the case-file and study-file references from their schemas
 docs: $(STAMP)
-	$(PY) -c "from solver.case import reference_markdown; open('docs/case-reference.md', 'w').write(reference_markdown())"
-	$(PY) -c "from solver.studies.schema import reference_markdown; open('docs/sweep-reference.md', 'w').write(reference_markdown())"
+	$(PY) -c "from sifrac.solver.case import reference_markdown; open('docs/case-reference.md', 'w').write(reference_markdown())"
+	$(PY) -c "from sifrac.solver.studies.schema import reference_markdown; open('docs/sweep-reference.md', 'w').write(reference_markdown())"
 
 ## docs-figures: one picture per geometry family for docs/user-guide.md (docs/figures/geometry_*.png)
 docs-figures: $(STAMP)

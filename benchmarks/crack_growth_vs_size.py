@@ -33,9 +33,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from postprocess.growth import GrowthRun, threshold_row  # noqa: E402
-from postprocess.keys import dig  # noqa: E402
-from postprocess.plots import read_history  # noqa: E402
+from sifrac.postprocess.growth import GrowthRun, threshold_row  # noqa: E402
+from sifrac.postprocess.keys import dig  # noqa: E402
+from sifrac.postprocess.plots import read_history  # noqa: E402
 
 
 def run_value(run_dir: Path, key: str) -> float:

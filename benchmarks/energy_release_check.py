@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from solver import bootstrap  # noqa: E402,F401  (must precede dolfinx imports)
+from sifrac.solver import bootstrap  # noqa: E402,F401  (must precede dolfinx imports)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -55,9 +55,9 @@ from dolfinx import fem, mesh as dmesh  # noqa: E402
 from dolfinx.fem.petsc import LinearProblem  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
-from meshes.common import mesh_on_root  # noqa: E402
-from solver.energy_release import energy_release_rate  # noqa: E402
-from solver.profile import RadialLine  # noqa: E402
+from sifrac.meshes.common import mesh_on_root  # noqa: E402
+from sifrac.solver.energy_release import energy_release_rate  # noqa: E402
+from sifrac.solver.profile import RadialLine  # noqa: E402
 
 E, NU = 41.0, 0.24  # Li3.75Si (solver/materials.py)
 E_CORE = 169.0  # c-Si, the stiff core of disc_bimaterial

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from solver import bootstrap  # noqa: E402,F401  (must precede dolfinx imports)
+from sifrac.solver import bootstrap  # noqa: E402,F401  (must precede dolfinx imports)
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
@@ -38,13 +38,13 @@ import json  # noqa: E402
 import numpy as np  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
-import solver.simulation as simulation_module  # noqa: E402
-from solver.case import load_case  # noqa: E402
-from solver.energy_release import (critical_size_by_interpolation, critical_size_by_scaling,  # noqa: E402
+import sifrac.solver.simulation as simulation_module  # noqa: E402
+from sifrac.solver.case import load_case  # noqa: E402
+from sifrac.solver.energy_release import (critical_size_by_interpolation, critical_size_by_scaling,  # noqa: E402
                                    energy_release_rate, peak_energy_release_rate)
-from solver.fields import StressFields  # noqa: E402
-from solver.profile import RadialLine  # noqa: E402
-from solver.run import run  # noqa: E402
+from sifrac.solver.fields import StressFields  # noqa: E402
+from sifrac.solver.profile import RadialLine  # noqa: E402
+from sifrac.solver.run import run  # noqa: E402
 
 CASE = Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml"
 FLAW = 16.0  # nm, the base case's surface_flaw: G at this depth is the phase-field flaw's
@@ -61,16 +61,16 @@ def sampling_stress_fields(rows: list[dict], profiles: list[np.ndarray]) -> type
     class Sampling(StressFields):
         def __init__(self, problem) -> None:
             super().__init__(problem)
-            act = problem.case["active"]
-            self.moduli = (act["E"], act["E_lithiated"], act["nu"], act["nu_lithiated"])
-            radius = 0.5 * problem.case["geometry"]["diameter"]
+            act = problem.case.active
+            self.moduli = (act.E, act.E_lithiated, act.nu, act.nu_lithiated)
+            radius = 0.5 * problem.case.geometry.diameter
             self.line = RadialLine(problem.bundle.mesh, (0.0, 0.0), (0.0, 1.0), radius,
                                    np.linspace(0.0, radius, 401), normal=(1.0, 0.0))
 
         def update(self) -> None:
             super().update()
             problem = self.problem
-            finite = problem.case["mechanics"]["kinematics"] == "finite"  # small strain: reference depths
+            finite = problem.case.mechanics.kinematics == "finite"  # small strain: reference depths
             depth = self.line.current_depths(problem.u) if finite else self.line.depths
             sigma = self.line.normal_stress(self.tensor)
             c = self.line.values([problem.c])[:, 0]
@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "energy_release" / "demo")
     parser.add_argument("--plot-only", action="store_true", help="only redraw G.png from the runs in --out")
     args = parser.parse_args()
-    gc = load_case(CASE)["active"]["Gc_lithiated"]
+    gc = load_case(CASE).active.Gc_lithiated
     if args.plot_only:
         plot(args.out, args.diameters, gc)
         return

@@ -20,7 +20,7 @@ scaling estimate of how finite strain would move the critical size, not a predic
 
 from __future__ import annotations
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import argparse
 import csv
@@ -32,8 +32,8 @@ import matplotlib
 import numpy as np
 from mpi4py import MPI
 
-from solver import materials
-from solver.radial import SHAPES, RadialParticle, RadialSettings
+from sifrac.solver import materials
+from sifrac.solver.radial import SHAPES, RadialParticle, RadialSettings
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -21,7 +21,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from solver import bootstrap  # noqa: F401  (before dolfinx)
+from sifrac.solver import bootstrap  # noqa: F401  (before dolfinx)
 
 import numpy as np
 import ufl
@@ -29,7 +29,7 @@ from dolfinx import default_scalar_type, fem, la, mesh
 from dolfinx.fem.petsc import NonlinearProblem
 from mpi4py import MPI
 
-from solver import axisymmetry, diffusion, front
+from sifrac.solver import axisymmetry, diffusion, front
 
 #: Crystal axes (rows [100], [010], [001] in mesh axes) that put a principal direction along x.
 FACING = {"100": front.axes_from_keys((0, 0, 1), (1, 0, 0)),

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 
-from solver import bootstrap  # noqa: F401  (before dolfinx)
+from sifrac.solver import bootstrap  # noqa: F401  (before dolfinx)
 
 import numpy as np
 from mpi4py import MPI
 
-from solver import materials
-from solver.radial import RadialParticle, RadialSettings
+from sifrac.solver import materials
+from sifrac.solver.radial import RadialParticle, RadialSettings
 
 
 def front(material: str, radius: float, omega: float) -> tuple[float, float, float]:

@@ -15,7 +15,7 @@ because G_max is proportional to R (checked by `sizes`). Tables: docs/notes/radi
 
 from __future__ import annotations
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import argparse
 import json
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 from mpi4py import MPI
 
-from solver import front, lixsi, materials
-from solver import radial_fracture as rfr
-from solver.radial import RadialParticle, RadialSettings
+from sifrac.solver import front, lixsi, materials
+from sifrac.solver import radial_fracture as rfr
+from sifrac.solver.radial import RadialParticle, RadialSettings
 
 YIELDS = tuple(float(y) for y in np.linspace(*lixsi.YIELD_STRESS.published, 4))  # 0.5, 1.0, 1.5, 2.0 GPa
 LAWS = tuple(lixsi.MODULUS_LAWS)

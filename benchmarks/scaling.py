@@ -19,7 +19,7 @@ linear algebra on the same mesh.
 of rank 0 to <label>_np<N>.prof (read with `python -m pstats`).
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import argparse
 import cProfile
@@ -33,12 +33,12 @@ from mpi4py import MPI
 from dolfinx.fem.petsc import assign
 from petsc4py import PETSc
 
-import meshes
-from solver import checkpoint, log
-from solver.case import load_case
-from solver.model import ChemoMechanicalModel
-from solver.run import run
-from solver.solvers import residual_at_zero
+from sifrac import meshes
+from sifrac.solver import checkpoint, log
+from sifrac.solver.case import Case, load_case
+from sifrac.solver.model import ChemoMechanicalModel
+from sifrac.solver.run import run
+from sifrac.solver.solvers import residual_at_zero
 
 ROOT = Path(__file__).parents[1]
 DEFAULT_CASE = ROOT / "cases" / "sphere_fracture_3d.toml"
@@ -100,7 +100,7 @@ def main() -> None:
     comm = MPI.COMM_WORLD
     log.configure(comm.rank, logging.DEBUG if args.verbose else logging.INFO)
     case = load_case(args.case, [*args.overrides, f"time.max_steps={args.steps}"])
-    label = f"{args.label or case['case']['name']}_np{comm.size}"
+    label = f"{args.label or case.case.name}_np{comm.size}"
     out = Path(args.output)
     rundir = out / "runs" / label
     if args.bare_only:
@@ -115,7 +115,7 @@ def main() -> None:
         print(json.dumps({k: v for k, v in record.items() if k != "solver_stats"}, indent=2))
 
 
-def run_case(case: dict, comm: MPI.Comm, rundir: Path, label: str, args: argparse.Namespace) -> tuple[dict, bool]:
+def run_case(case: Case, comm: MPI.Comm, rundir: Path, label: str, args: argparse.Namespace) -> tuple[dict, bool]:
     """Run the case into `rundir`; returns the record of its costs and whether it stopped early."""
     out = rundir.parents[1]
     if comm.rank == 0:
@@ -140,21 +140,21 @@ def run_case(case: dict, comm: MPI.Comm, rundir: Path, label: str, args: argpars
     steps = s["steps"]
     staggered = stats["equilibrium"]["staggered_iterations"]
     record = {
-        "case": case["case"]["name"], "label": label, "ranks": comm.size, "dofs": s["dofs"],
+        "case": case.case.name, "label": label, "ranks": comm.size, "dofs": s["dofs"],
         "cells": s["cells"], "steps": steps, "status": s["status"], "max_damage": s["final"].get("max_damage"),
         "timings": s["timings"], "seconds_per_step": s["timings"]["time_loop"] / max(steps, 1),
         "staggered_iterations": staggered,
         "seconds_per_staggered_iteration": stats["equilibrium"]["seconds"] / max(staggered, 1),
         "solver_stats": stats, "peak_memory_mb": s["peak_memory_mb"],
-        "solvers": {k: case["solver"][k] for k in ("mechanics", "diffusion", "damage", "linear_rtol")},
+        "solvers": {k: getattr(case.solver, k) for k in ("mechanics", "diffusion", "damage", "linear_rtol")},
     }
     return record, result.status == "stopped"
 
 
-def bare_solves(case: dict, comm: MPI.Comm, rundir: Path, record: dict) -> None:
+def bare_solves(case: Case, comm: MPI.Comm, rundir: Path, record: dict) -> None:
     """Time one linear solve per solver at the state of the checkpoint in `rundir` and add them,
     and the ratio, to `record`."""
-    bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
+    bundle = meshes.build(case.geometry, comm, with_electrolyte=case.electrolyte.material != "liquid")
     problem = ChemoMechanicalModel(bundle, case)
     checkpoint.load(rundir, problem)
     roles = ["mechanics", "damage"] if problem.fracture else ["mechanics"]

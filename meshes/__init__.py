@@ -8,16 +8,17 @@ Si/solid-electrolyte interface (``interface``, ``interface_substrate``) when the
 else the free Si surface (``lithiation_surface``, ``notch``).
 """
 
-from solver import bootstrap as _bootstrap  # noqa: F401  (must precede dolfinx imports)
+from sifrac.solver import bootstrap as _bootstrap  # noqa: F401  (must precede dolfinx imports)
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from os import PathLike
+from typing import TYPE_CHECKING
 
 import gmsh
 from mpi4py import MPI
 
-from meshes import from_file, hollow_sphere, nanowire, particle, plate, thin_film
-from meshes.common import (
+from sifrac.meshes import from_file, hollow_sphere, nanowire, particle, plate, thin_film
+from sifrac.meshes.common import (
     MeshBundle,
     Plan,
     build_model,
@@ -27,9 +28,12 @@ from meshes.common import (
     region_measures,
 )
 
+if TYPE_CHECKING:
+    from sifrac.solver.case import Geometry
+
 __all__ = ["MeshBundle", "build", "facet_counts", "region_measures", "write_msh"]
 
-_PLANNERS: dict[str, Callable[[Mapping, bool], Plan]] = {
+_PLANNERS: dict[str, Callable[["Geometry", bool], Plan]] = {
     "particle": particle.plan,
     "nanowire": nanowire.plan,
     "hollow_sphere": hollow_sphere.plan,
@@ -38,17 +42,17 @@ _PLANNERS: dict[str, Callable[[Mapping, bool], Plan]] = {
 }
 
 
-def build(geometry: dict, comm: MPI.Comm, *, with_electrolyte: bool = True) -> MeshBundle:
+def build(geometry: "Geometry", comm: MPI.Comm, *, with_electrolyte: bool = True) -> MeshBundle:
     """Mesh ``geometry`` (Gmsh on rank 0 of ``comm``) and distribute it over ``comm``.
 
     ``with_electrolyte=False`` (liquid electrolyte) meshes no electrolyte region.
     """
-    if geometry.get("kind") == "file":
+    if geometry.kind == "file":
         return from_file.build(geometry, comm, with_electrolyte=with_electrolyte)
     return plan_bundle(_plan(geometry, with_electrolyte), comm)
 
 
-def write_msh(geometry: dict, path: str | PathLike, *, with_electrolyte: bool = True) -> None:
+def write_msh(geometry: "Geometry", path: str | PathLike, *, with_electrolyte: bool = True) -> None:
     """Write the Gmsh model of ``geometry`` to a ``.msh`` file (no dolfinx involved)."""
     plan = _plan(geometry, with_electrolyte)
     with gmsh_session():
@@ -56,8 +60,8 @@ def write_msh(geometry: dict, path: str | PathLike, *, with_electrolyte: bool = 
         gmsh.write(str(path))
 
 
-def _plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
-    kind = geometry.get("kind")
+def _plan(geometry: "Geometry", with_electrolyte: bool) -> Plan:
+    kind = geometry.kind
     if kind not in _PLANNERS:
         raise ValueError(
             f"geometry.kind must be one of {sorted(_PLANNERS)} (or 'file' for build), got {kind!r}"

@@ -20,6 +20,7 @@ import contextlib
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import dolfinx
 import gmsh
@@ -27,6 +28,9 @@ import numpy as np
 import ufl
 from dolfinx.io import gmsh as dolfinx_gmsh
 from mpi4py import MPI
+
+if TYPE_CHECKING:
+    from sifrac.solver.case import Geometry
 
 DimTag = tuple[int, int]
 
@@ -150,24 +154,24 @@ class Plan:
 # --------------------------------------------------------------------------- input checks
 
 
-def positive(geometry: Mapping, *keys: str) -> None:
+def positive(geometry: Geometry, *keys: str) -> None:
     """Raise ValueError unless every ``geometry[key]`` is a positive number."""
     for key in keys:
-        value = geometry.get(key)
+        value = getattr(geometry, key, None)
         if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
             raise ValueError(f"geometry.{key} must be a positive number, got {value!r}")
 
 
-def check_common(geometry: Mapping) -> int:
+def check_common(geometry: Geometry) -> int:
     """Check the keys every generated family shares; return the dimension."""
-    dim = geometry.get("dim")
+    dim = geometry.dim
     if dim not in (2, 3):
         raise ValueError(f"geometry.dim must be 2 or 3, got {dim!r}")
     positive(geometry, "mesh_size", "mesh_size_surface")
-    if geometry["mesh_size_surface"] > geometry["mesh_size"]:
+    if geometry.mesh_size_surface > geometry.mesh_size:
         raise ValueError(
             "geometry.mesh_size_surface must not exceed geometry.mesh_size "
-            f"({geometry['mesh_size_surface']} > {geometry['mesh_size']})"
+            f"({geometry.mesh_size_surface} > {geometry.mesh_size})"
         )
     return dim
 
@@ -216,7 +220,7 @@ def interface_name(regions: frozenset[str]) -> str:
 
 
 def round_plan(
-    geometry: Mapping,
+    geometry: Geometry,
     with_electrolyte: bool,
     *,
     body: Callable[[], list[DimTag]],
@@ -235,18 +239,18 @@ def round_plan(
     ``axial``. The symmetry-reduced variant keeps the positive octant (all axes are symmetry
     axes).
     """
-    dim = geometry["dim"]
-    matrix = bool(geometry.get("matrix")) and with_electrolyte
+    dim = geometry.dim
+    matrix = bool(geometry.matrix) and with_electrolyte
     box_lo: list[float] = []
     box_hi: list[float] = []
     if matrix:
         positive(geometry, "matrix_size")
-        if geometry["matrix_size"] <= geometry["diameter"]:
+        if geometry.matrix_size <= geometry.diameter:
             raise ValueError(
-                f"geometry.matrix_size ({geometry['matrix_size']}) must exceed "
-                f"geometry.diameter ({geometry['diameter']})"
+                f"geometry.matrix_size ({geometry.matrix_size}) must exceed "
+                f"geometry.diameter ({geometry.diameter})"
             )
-        half = 0.5 * geometry["matrix_size"]
+        half = 0.5 * geometry.matrix_size
         box_lo, box_hi = [-half] * dim, [half] * dim
         if axial is not None:
             box_lo[-1], box_hi[-1] = axial
@@ -270,18 +274,18 @@ def round_plan(
             return "outer"
         return interface_name(regions)
 
-    symmetry = bool(geometry.get("symmetry"))
+    symmetry = bool(geometry.symmetry)
     fraction = 0.5**dim if symmetry else 1.0
     exact = {"si": body_measure * fraction}
     if matrix:
         exact["electrolyte"] = (box_measure(box_lo, box_hi) - hull_measure) * fraction
     return Plan(
         dim=dim,
-        mesh_size=geometry["mesh_size"],
-        mesh_size_surface=geometry["mesh_size_surface"],
+        mesh_size=geometry.mesh_size,
+        mesh_size_surface=geometry.mesh_size_surface,
         shapes=shapes,
         facet_name=facet_name,
-        reference_length=float(geometry["diameter"]),
+        reference_length=float(geometry.diameter),
         exact_measures=exact,
         symmetry_axes=tuple(range(dim)) if symmetry else (),
         center=(0.0, 0.0, 0.0),
@@ -291,21 +295,21 @@ def round_plan(
     )
 
 
-def top_mesh_size(geometry: Mapping) -> float:
+def top_mesh_size(geometry: Geometry) -> float:
     """Element size at the top point (0, D/2, 0) of a round body, where `[fracture] surface_flaw`
     sits: ``mesh_size_top`` inside a ``top_refine_radius`` ball (itself defaulting to
     ``mesh_size_surface``), else ``mesh_size_surface``."""
-    if geometry.get("top_refine_radius") is None:
-        return float(geometry["mesh_size_surface"])
-    return float(geometry.get("mesh_size_top", geometry["mesh_size_surface"]))
+    if geometry.top_refine_radius is None:
+        return float(geometry.mesh_size_surface)
+    return float(geometry.mesh_size_surface if geometry.mesh_size_top is None else geometry.mesh_size_top)
 
 
-def _top_ball(geometry: Mapping) -> tuple[tuple[float, float, float], float, float] | None:
+def _top_ball(geometry: Geometry) -> tuple[tuple[float, float, float], float, float] | None:
     """The ball of radius ``top_refine_radius`` about the top point (0, D/2, 0) of a round body,
     meshed with `top_mesh_size`; None when unset."""
-    if geometry.get("top_refine_radius") is None:
+    if geometry.top_refine_radius is None:
         return None
-    return (0.0, 0.5 * float(geometry["diameter"]), 0.0), float(geometry["top_refine_radius"]), \
+    return (0.0, 0.5 * float(geometry.diameter), 0.0), float(geometry.top_refine_radius), \
         top_mesh_size(geometry)
 
 

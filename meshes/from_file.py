@@ -6,23 +6,29 @@ own physical names; XDMF tags carry no names, so ``region_map`` is required ther
 stay those of the file: ``regions``/``boundaries`` say which tag is which.
 """
 
+from __future__ import annotations
+
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dolfinx
 import gmsh
 import numpy as np
 from mpi4py import MPI
 
-from meshes.common import MeshBundle, bundle, groups_of, mesh_on_root
+from sifrac.meshes.common import MeshBundle, bundle, groups_of, mesh_on_root
+
+if TYPE_CHECKING:
+    from sifrac.solver.case import Geometry
 
 _XDMF = (".xdmf", ".xdf")
 
 
-def build(geometry: Mapping, comm: MPI.Comm, *, with_electrolyte: bool = True) -> MeshBundle:
+def build(geometry: Geometry, comm: MPI.Comm, *, with_electrolyte: bool = True) -> MeshBundle:
     """Read the mesh named by ``geometry.file`` and resolve the canonical group names."""
-    path = Path(geometry["file"])
-    dim = geometry.get("dim")
+    path = Path(geometry.file)
+    dim = geometry.dim
     if dim not in (2, 3):
         raise ValueError(f"geometry.dim must be 2 or 3, got {dim!r}")
     if not path.is_file():
@@ -34,17 +40,17 @@ def build(geometry: Mapping, comm: MPI.Comm, *, with_electrolyte: bool = True) -
         mesh, cell_tags, facet_tags = data.mesh, data.cell_tags, data.facet_tags
         cells_named, facets_named = groups_of(data, dim), groups_of(data, dim - 1)
     elif suffix in _XDMF:
-        if not geometry.get("region_map"):
+        if not geometry.region_map:
             raise ValueError(
                 "geometry.region_map is required for XDMF meshes (their tags are numbers)"
             )
-        with_facets = bool(geometry.get("boundary_map"))
+        with_facets = bool(geometry.boundary_map)
         mesh, cell_tags, facet_tags = _read_xdmf(geometry, path, comm, with_facets)
         cells_named, facets_named = {}, {}
     else:
         raise ValueError(f"geometry.file: {path} is neither a .msh nor an XDMF file")
-    regions = _resolve(geometry.get("region_map"), cells_named, "region_map")
-    boundaries = _resolve(geometry.get("boundary_map"), facets_named, "boundary_map")
+    regions = _resolve(geometry.region_map, cells_named, "region_map")
+    boundaries = _resolve(geometry.boundary_map, facets_named, "boundary_map")
 
     if mesh.topology.dim != dim:
         raise ValueError(f"geometry.dim is {dim} but {path} holds a {mesh.topology.dim}D mesh")
@@ -54,21 +60,21 @@ def build(geometry: Mapping, comm: MPI.Comm, *, with_electrolyte: bool = True) -
         raise ValueError(f"{path} has an 'electrolyte' region, but the electrolyte is a liquid")
     _check_present(cell_tags, regions, comm, "region_map")
     _check_present(facet_tags, boundaries, comm, "boundary_map")
-    length = geometry.get("reference_length") or _extent(mesh, cell_tags, regions["si"], comm)
+    length = geometry.reference_length or _extent(mesh, cell_tags, regions["si"], comm)
     return bundle(mesh, cell_tags, facet_tags, regions, boundaries, reference_length=length)
 
 
 def _read_xdmf(
-    geometry: Mapping, path: Path, comm: MPI.Comm, with_facets: bool
+    geometry: Geometry, path: Path, comm: MPI.Comm, with_facets: bool
 ) -> tuple[dolfinx.mesh.Mesh, dolfinx.mesh.MeshTags, dolfinx.mesh.MeshTags | None]:
     """Mesh, cell tags and (when a boundary map asks for them) facet tags of an XDMF file."""
     with dolfinx.io.XDMFFile(comm, str(path), "r") as xdmf:
-        mesh = xdmf.read_mesh(name=geometry.get("xdmf_mesh_name", "mesh"))
+        mesh = xdmf.read_mesh(name=geometry.xdmf_mesh_name)
         tdim = mesh.topology.dim
         mesh.topology.create_connectivity(tdim - 1, tdim)
-        cells = xdmf.read_meshtags(mesh, name=geometry.get("xdmf_cell_tags", "cell_tags"))
+        cells = xdmf.read_meshtags(mesh, name=geometry.xdmf_cell_tags)
         facets = (
-            xdmf.read_meshtags(mesh, name=geometry.get("xdmf_facet_tags", "facet_tags"))
+            xdmf.read_meshtags(mesh, name=geometry.xdmf_facet_tags)
             if with_facets
             else None
         )

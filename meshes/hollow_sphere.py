@@ -6,24 +6,29 @@ matrix) or ``interface`` (matrix), box faces ``bottom``/``top``/``outer``, and
 ``symmetry_x``/``symmetry_y``/``symmetry_z`` for the quarter annulus / eighth shell.
 """
 
-from collections.abc import Mapping
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import gmsh
 import numpy as np
 
-from meshes.common import DimTag, Face, Plan, ball, ball_measure, check_common, positive, round_plan
+from sifrac.meshes.common import DimTag, Face, Plan, ball, ball_measure, check_common, positive, round_plan
+
+if TYPE_CHECKING:
+    from sifrac.solver.case import Geometry
 
 
-def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
+def plan(geometry: Geometry, with_electrolyte: bool) -> Plan:
     """Check the hollow-sphere keys and describe the model."""
     dim = check_common(geometry)
     positive(geometry, "diameter", "inner_diameter")
-    if geometry["inner_diameter"] >= geometry["diameter"]:
+    if geometry.inner_diameter >= geometry.diameter:
         raise ValueError(
-            f"geometry.inner_diameter ({geometry['inner_diameter']}) must be smaller than "
-            f"geometry.diameter ({geometry['diameter']})"
+            f"geometry.inner_diameter ({geometry.inner_diameter}) must be smaller than "
+            f"geometry.diameter ({geometry.diameter})"
         )
-    outer, inner = 0.5 * geometry["diameter"], 0.5 * geometry["inner_diameter"]
+    outer, inner = 0.5 * geometry.diameter, 0.5 * geometry.inner_diameter
     middle = 0.5 * (outer + inner)
 
     def body() -> list[DimTag]:

@@ -13,19 +13,24 @@ box faces ``bottom``/``top`` (min/max of the last axis: y in 2D, z in 3D) and ``
 and ``symmetry_x``/``symmetry_y``/``symmetry_z`` when symmetry-reduced.
 """
 
+from __future__ import annotations
+
 import math
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import gmsh
 
-from meshes.common import DimTag, Face, Plan, ball, check_common, positive, round_plan
+from sifrac.meshes.common import DimTag, Face, Plan, ball, check_common, positive, round_plan
+
+if TYPE_CHECKING:
+    from sifrac.solver.case import Geometry
 
 
-def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
+def plan(geometry: Geometry, with_electrolyte: bool) -> Plan:
     """Check the nanowire keys and describe the model."""
     dim = check_common(geometry)
     positive(geometry, "diameter")
-    radius = 0.5 * geometry["diameter"]
+    radius = 0.5 * geometry.diameter
     if dim == 2:
         def body() -> list[DimTag]:
             return [ball(2, radius)]
@@ -36,7 +41,7 @@ def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
         measure, axial, hoop_axis = math.pi * radius**2, None, None
     else:
         positive(geometry, "length")
-        length = float(geometry["length"])
+        length = float(geometry.length)
         half = 0.5 * length
 
         def body() -> list[DimTag]:

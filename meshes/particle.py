@@ -6,16 +6,21 @@ Boundaries: ``lithiation_surface`` (no matrix) or ``interface`` (matrix) plus th
 or eighth sphere adds ``symmetry_x``, ``symmetry_y`` (and ``symmetry_z``).
 """
 
-from collections.abc import Mapping
+from __future__ import annotations
 
-from meshes.common import Plan, ball, ball_measure, check_common, positive, round_plan
+from typing import TYPE_CHECKING
+
+from sifrac.meshes.common import Plan, ball, ball_measure, check_common, positive, round_plan
+
+if TYPE_CHECKING:
+    from sifrac.solver.case import Geometry
 
 
-def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
+def plan(geometry: Geometry, with_electrolyte: bool) -> Plan:
     """Check the particle keys and describe the model."""
     dim = check_common(geometry)
     positive(geometry, "diameter")
-    radius = 0.5 * geometry["diameter"]
+    radius = 0.5 * geometry.diameter
     measure = ball_measure(dim, radius)
     return round_plan(
         geometry,

@@ -13,30 +13,35 @@ Region: ``si`` (the whole plate; its material comes from ``[active]``).
 Boundaries: ``left``, ``right``, ``bottom``, ``top`` and ``notch`` (the slit faces).
 """
 
-from collections.abc import Mapping
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import gmsh
 
-from meshes.common import DimTag, Face, Plan, box, check_common, positive
+from sifrac.meshes.common import DimTag, Face, Plan, box, check_common, positive
+
+if TYPE_CHECKING:
+    from sifrac.solver.case import Geometry
 
 
-def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
+def plan(geometry: Geometry, with_electrolyte: bool) -> Plan:
     """Check the plate keys and describe the model (the electrolyte flag does not apply)."""
     dim = check_common(geometry)
     if dim != 2:
         raise ValueError(f"geometry.kind = 'plate' is 2D only; geometry.dim must be 2, got {dim}")
     positive(geometry, "width", "height", "band_width")
-    w, h = float(geometry["width"]), float(geometry["height"])
-    a = float(geometry.get("slit_length") or 0.0)
+    w, h = float(geometry.width), float(geometry.height)
+    a = float(geometry.slit_length or 0.0)
     slit = a > 0
     if slit:
         positive(geometry, "slit_width")
         if a >= w:
             raise ValueError("geometry.slit_length must be smaller than geometry.width")
-        if geometry["slit_width"] >= h:
+        if geometry.slit_width >= h:
             raise ValueError("geometry.slit_width must be smaller than geometry.height")
-    s = float(geometry["slit_width"]) if slit else 0.0
-    band = float(geometry["band_width"])
+    s = float(geometry.slit_width) if slit else 0.0
+    band = float(geometry.band_width)
     slit_lo, slit_hi = [0.0, -0.5 * s], [a, 0.5 * s]
 
     def shapes() -> dict[str, list[DimTag]]:
@@ -52,23 +57,23 @@ def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
         return next((name for plane, name in named if face.on_plane(*plane)), "free")
 
     def size_field() -> None:
-        if geometry["mesh_size_surface"] >= geometry["mesh_size"]:
+        if geometry.mesh_size_surface >= geometry.mesh_size:
             return
         fields = gmsh.model.mesh.field
         refined = fields.add("Box")
-        fields.setNumber(refined, "VIn", geometry["mesh_size_surface"])
-        fields.setNumber(refined, "VOut", geometry["mesh_size"])
+        fields.setNumber(refined, "VIn", geometry.mesh_size_surface)
+        fields.setNumber(refined, "VOut", geometry.mesh_size)
         fields.setNumber(refined, "XMin", max(0.0, a - 0.5 * band))
         fields.setNumber(refined, "XMax", w)
         fields.setNumber(refined, "YMin", -0.5 * band)
         fields.setNumber(refined, "YMax", 0.5 * band)
-        fields.setNumber(refined, "Thickness", geometry["mesh_size"])
+        fields.setNumber(refined, "Thickness", geometry.mesh_size)
         fields.setAsBackgroundMesh(refined)
 
     return Plan(
         dim=2,
-        mesh_size=geometry["mesh_size"],
-        mesh_size_surface=geometry["mesh_size_surface"],
+        mesh_size=geometry.mesh_size,
+        mesh_size_surface=geometry.mesh_size_surface,
         shapes=shapes,
         facet_name=facet_name,
         reference_length=w,

@@ -21,22 +21,27 @@ Default lithiation (see ``common.default_lithiation``): every Si/electrolyte int
 cap, the free top (``lithiation_surface``, ``notch``).
 """
 
-from collections.abc import Mapping
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import gmsh
 
-from meshes.common import DimTag, Face, Plan, box, check_common, interface_name, positive
+from sifrac.meshes.common import DimTag, Face, Plan, box, check_common, interface_name, positive
+
+if TYPE_CHECKING:
+    from sifrac.solver.case import Geometry
 
 _SUBSTRATES = ("collector", "electrolyte")
 
 
-def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
+def plan(geometry: Geometry, with_electrolyte: bool) -> Plan:
     """Check the thin-film keys and describe the model."""
     dim = check_common(geometry)
     positive(geometry, "thickness", "width", "substrate_thickness")
     if dim == 3:
         positive(geometry, "depth")
-    substrate = geometry.get("substrate")
+    substrate = geometry.substrate
     if substrate not in _SUBSTRATES:
         raise ValueError(f"geometry.substrate must be one of {_SUBSTRATES}, got {substrate!r}")
     if substrate == "electrolyte" and not with_electrolyte:
@@ -44,23 +49,23 @@ def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
             "geometry.substrate = 'electrolyte' needs a solid electrolyte, "
             "but the electrolyte is a liquid (no electrolyte region is meshed)"
         )
-    cap = bool(geometry.get("cap")) and with_electrolyte
+    cap = bool(geometry.cap) and with_electrolyte
     if cap:
         positive(geometry, "cap_thickness")
-    notch = (geometry.get("notch_depth") or 0) > 0
+    notch = (geometry.notch_depth or 0) > 0
     if notch:
         positive(geometry, "notch_depth", "notch_width")
-        if geometry["notch_depth"] >= geometry["thickness"]:
+        if geometry.notch_depth >= geometry.thickness:
             raise ValueError("geometry.notch_depth must be smaller than geometry.thickness")
-        if geometry["notch_width"] >= geometry["width"]:
+        if geometry.notch_width >= geometry.width:
             raise ValueError("geometry.notch_width must be smaller than geometry.width")
 
-    t, w = float(geometry["thickness"]), float(geometry["width"])
-    ts = float(geometry["substrate_thickness"])
-    tc = float(geometry["cap_thickness"]) if cap else 0.0
-    nd = float(geometry["notch_depth"]) if notch else 0.0
-    nw = float(geometry["notch_width"]) if notch else 0.0
-    d = float(geometry["depth"]) if dim == 3 else 1.0
+    t, w = float(geometry.thickness), float(geometry.width)
+    ts = float(geometry.substrate_thickness)
+    tc = float(geometry.cap_thickness) if cap else 0.0
+    nd = float(geometry.notch_depth) if notch else 0.0
+    nw = float(geometry.notch_width) if notch else 0.0
+    d = float(geometry.depth) if dim == 3 else 1.0
     axis = dim - 1
 
     def corners(x: float, z0: float, z1: float) -> tuple[list[float], list[float]]:
@@ -97,7 +102,7 @@ def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
             named += [((1, -0.5 * d), "front"), ((1, 0.5 * d), "back")]
         return next((name for plane, name in named if face.on_plane(*plane)), "free")
 
-    half = 0.5 if geometry.get("symmetry") else 1.0
+    half = 0.5 if geometry.symmetry else 1.0
     si_measure = (w * t - nw * nd) * d * half
     below_measure = w * ts * d * half
     cap_measure = w * tc * d * half
@@ -106,12 +111,12 @@ def plan(geometry: Mapping, with_electrolyte: bool) -> Plan:
         exact["electrolyte"] = exact.get("electrolyte", 0.0) + cap_measure
     return Plan(
         dim=dim,
-        mesh_size=geometry["mesh_size"],
-        mesh_size_surface=geometry["mesh_size_surface"],
+        mesh_size=geometry.mesh_size,
+        mesh_size_surface=geometry.mesh_size_surface,
         shapes=shapes,
         facet_name=facet_name,
         reference_length=t,
         exact_measures=exact,
-        symmetry_axes=(0,) if geometry.get("symmetry") else (),
+        symmetry_axes=(0,) if geometry.symmetry else (),
         thickness_axis=axis,
     )

@@ -6,9 +6,13 @@ import ctypes.util
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyvista
+
+if TYPE_CHECKING:
+    from sifrac.solver.case import Case
 
 
 def headless_window() -> str | None:
@@ -228,14 +232,14 @@ def region_picture(grid: pyvista.DataSet, regions: dict[str, int], path: Path, t
     return path
 
 
-def mesh_picture(case: dict, comm, outdir: Path) -> None:
+def mesh_picture(case: Case, comm, outdir: Path) -> None:
     """`sifrac mesh`: build the case's mesh, write it as .msh and .vtu, and a PNG coloured by region."""
-    import meshes
+    from sifrac import meshes
     from dolfinx import plot
 
-    from solver.outputs import Regions, gather_grid
+    from sifrac.solver.outputs import Regions, gather_grid
 
-    bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
+    bundle = meshes.build(case.geometry, comm, with_electrolyte=case.electrolyte.material != "liquid")
     mesh = bundle.mesh
     topo, types, x = plot.vtk_mesh(mesh, mesh.topology.dim)
     region = Regions.of(mesh, bundle.cell_tags, bundle.regions, {}).cell_tags[:len(types)]
@@ -243,12 +247,12 @@ def mesh_picture(case: dict, comm, outdir: Path) -> None:
     if comm.rank != 0:
         return
     outdir.mkdir(parents=True, exist_ok=True)
-    if case["geometry"]["kind"] != "file":  # a file mesh is already a mesh file
-        meshes.write_msh(case["geometry"], outdir / "mesh.msh",
-                         with_electrolyte=case["electrolyte"]["material"] != "liquid")
+    if case.geometry.kind != "file":  # a file mesh is already a mesh file
+        meshes.write_msh(case.geometry, outdir / "mesh.msh",
+                         with_electrolyte=case.electrolyte.material != "liquid")
     grid.save(outdir / "mesh.vtu")
     region_picture(grid, bundle.regions, outdir / "mesh.png",
-                   title=f"{case['case']['name']}: mesh, {grid.n_cells} cells")
+                   title=f"{case.case.name}: mesh, {grid.n_cells} cells")
     written = [outdir / n for n in ("mesh.msh", "mesh.vtu", "mesh.png") if (outdir / n).exists()]
     print(f"mesh: {grid.n_cells} cells, regions {bundle.regions}, boundaries {sorted(bundle.boundaries)}; "
           f"written {', '.join(map(str, written))}")

@@ -15,7 +15,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from postprocess.plots import fracture_plot, history_plot, read_history
+from sifrac.postprocess.plots import fracture_plot, history_plot, read_history
 
 FIELDS = ("damage", "concentration", "max_principal_stress", "hoop_stress", "inplane_stress", "von_mises",
           "equivalent_plastic_strain")
@@ -45,7 +45,7 @@ def write_report(outdir: Path, steps: list[int] | None = None) -> Path:
     """Pictures of the key states (and the chosen steps), history plots, report.md and report.html."""
     import pyvista
 
-    from postprocess.pictures import LABELS, field_picture
+    from sifrac.postprocess.pictures import LABELS, field_picture
 
     history_csv = outdir / "history.csv"
     if not history_csv.exists():

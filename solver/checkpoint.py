@@ -33,8 +33,8 @@ from dolfinx import fem
 from dolfinx.mesh import compute_midpoints
 from mpi4py import MPI
 
-from solver.case import CaseError
-from solver.outputs import jsonable as _jsonable, write_atomic
+from sifrac.solver.case import CaseError
+from sifrac.solver.outputs import jsonable as _jsonable, write_atomic
 
 CHECKPOINT_DIR = "checkpoint"
 LATEST = "latest.json"

@@ -9,15 +9,15 @@ ends every rank the same way without a traceback.
 
 from __future__ import annotations
 
-from solver import bootstrap  # noqa: F401  (must precede dolfinx/petsc4py)
+from sifrac.solver import bootstrap  # noqa: F401  (must precede dolfinx/petsc4py)
 
 import argparse
 import logging
 import sys
 from pathlib import Path
 
-from solver import log
-from solver.case import CaseError, load_case
+from sifrac.solver import log
+from sifrac.solver.case import CaseError, load_case
 
 EXIT_INPUT, EXIT_SOLVER, EXIT_STOPPED = 2, 3, 4
 
@@ -99,13 +99,13 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
     log.configure(comm.rank, level)
 
     if args.command == "materials":
-        from solver import materials
+        from sifrac.solver import materials
 
         if comm.rank == 0:
             print(materials.table())
         return 0
     if args.command == "report":
-        from postprocess.report import write_report
+        from sifrac.postprocess.report import write_report
 
         if comm.rank == 0:
             try:
@@ -116,7 +116,7 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
         return 0
 
     if args.command == "sweep":
-        from solver.studies.cli import sweep_command
+        from sifrac.solver.studies.cli import sweep_command
 
         try:
             return sweep_command(args.case, args.overrides, args.output, args.ranks_per_run, comm)
@@ -128,36 +128,36 @@ def _dispatch(args: argparse.Namespace, comm) -> int:
     except CaseError as err:
         return _fail(comm.rank, str(err), EXIT_INPUT)
     if getattr(args, "resume", None):
-        from solver.case import case_sha256
-        from solver.checkpoint import inspect
+        from sifrac.solver.case import case_sha256
+        from sifrac.solver.checkpoint import inspect
 
         if args.output and Path(args.output).resolve() != Path(args.resume).resolve():
             return _fail(comm.rank, f"--output {args.output} and --resume {args.resume}: a resumed run writes "
                          "into its own directory; give only --resume", EXIT_INPUT)
-        case["output"]["dir"] = args.resume
+        case.output.dir = args.resume
         try:
             inspect(Path(args.resume), case_sha256(case))
         except CaseError as err:
             return _fail(comm.rank, str(err), EXIT_INPUT)
     elif args.output:
-        case["output"]["dir"] = args.output
+        case.output.dir = args.output
 
-    from solver.run import check_paths, run
+    from sifrac.solver.run import check_paths, run
 
     try:
-        check_paths(case, Path(case["output"]["dir"]))  # a missing mesh file, an unwritable output
+        check_paths(case, Path(case.output.dir))  # a missing mesh file, an unwritable output
     except CaseError as err:
         return _fail(comm.rank, str(err), EXIT_INPUT)
     if args.command == "mesh":
-        from postprocess.pictures import mesh_picture
+        from sifrac.postprocess.pictures import mesh_picture
 
-        mesh_picture(case, comm, Path(case["output"]["dir"]))
+        mesh_picture(case, comm, Path(case.output.dir))
         return 0
 
     try:
         result = run(case, comm, resume=bool(getattr(args, "resume", None)))
     except CaseError as err:  # input only checkable against the mesh or the files (e.g. a checkpoint)
-        from solver.solvers import clear_solver_options
+        from sifrac.solver.solvers import clear_solver_options
 
         clear_solver_options()
         return _fail(comm.rank, str(err), EXIT_INPUT)

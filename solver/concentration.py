@@ -7,7 +7,7 @@ import numpy as np
 import ufl
 from dolfinx import default_scalar_type, fem
 
-from solver.domain import Domain
+from sifrac.solver.domain import Domain
 
 
 class Concentration:

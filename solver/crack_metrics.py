@@ -16,21 +16,22 @@ import numpy as np
 import ufl
 from dolfinx import fem
 
-from solver.probes import Probes
+from sifrac.solver.case import Case
+from sifrac.solver.probes import Probes
 
 N_LINES = 24
 
 
-def _lines(bundle, case: dict) -> list[np.ndarray]:
+def _lines(bundle, case: Case) -> list[np.ndarray]:
     """Points (n, 3) of each line, spaced a quarter of the finest element size."""
-    geo = case["geometry"]
-    step = geo["mesh_size_surface"] / 4
-    dim = geo["dim"]
-    if geo["kind"] == "thin_film":
-        x0 = 0.0 if geo["symmetry"] else -geo["width"] / 2
-        xs = np.arange(x0, geo["width"] / 2 + 1e-9, step)
+    geo = case.geometry
+    step = geo.mesh_size_surface / 4
+    dim = geo.dim
+    if geo.kind == "thin_film":
+        x0 = 0.0 if geo.symmetry else -geo.width / 2
+        xs = np.arange(x0, geo.width / 2 + 1e-9, step)
         lines = []
-        for h in np.linspace(0.02, 0.98, N_LINES) * geo["thickness"]:
+        for h in np.linspace(0.02, 0.98, N_LINES) * geo.thickness:
             p = np.zeros((len(xs), 3))
             p[:, 0], p[:, dim - 1] = xs, h
             lines.append(p)
@@ -38,8 +39,8 @@ def _lines(bundle, case: dict) -> list[np.ndarray]:
     if bundle.center is None:
         return []
     R = bundle.reference_length / 2
-    r_in = geo.get("inner_diameter", 0.0) / 2
-    span = np.pi / 2 if geo["symmetry"] else 2 * np.pi
+    r_in = (geo.inner_diameter or 0.0) / 2
+    span = np.pi / 2 if geo.symmetry else 2 * np.pi
     lines = []
     for r in np.linspace(r_in + 0.05 * (R - r_in), 0.99 * R, N_LINES):
         phi = np.linspace(0.0, span, max(8, int(span * r / step)))

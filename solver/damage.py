@@ -14,15 +14,16 @@ import numpy as np
 import ufl
 from dolfinx import default_scalar_type, fem
 
-from meshes.common import top_mesh_size
-from solver import elasticity, phasefield
-from solver.concentration import Concentration
-from solver.domain import Domain
-from solver.elasticity import Material
-from solver.kinematics import volume_ratio
-from solver.nonlinear import NonlinearSolver
-from solver.solvers import linear_options, nonlinear_problem
-from solver.stats import SolverStats
+from sifrac.meshes.common import top_mesh_size
+from sifrac.solver import elasticity, phasefield
+from sifrac.solver.case import Case, Fracture, Geometry
+from sifrac.solver.concentration import Concentration
+from sifrac.solver.domain import Domain
+from sifrac.solver.elasticity import Material
+from sifrac.solver.kinematics import volume_ratio
+from sifrac.solver.nonlinear import NonlinearSolver
+from sifrac.solver.solvers import linear_options, nonlinear_problem
+from sifrac.solver.stats import SolverStats
 
 
 #: Newton iterations of one damage (VI) solve; its Jacobian is assembled once per solve.
@@ -39,12 +40,12 @@ class PhaseField:
         self.g = phasefield.degradation(self.d, residual_stiffness)
 
 
-def initial_crack_nodes(x: np.ndarray, frac: dict, geometry: dict, center, reference_length: float) -> np.ndarray:
+def initial_crack_nodes(x: np.ndarray, frac: Fracture, geometry: Geometry, center, reference_length: float) -> np.ndarray:
     """Which points x (n, 3) lie in the case's initial crack: within 0.6 surface element sizes of
     its segment (2D), disc (3D), or of the surface flaw: the part of the plane x = centre within
     `surface_flaw` of the top point of the outer surface (a segment in 2D, a half-penny disc in 3D)."""
-    seg, disc, flaw = frac.get("initial_crack"), frac.get("initial_disc"), frac["surface_flaw"]
-    width = 0.6 * (top_mesh_size(geometry) if flaw > 0 else geometry["mesh_size_surface"])
+    seg, disc, flaw = frac.initial_crack, frac.initial_disc, frac.surface_flaw
+    width = 0.6 * (top_mesh_size(geometry) if flaw > 0 else geometry.mesh_size_surface)
     if seg is not None:
         a, b = np.asarray(seg[0]), np.asarray(seg[1])
         t = np.clip((x - a) @ (b - a) / max((b - a) @ (b - a), 1e-300), 0.0, 1.0)
@@ -54,7 +55,7 @@ def initial_crack_nodes(x: np.ndarray, frac: dict, geometry: dict, center, refer
         normal /= np.linalg.norm(normal)
         off = (x - center) @ normal
         radial = np.linalg.norm(x - center - off[:, None] * normal, axis=1)
-        return (np.abs(off) <= width) & (radial <= frac["initial_disc_radius"])
+        return (np.abs(off) <= width) & (radial <= frac.initial_disc_radius)
     if flaw > 0:
         center = np.asarray(center, dtype=float)
         top = center + [0.0, reference_length / 2, 0.0]
@@ -67,17 +68,17 @@ class Damage:
     the crack driving energy of the displacement u in the (mechanics') `material`: the split's
     psi_plus, or the Rankine energy."""
 
-    def __init__(self, domain: Domain, case: dict, phase: PhaseField, conc: Concentration, u: fem.Function,
+    def __init__(self, domain: Domain, case: Case, phase: PhaseField, conc: Concentration, u: fem.Function,
                  material: Material, stats: SolverStats) -> None:
-        frac, act, sol = case["fracture"], case["active"], case["solver"]
+        frac, act, sol = case.fracture, case.active, case.solver
         self.domain, self.phase = domain, phase
-        self._frac, self._geometry = frac, case["geometry"]
-        regions = [r for r in frac["regions"] if r in domain.regions]
-        gc0, gc1, ell = {"si": act["Gc"]}, {"si": act["Gc_lithiated"]}, {"si": frac["length_scale"]}
+        self._frac, self._geometry = frac, case.geometry
+        regions = [r for r in frac.regions if r in domain.regions]
+        gc0, gc1, ell = {"si": act.Gc}, {"si": act.Gc_lithiated}, {"si": frac.length_scale}
         for r in regions:
             if r != "si":  # that the region's material has a Gc is checked with the mesh (model.py)
-                gc0[r] = gc1[r] = case[r]["Gc"]
-                ell[r] = frac.get("length_scale_electrolyte", frac["length_scale"])
+                gc0[r] = gc1[r] = case.section(r).Gc
+                ell[r] = frac.length_scale if frac.length_scale_electrolyte is None else frac.length_scale_electrolyte
         Gc0, Gc1, ell = domain.region_field(gc0), domain.region_field(gc1), domain.region_field(ell)
         Gc = Gc0 + (Gc1 - Gc0) * conc.c
         if material.kin.finite:
@@ -88,7 +89,7 @@ class Damage:
             # energy per reference volume carries J_c too). crack_length is the reference length.
             jc = volume_ratio(conc.change, material.beta, material.kin)
             Gc, ell = Gc * jc ** (2 / 3), ell * jc ** (-1 / 3)
-        model, d = frac["model"], phase.d
+        model, d = frac.model, phase.d
         frac_ids = tuple(domain.regions[r] for r in regions)
         surface = phasefield.surface_energy_density(d, Gc, ell, model) * domain.dx(frac_ids)
         self._dissipation_form = fem.form(surface)
@@ -96,8 +97,8 @@ class Damage:
         # depth), so that a criterion such as crack_length_min means the same as in plane strain.
         self._crack_measure_form = fem.form(phasefield.surface_energy_density(d, 1.0, ell, model)
                                             * domain.dx_section(frac_ids))
-        self._crack_factor = phasefield.effective_gc_factor(model, case["geometry"]["mesh_size_surface"],
-                                                            frac["length_scale"])
+        self._crack_factor = phasefield.effective_gc_factor(model, case.geometry.mesh_size_surface,
+                                                            frac.length_scale)
         q = ufl.TestFunction(domain.Vc)
         driving = elasticity.crack_driving_energy(u, conc.change, material)
         self.driving = fem.Function(domain.quadrature_space(()), name="crack_driving_energy")
@@ -110,7 +111,7 @@ class Damage:
         size = domain.Vc.dofmap.index_map.size_global
         opts = {"snes_type": "vinewtonrsls", "snes_rtol": 1e-9, "snes_atol": 1e-9 * domain.atol_scale,
                 "snes_stol": 0.0, "snes_max_it": DAMAGE_MAX_IT, "snes_lag_jacobian": DAMAGE_MAX_IT + 1,
-                **linear_options(sol["damage"], size, True, sol["linear_rtol"])}
+                **linear_options(sol.damage, size, True, sol.linear_rtol)}
         problem = nonlinear_problem(F, d, bcs, "sifrac_damage_", opts, sol)
         self.solver = NonlinearSolver(problem, "damage", stats)
         self.solver.set_bounds(phase.d_prev, 1.0)

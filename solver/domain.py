@@ -15,23 +15,24 @@ import ufl
 from dolfinx import fem
 from mpi4py import MPI
 
-from solver import axisymmetry
+from sifrac.solver import axisymmetry
+from sifrac.solver.case import Case
 
 if TYPE_CHECKING:
-    from meshes import MeshBundle
+    from sifrac.meshes import MeshBundle
 
 
 class Domain:
     """Mesh, regions and boundaries of a `MeshBundle`, with the measures and function spaces of
     the case, and the reductions over ranks the problems use."""
 
-    def __init__(self, bundle: MeshBundle, case: dict) -> None:
+    def __init__(self, bundle: MeshBundle, case: Case) -> None:
         mesh = bundle.mesh
         self.bundle, self.mesh, self.comm = bundle, mesh, mesh.comm
         self.dim = mesh.geometry.dim
         tdim = mesh.topology.dim
         mesh.topology.create_connectivity(tdim - 1, tdim)
-        self.axisymmetric = self.dim == 2 and case["mechanics"]["out_of_plane"] == "axisymmetric"
+        self.axisymmetric = self.dim == 2 and case.mechanics.out_of_plane == "axisymmetric"
         self.radius = axisymmetry.radius(mesh) if self.axisymmetric else None
         # Residuals carry the weight too: absolute Newton tolerances scale with it.
         self.atol_scale = axisymmetry.weight_scale(bundle.reference_length) if self.axisymmetric else 1.0
@@ -41,7 +42,7 @@ class Domain:
         # The unweighted measure on the section: the same as dx unless axisymmetric.
         self.dx_section = ufl.Measure("dx", domain=mesh, subdomain_data=bundle.cell_tags)
         self.Vc = fem.functionspace(mesh, ("Lagrange", 1))
-        degree = case["mechanics"]["displacement_degree"]
+        degree = case.mechanics.displacement_degree
         self.Vu = fem.functionspace(mesh, ("Lagrange", degree, (self.dim,)))
         # UFL would estimate a very high degree for the rational E(c), nu(c) expressions: fix it
         # at the degree that integrates the constant-moduli integrand exactly.

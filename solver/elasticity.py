@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import ufl
 
-from solver.kinematics import SMALL, Kinematics, chemical_strain, deformation_gradient, strain, virtual_strain, \
+from sifrac.solver.kinematics import SMALL, Kinematics, chemical_strain, deformation_gradient, strain, virtual_strain, \
     volume_ratio
 
 Expr = ufl.core.expr.Expr

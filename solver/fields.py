@@ -17,7 +17,7 @@ from dolfinx.fem.petsc import LinearProblem
 from mpi4py import MPI
 
 if TYPE_CHECKING:
-    from meshes import MeshBundle
+    from sifrac.meshes import MeshBundle
 
 
 def tangential_name(bundle: MeshBundle) -> str:

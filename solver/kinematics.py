@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import ufl
 
-from solver.axisymmetry import hoop_strain
+from sifrac.solver.axisymmetry import hoop_strain
 
 
 @dataclass(frozen=True)

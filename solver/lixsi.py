@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.materials import LIBRARY, LIXSI, Param
+from sifrac.solver.materials import LIBRARY, LIXSI, Param
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,9 @@ from dolfinx.fem.petsc import assemble_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver.case import MECHANICAL_MODES, CaseError
-from solver.domain import Domain
+from sifrac.solver.case import MECHANICAL_MODES, Case, CaseError
+from sifrac.solver.case import Loading as LoadingSection
+from sifrac.solver.domain import Domain
 
 
 @dataclass(frozen=True)
@@ -55,29 +56,29 @@ class Loading:
         return self.start + (self.surface_concentration - self.start) * t / self.ramp_time
 
 
-def electrochemical(load: dict, default_surfaces: tuple[str, ...]) -> Loading:
+def electrochemical(load: LoadingSection, default_surfaces: tuple[str, ...]) -> Loading:
     """The `[loading]` section as a `Loading`; in a mechanical mode no Li enters (c stays at
     soc_start). The surfaces are checked against the mesh by `check_surfaces`."""
-    if load["mode"] in MECHANICAL_MODES:
-        return Loading(load["mode"], 1.0, 0.0, load["soc_start"], ())
-    surfaces = tuple(load.get("surfaces", default_surfaces))
-    sign = 1.0 if load["direction"] == "lithiation" else -1.0
-    return Loading(load["mode"], sign, load["c_rate"] / 3600.0, load["surface_concentration"], surfaces,
-                   load["soc_start"], load["ramp_time"])
+    if load.mode in MECHANICAL_MODES:
+        return Loading(load.mode, 1.0, 0.0, load.soc_start, ())
+    surfaces = tuple(default_surfaces if load.surfaces is None else load.surfaces)
+    sign = 1.0 if load.direction == "lithiation" else -1.0
+    return Loading(load.mode, sign, load.c_rate / 3600.0, load.surface_concentration, surfaces,
+                   load.soc_start, load.ramp_time)
 
 
-def check_boundaries(load: dict, default_surfaces: tuple[str, ...], boundaries: dict[str, int]) -> None:
+def check_boundaries(load: LoadingSection, default_surfaces: tuple[str, ...], boundaries: dict[str, int]) -> None:
     """The boundaries `[loading]` names exist in this mesh: the lithiation surfaces, or the
     `loaded` and `clamped` ones of a mechanical mode (CaseError otherwise)."""
     allowed = ", ".join(sorted(boundaries))
-    if load["mode"] in MECHANICAL_MODES:
+    if load.mode in MECHANICAL_MODES:
         for key in ("loaded", "clamped"):
-            for name in load.get(key, []):
+            for name in getattr(load, key) or []:
                 if name not in boundaries:
-                    raise CaseError(f"[loading] {key} = {load[key]}: no boundary {name!r} in this mesh; "
+                    raise CaseError(f"[loading] {key} = {getattr(load, key)}: no boundary {name!r} in this mesh; "
                                     f"allowed: {allowed}")
         return
-    surfaces = tuple(load.get("surfaces", default_surfaces))
+    surfaces = tuple(default_surfaces if load.surfaces is None else load.surfaces)
     if not surfaces:
         raise CaseError(f"[loading] surfaces: this mesh has no default lithiation surface; allowed: {allowed}")
     for name in surfaces:
@@ -101,21 +102,21 @@ class BoundaryData:
     `clamped` ones are fixed. `advance(dt)` sets the data at the accepted time plus dt (a rejected
     step simply advances again); `BoundaryLoading.accept` commits it."""
 
-    def __init__(self, domain: Domain, case: dict) -> None:
-        self.load = case["loading"]
-        self.mode = self.load["mode"]
+    def __init__(self, domain: Domain, case: Case) -> None:
+        self.load = case.loading
+        self.mode = self.load.mode
         self.dim = domain.dim
         V = domain.Vu
         fdim = domain.dim - 1
-        act = case["active"]
-        c0 = self.load["soc_start"]  # the concentration stays here: moduli of that state
-        self.E = act["E"] + (act["E_lithiated"] - act["E"]) * c0
-        self.nu = act["nu"] + (act["nu_lithiated"] - act["nu"]) * c0
+        act = case.active
+        c0 = self.load.soc_start  # the concentration stays here: moduli of that state
+        self.E = act.E + (act.E_lithiated - act.E) * c0
+        self.nu = act.nu + (act.nu_lithiated - act.nu) * c0
         self.g = fem.Function(V, name="boundary_displacement")
-        loaded = np.concatenate([domain.facets(name) for name in self.load["loaded"]])
+        loaded = np.concatenate([domain.facets(name) for name in self.load.loaded])
         loaded_dofs = fem.locate_dofs_topological(V, fdim, np.unique(loaded))
         self.bcs = [fem.dirichletbc(self.g, loaded_dofs)]
-        for name in self.load.get("clamped", []):
+        for name in self.load.clamped or []:
             dofs = fem.locate_dofs_topological(V, fdim, domain.facets(name))
             zero = np.zeros(domain.dim, dtype=default_scalar_type)
             self.bcs.append(fem.dirichletbc(zero, dofs, V))
@@ -129,16 +130,16 @@ class BoundaryData:
     def load_parameter(self, t: float) -> float:
         """Displacement magnitude (displacement mode) or K-field centre x (surfing) at time t."""
         if self.mode == "displacement":
-            return t * float(np.linalg.norm(self.load["displacement"]))
-        return self.load["surfing_start"] + self.load["surfing_speed"] * t
+            return t * float(np.linalg.norm(self.load.displacement))
+        return self.load.surfing_start + self.load.surfing_speed * t
 
     def set(self, t: float) -> None:
         """The data at time t."""
         if self.mode == "displacement":
-            u = np.asarray(self.load["displacement"][:self.dim]) * t
+            u = np.asarray(self.load.displacement[:self.dim]) * t
             self.g.interpolate(lambda x: np.tile(u[:, None], (1, x.shape[1])))
         else:
-            K, x_tip = self.load["stress_intensity"], self.load_parameter(t)
+            K, x_tip = self.load.stress_intensity, self.load_parameter(t)
             self.g.interpolate(lambda x: k_field(x, K, self.E, self.nu, x_tip))
         self.g.x.scatter_forward()
 
@@ -166,7 +167,8 @@ class BoundaryLoading:
         if damage is not None:
             n = damage.function_space.dofmap.index_map.size_local
             self._x_damage = damage.function_space.tabulate_dof_coordinates()[:n, 0]
-        self._direction = np.asarray(data.load.get("displacement", [0.0, 1.0, 0.0])[:data.dim])
+        direction = [0.0, 1.0, 0.0] if data.load.displacement is None else data.load.displacement
+        self._direction = np.asarray(direction[:data.dim])
         norm = np.linalg.norm(self._direction)
         self._direction = self._direction / norm if norm > 0 else self._direction
         self._residual = fem.form(internal_work)

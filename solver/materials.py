@@ -618,7 +618,7 @@ PROVENANCE_COLUMNS = ["section", "material", "key", "value", "unit", "origin", "
 
 
 def provenance(case: dict, varied: Iterable[str] = ()) -> list[dict]:
-    """One row per material parameter of a resolved case: the value used, whether it is the
+    """One row per material parameter of a resolved case (its tables, `Case.to_dict()`): the value used, whether it is the
     library's, set by the case, or varied by a study, whether it lies in its published range, and
     the library's source. Written next to every result (parameters.csv) so that a reader of a
     prediction sees which inputs it rests on without opening the code."""

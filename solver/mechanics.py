@@ -15,16 +15,17 @@ import ufl
 from dolfinx import default_scalar_type, fem
 from mpi4py import MPI
 
-from solver import elasticity, lixsi, plasticity
-from solver.concentration import Concentration
-from solver.damage import PhaseField
-from solver.domain import Domain
-from solver.elasticity import Material
-from solver.kinematics import Kinematics
-from solver.nonlinear import NonlinearSolver, Proximal, SolverFailure
-from solver.reaction_front import PHASE_SWITCH, FrontField
-from solver.solvers import RigidModes, linear_options, newton_options, nonlinear_problem
-from solver.stats import SolverStats
+from sifrac.solver import elasticity, lixsi, plasticity
+from sifrac.solver.case import Case
+from sifrac.solver.concentration import Concentration
+from sifrac.solver.damage import PhaseField
+from sifrac.solver.domain import Domain
+from sifrac.solver.elasticity import Material
+from sifrac.solver.kinematics import Kinematics
+from sifrac.solver.nonlinear import NonlinearSolver, Proximal, SolverFailure
+from sifrac.solver.reaction_front import PHASE_SWITCH, FrontField
+from sifrac.solver.solvers import RigidModes, linear_options, newton_options, nonlinear_problem
+from sifrac.solver.stats import SolverStats
 
 
 #: Generalised plane strain: the axial strain is converged to this absolute change, within at
@@ -39,7 +40,7 @@ AXIAL_MAX_IT = 30
 RUNAWAY_EXTENT = 10.0
 
 
-def material_fields(domain: Domain, case: dict, c: fem.Function, lithiated: FrontField | None = None) -> tuple:
+def material_fields(domain: Domain, case: Case, c: fem.Function, lithiated: FrontField | None = None) -> tuple:
     """Piecewise-constant moduli and swelling by region; E and nu vary linearly with c in Si
     (`[active] modulus_law = "interpolated"`), or, behind a reaction front (`lithiated`), as
     (1 - h) times the pristine values plus h times the LixSi law of the lithiated phase's
@@ -47,17 +48,17 @@ def material_fields(domain: Domain, case: dict, c: fem.Function, lithiated: Fron
     Returns (E, nu, beta, si): beta the 3x3 linear expansion per unit concentration, si the Si
     indicator (DG0: 1 in Si, 0 elsewhere), where the material flows plastically and which side of
     an interface takes up Li."""
-    act = case["active"]
-    props = {"si": (act["E"], act["E_lithiated"], act["nu"], act["nu_lithiated"], act["expansion"] / 3)}
+    act = case.active
+    props = {"si": (act.E, act.E_lithiated, act.nu, act.nu_lithiated, act.expansion / 3)}
     for region in ("electrolyte", "collector"):
         if region in domain.regions:
-            mat = case[region]
-            props[region] = (mat["E"], mat["E"], mat["nu"], mat["nu"], 0.0)
+            mat = case.section(region)
+            props[region] = (mat.E, mat.E, mat.nu, mat.nu, 0.0)
     E0, E1, nu0, nu1, beta0 = (domain.region_field({r: v[k] for r, v in props.items()}) for k in range(5))
-    w = np.asarray(case["mechanics"]["expansion_weights"], dtype=float)
+    w = np.asarray(case.mechanics.expansion_weights, dtype=float)
     beta = beta0 * ufl.as_matrix(np.diag(3 * w / w.sum()).tolist())
     si = domain.region_field({"si": 1.0})
-    law = act["modulus_law"]
+    law = act.modulus_law
     if law in lixsi.MODULUS_LAWS:
         h, x = lithiated.h, lithiated.composition(c)
         E = E0 + si * h * (lixsi.MODULUS_LAWS[law](x, ufl.max_value) - E0)
@@ -68,14 +69,14 @@ def material_fields(domain: Domain, case: dict, c: fem.Function, lithiated: Fron
     return E, nu, beta, si
 
 
-def supports(domain: Domain, case: dict) -> list[fem.DirichletBC]:
+def supports(domain: Domain, case: Case) -> list[fem.DirichletBC]:
     """Rollers on symmetry planes, the film bottom and (by default) its side faces; with free
     sides the bottom is clamped instead."""
     bundle, dim, V = domain.bundle, domain.dim, domain.Vu
     axis = {"symmetry_x": 0, "symmetry_y": 1, "symmetry_z": 2}
     if bundle.thickness_axis is not None:
         axis["bottom"] = bundle.thickness_axis
-    if case["mechanics"]["lateral"] == "roller":
+    if case.mechanics.lateral == "roller":
         axis.update(left=0, right=0, front=1, back=1)
     elif "bottom" in bundle.boundaries:
         axis["bottom"] = None
@@ -115,21 +116,21 @@ class PlasticState:
     reaction front (`lithiated`) the pristine core stays elastic and the lithiated phase flows at
     `yield_stress` (constant in its composition: no source for a dependence was found)."""
 
-    def __init__(self, domain: Domain, case: dict, u: fem.Function, c: fem.Function, swelling, base: Material,
+    def __init__(self, domain: Domain, case: Case, u: fem.Function, c: fem.Function, swelling, base: Material,
                  si: fem.Function, lithiated: FrontField | None = None) -> None:
-        act = case["active"]
+        act = case.active
         self.eps_p_old = fem.Function(domain.quadrature_space((3, 3)), name="plastic_strain")
         self.p_old = fem.Function(domain.quadrature_space(()), name="equivalent_plastic_strain")
         self._domain = domain
-        sigma_y = plasticity.yield_stress(c, act["yield_stress_pristine"], act["yield_stress"])
+        sigma_y = plasticity.yield_stress(c, act.yield_stress_pristine, act.yield_stress)
         if lithiated is not None:  # behind a reaction front only the lithiated phase flows, at its yield stress
-            sigma_y = act["yield_stress"] + 0 * c
+            sigma_y = act.yield_stress + 0 * c
             si = si * ufl.conditional(ufl.gt(lithiated.h, PHASE_SWITCH), 1.0, 0.0)
         if base.g is not None:  # the nominal (degraded) stress yields: see solver/plasticity.py
             sigma_y = sigma_y / base.g
         trial = elasticity.elastic_strain(u, swelling, replace(base, eps_p=self.eps_p_old))
         _, mu = elasticity.lame(base.E, base.nu)
-        deps, dp = plasticity.radial_return(trial, mu, sigma_y, case["mechanics"]["hardening"], self.p_old, si)
+        deps, dp = plasticity.radial_return(trial, mu, sigma_y, case.mechanics.hardening, self.p_old, si)
         self.eps_p = self.eps_p_old + deps
         points = self.eps_p_old.function_space.element.interpolation_points
         self._update = [(f, fem.Expression(expr, points), fem.Function(f.function_space))
@@ -159,23 +160,23 @@ class Mechanics:
     the order fixes the generated kernels and hence the round-off of every result.
     """
 
-    def __init__(self, domain: Domain, case: dict, conc: Concentration, bcs: list[fem.DirichletBC],
+    def __init__(self, domain: Domain, case: Case, conc: Concentration, bcs: list[fem.DirichletBC],
                  stats: SolverStats, lithiated: FrontField | None = None) -> None:
-        mech, frac = case["mechanics"], case["fracture"]
+        mech, frac = case.mechanics, case.fracture
         self.domain, self.stats, self.bcs = domain, stats, bcs
-        self._linear_rtol = case["solver"]["linear_rtol"]
+        self._linear_rtol = case.solver.linear_rtol
         self.u = fem.Function(domain.Vu, name="displacement")
         self.u_old = fem.Function(domain.Vu)
         E, nu, beta, self.si = material_fields(domain, case, conc.c, lithiated)
-        self.phase = PhaseField(domain, frac["residual_stiffness"]) if frac["model"] != "none" else None
+        self.phase = PhaseField(domain, frac.residual_stiffness) if frac.model != "none" else None
         # Generalised plane strain: the uniform axial strain, a DG0 field so that checkpoints keep it.
         self.axial = fem.Function(domain.DG0, name="axial_strain") \
-            if domain.dim == 2 and mech["out_of_plane"] == "generalized" else None
-        kin = Kinematics(self.axial, domain.radius, mech["kinematics"] == "finite")
+            if domain.dim == 2 and mech.out_of_plane == "generalized" else None
+        kin = Kinematics(self.axial, domain.radius, mech.kinematics == "finite")
         phase = self.phase
-        base = Material(E, nu, beta, kin, phase.g if phase is not None else None, frac["split"])
+        base = Material(E, nu, beta, kin, phase.g if phase is not None else None, frac.split)
         self.plastic = PlasticState(domain, case, self.u, conc.c, conc.change, base, self.si, lithiated) \
-            if mech["plasticity"] == "J2" else None
+            if mech.plasticity == "J2" else None
         self.material = replace(base, eps_p=self.plastic.eps_p) if self.plastic is not None else base
         # The stress conjugate to the strain measure (equilibrium), and the Cauchy stress (outputs).
         self.stress_conjugate = elasticity.stress(self.u, conc.change, self.material)
@@ -186,7 +187,7 @@ class Mechanics:
             self._axial_force = fem.form(self.stress_conjugate[2, 2] * domain.dx_mech)
             self._axial_stiffness = fem.form(E * domain.dx_mech)
         self.runaway = Runaway(domain, self.u)
-        self.tether = frac["band_tether"] if phase is not None else 0.0
+        self.tether = frac.band_tether if phase is not None else 0.0
         self.tether_energy = 0.0  # of the last accepted step (see _tether_energy_density)
         self.residual = self._residual(case, phase)
         self.modes = RigidModes(domain.Vu, bcs)
@@ -200,18 +201,18 @@ class Mechanics:
         (in finite strain the stack pressure stays a dead load on the reference surface)."""
         return elasticity.internal_work(self.stress_conjugate, self.u, v, self.domain.dx_mech, self.material.kin)
 
-    def _residual(self, case: dict, phase: PhaseField | None) -> ufl.Form:
+    def _residual(self, case: Case, phase: PhaseField | None) -> ufl.Form:
         """Equilibrium residual: internal work, stack pressure on the top, and the band tether."""
         domain = self.domain
         v = ufl.TestFunction(domain.Vu)
         traction = 0
-        p = case["loading"]["stack_pressure"]
+        p = case.loading.stack_pressure
         if p > 0 and "top" in domain.boundaries:
             n = ufl.FacetNormal(domain.mesh)
             traction = -p * ufl.inner(n, v) * domain.ds(domain.boundaries["top"])
         F = self.internal_work(v) - traction
         if self.tether:
-            tether = self._tether_energy_density(phase.d, case["fracture"]["threshold"]) * domain.dx_mech
+            tether = self._tether_energy_density(phase.d, case.fracture.threshold) * domain.dx_mech
             F += ufl.derivative(tether, self.u, v)
             self._tether_energy_form = fem.form(tether)  # compiled once, assembled at each accept()
         return F
@@ -224,10 +225,10 @@ class Mechanics:
         cracked = ufl.conditional(ufl.ge(d, threshold), 1.0, 0.0)
         return 0.5 * self.tether * cracked * ufl.inner(self.u - self.u_old, self.u - self.u_old)
 
-    def _build(self, case: dict, phase: PhaseField | None) -> NonlinearSolver:
+    def _build(self, case: Case, phase: PhaseField | None) -> NonlinearSolver:
         """Newton where the energy is not quadratic in u (split energies, the return mapping,
         finite strain), one linear solve otherwise."""
-        sol, act, domain = case["solver"], case["active"], self.domain
+        sol, act, domain = case.solver, case.active, self.domain
         V = domain.Vu
         size = V.dofmap.index_map.size_global * V.dofmap.index_map_bs
         fracture = phase is not None
@@ -241,9 +242,9 @@ class Mechanics:
         if not nonlinear:
             del newton["snes_linesearch_type"]
             newton["snes_type"] = "ksponly"
-        opts = {**newton, **linear_options(sol["mechanics"], size, True, sol["linear_rtol"],
+        opts = {**newton, **linear_options(sol.mechanics, size, True, sol.linear_rtol,
                                            singular=self.modes.nullspace is not None)}
-        if not nonlinear and act["E"] == act["E_lithiated"] and act["nu"] == act["nu_lithiated"] and not fracture:
+        if not nonlinear and act.E == act.E_lithiated and act.nu == act.nu_lithiated and not fracture:
             # The stiffness does not depend on c: assemble and factorise it once for the whole run.
             opts.update(snes_lag_jacobian=-2, snes_lag_jacobian_persists=True)
         problem = nonlinear_problem(F, self.u, self.bcs, "sifrac_mechanics_", opts, sol)

@@ -16,35 +16,35 @@ from typing import TYPE_CHECKING
 import ufl
 from dolfinx import fem
 
-from solver import log
-from solver import loading as loading_mod
-from solver.case import MECHANICAL_MODES, CaseError, reaction_front
-from solver.concentration import Concentration
-from solver.damage import Damage
-from solver.domain import Domain
-from solver.mechanics import Mechanics, supports
-from solver.reaction_front import FrontField, ReactionFront
-from solver.solvers import clear_solver_options
-from solver.staggered import AlternateMinimisation
-from solver.stats import SolverStats
-from solver.transport import Transport
+from sifrac.solver import log
+from sifrac.solver import loading as loading_mod
+from sifrac.solver.case import MECHANICAL_MODES, Case, CaseError
+from sifrac.solver.concentration import Concentration
+from sifrac.solver.damage import Damage
+from sifrac.solver.domain import Domain
+from sifrac.solver.mechanics import Mechanics, supports
+from sifrac.solver.reaction_front import FrontField, ReactionFront
+from sifrac.solver.solvers import clear_solver_options
+from sifrac.solver.staggered import AlternateMinimisation
+from sifrac.solver.stats import SolverStats
+from sifrac.solver.transport import Transport
 
 if TYPE_CHECKING:
-    from meshes import MeshBundle
+    from sifrac.meshes import MeshBundle
 
 _log = log.get("model")
 
 
-def check_against_mesh(case: dict, bundle: MeshBundle) -> None:
+def check_against_mesh(case: Case, bundle: MeshBundle) -> None:
     """The input only checkable against the mesh (CaseError, before any collective call): the
     boundaries `[loading]` names, and a Gc for every region that may crack."""
-    loading_mod.check_boundaries(case["loading"], bundle.lithiation, bundle.boundaries)
-    frac = case["fracture"]
-    if frac["model"] == "none":
+    loading_mod.check_boundaries(case.loading, bundle.lithiation, bundle.boundaries)
+    frac = case.fracture
+    if frac.model == "none":
         return
-    for r in frac["regions"]:
-        if r != "si" and r in bundle.regions and "Gc" not in case[r]:
-            raise CaseError(f"[fracture] regions = {frac['regions']}: {case[r]['material']} has no Gc; "
+    for r in frac.regions:
+        if r != "si" and r in bundle.regions and case.section(r).Gc is None:
+            raise CaseError(f"[fracture] regions = {frac.regions}: {case.section(r).material} has no Gc; "
                             f"set [{r}] Gc or allowed: regions without {r}")
 
 
@@ -69,24 +69,24 @@ class ChemoMechanicalModel:
     """Li transport in Si and quasi-static chemo-mechanics (elastic, plastic, with phase-field
     fracture) of all solid regions, for a resolved case on a mesh."""
 
-    def __init__(self, bundle: MeshBundle, case: dict) -> None:
+    def __init__(self, bundle: MeshBundle, case: Case) -> None:
         check_against_mesh(case, bundle)
         clear_solver_options()
         self.case, self.bundle = case, bundle
         self.stats = SolverStats()
-        load, frac = case["loading"], case["fracture"]
+        load, frac = case.loading, case.fracture
         self.domain = domain = Domain(bundle, case)
-        self.conc = Concentration(domain, load["soc_start"])
-        self.front_field = FrontField(domain, case) if reaction_front(case) else None
+        self.conc = Concentration(domain, load.soc_start)
+        self.front_field = FrontField(domain, case) if case.active.reaction_front else None
         self.loading = loading_mod.electrochemical(load, bundle.lithiation)
-        data = loading_mod.BoundaryData(domain, case) if load["mode"] in MECHANICAL_MODES else None
+        data = loading_mod.BoundaryData(domain, case) if load.mode in MECHANICAL_MODES else None
         self.mechanics = Mechanics(domain, case, self.conc, data.bcs if data is not None else supports(domain, case),
                                    self.stats, self.front_field)
         self.phase = self.mechanics.phase  # the damage field (None without fracture)
         # Mechanical loading modes: no chemistry, boundary displacements grow with time.
         self.boundary = loading_mod.BoundaryLoading(
             data, self.mechanics.internal_work(ufl.TestFunction(domain.Vu)), self.phase.d if self.phase else None,
-            frac["threshold"]) if data is not None else None
+            frac.threshold) if data is not None else None
         self.transport = Transport(domain, case, self.conc, self.loading, self.stats, self.mechanics, self.phase,
                                    self.front_field)
         self.front = ReactionFront(domain, case, self.front_field, self.conc.c, self.mechanics.sigma, self.loading,
@@ -217,7 +217,7 @@ class ChemoMechanicalModel:
         self._front_time = (self._front_time[0], t_end)
         if self.front_field.stage == 0:
             self.conc.dt.value = dt
-            bdf2 = self.case["time"]["scheme"] == "bdf2"
+            bdf2 = self.case.time.scheme == "bdf2"
             return self.front.solve(dt, self.conc.dt_old if bdf2 else None, t_end)
         # The second step (a-Si): diffusion in the lithiated body, its surface ramped from c_L.
         self.transport.loading = self.front.second_step(self.loading)
@@ -266,7 +266,7 @@ class ChemoMechanicalModel:
         end = self.front.status(t)
         if end is None:
             return
-        if self.case["loading"]["soc_end"] > field.c_lithiated:
+        if self.case.loading.soc_end > field.c_lithiated:
             field.stage_field.x.array[:] = 1.0
             field.stage_start.x.array[:] = t
             self.conc.dt_old = None

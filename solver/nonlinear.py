@@ -20,9 +20,9 @@ from dolfinx import default_scalar_type, fem
 from dolfinx.fem.petsc import NonlinearProblem, assemble_matrix
 from petsc4py import PETSc
 
-from solver import log
-from solver.solvers import residual, residual_at_zero, residual_norm, unknowns
-from solver.stats import SolverStats
+from sifrac.solver import log
+from sifrac.solver.solvers import residual, residual_at_zero, residual_norm, unknowns
+from sifrac.solver.stats import SolverStats
 
 _log = log.get("nonlinear")
 

@@ -22,9 +22,9 @@ import numpy as np
 from dolfinx import fem, plot
 from dolfinx.io import VTXWriter
 
-from solver.case import CaseError
-from solver.materials import PROVENANCE_COLUMNS
-from solver.probes import COMPONENTS
+from sifrac.solver.case import CaseError
+from sifrac.solver.materials import PROVENANCE_COLUMNS
+from sifrac.solver.probes import COMPONENTS
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dolfinx import fem
 from dolfinx.geometry import determine_point_ownership
 from mpi4py import MPI
 
-from solver.case import CaseError
+from sifrac.solver.case import CaseError
 
 COMPONENTS = ("sxx", "syy", "szz", "sxy", "sxz", "syz")
 _INDEX = (0, 4, 8, 1, 2, 5)  # positions of the components in a flattened 3x3 tensor

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from dolfinx import fem
 
-from solver.probes import Probes
+from sifrac.solver.probes import Probes
 
 
 def _width(f: fem.Function) -> int:

@@ -44,7 +44,7 @@ from dolfinx import fem, mesh as dmesh
 from dolfinx.fem.petsc import NonlinearProblem
 from mpi4py import MPI
 
-from solver import diffusion, elasticity, front, lixsi, plasticity
+from sifrac.solver import diffusion, elasticity, front, lixsi, plasticity
 
 KINEMATICS = ("small", "finite")
 #: "sphere": a particle; "cylinder": a long wire in plane strain (no axial strain, e_zz = 0).

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver import energy_release
+from sifrac.solver import energy_release
 
 MODULUS_READINGS = ("tip", "surface", "mean")
 #: Sphere: the ring crack (the half-plane function per unit front length, lower bracket) and the

@@ -30,12 +30,13 @@ import ufl
 from dolfinx import default_scalar_type, fem, la
 from mpi4py import MPI
 
-from solver import axisymmetry, diffusion, front
-from solver.domain import Domain
-from solver.loading import Loading
-from solver.nonlinear import NonlinearSolver
-from solver.solvers import linear_options, nonlinear_problem
-from solver.stats import SolverStats
+from sifrac.solver import axisymmetry, diffusion, front
+from sifrac.solver.case import Case
+from sifrac.solver.domain import Domain
+from sifrac.solver.loading import Loading
+from sifrac.solver.nonlinear import NonlinearSolver
+from sifrac.solver.solvers import linear_options, nonlinear_problem
+from sifrac.solver.stats import SolverStats
 
 #: The tilt of the double well (numerical: the physics is in the mobility), Nagumo a = 1/8.
 TILT = 4.0
@@ -81,8 +82,8 @@ class FrontField:
     second step). Made before the mechanics, whose moduli depend on them; the stage and the time
     at which stage 1 started are DG0 fields so that checkpoints keep them."""
 
-    def __init__(self, domain: Domain, case: dict) -> None:
-        self.c_lithiated = case["active"]["front_composition"]
+    def __init__(self, domain: Domain, case: Case) -> None:
+        self.c_lithiated = case.active.front_composition
         self.phi = fem.Function(domain.Vc, name="front_phase")
         self.phi_old, self.phi_older = fem.Function(domain.Vc), fem.Function(domain.Vc)
         self.stage_field = fem.Function(domain.DG0, name="front_stage")
@@ -111,17 +112,17 @@ class ReactionFront:
     """The Allen-Cahn front problem: its law, the lagged pressure and normal, the nucleating
     surface value, one Newton solve per step, the step limit and the stall rule."""
 
-    def __init__(self, domain: Domain, case: dict, field: FrontField, c: fem.Function, sigma, loading: Loading,
+    def __init__(self, domain: Domain, case: Case, field: FrontField, c: fem.Function, sigma, loading: Loading,
                  stats: SolverStats) -> None:
-        act, sol = case["active"], case["solver"]
+        act, sol = case.active, case.solver
         self.domain, self.field, self.c = domain, field, c
-        self.law = front.FrontLaw(act["front_speed"], act["front_barrier_100"], act["front_barrier_110"],
-                                  act["front_barrier_111"], act["front_bond_fraction"], front.SI_ATOMIC_VOLUME,
-                                  act["front_temperature"], act["front_threshold"], act["front_steepness"],
-                                  act["front_orientation"])
-        self.axes = front.axes_from_keys(act["crystal_axis"], act["crystal_x"])
-        self.l0, self.stall = act["front_width"], act["front_stall"]
-        self.soc_end = case["loading"]["soc_end"]
+        self.law = front.FrontLaw(act.front_speed, act.front_barrier_100, act.front_barrier_110,
+                                  act.front_barrier_111, act.front_bond_fraction, front.SI_ATOMIC_VOLUME,
+                                  act.front_temperature, act.front_threshold, act.front_steepness,
+                                  act.front_orientation)
+        self.axes = front.axes_from_keys(act.crystal_axis, act.crystal_x)
+        self.l0, self.stall = act.front_width, act.front_stall
+        self.soc_end = case.loading.soc_end
         mesh, V, dim = domain.mesh, domain.Vc, domain.dim
         si = domain.regions["si"]
         vertex = {"quadrature_rule": "vertex", "quadrature_degree": 1}
@@ -166,10 +167,10 @@ class ReactionFront:
         size = V.dofmap.index_map.size_global
         # The mobility scales the residual by 1 / (M dt): a step tolerance as well as a residual
         # one, so that a slow (compressed) front, whose residual floor is large, still converges.
-        opts = {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_rtol": sol["newton_rtol"],
-                "snes_atol": sol["newton_atol"] * domain.atol_scale, "snes_stol": 1e-12,
-                "snes_max_it": sol["newton_max_it"],
-                **linear_options(sol["diffusion"], size, True, sol["linear_rtol"])}
+        opts = {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_rtol": sol.newton_rtol,
+                "snes_atol": sol.newton_atol * domain.atol_scale, "snes_stol": 1e-12,
+                "snes_max_it": sol.newton_max_it,
+                **linear_options(sol.diffusion, size, True, sol.linear_rtol)}
         problem = nonlinear_problem(F, field.phi, bcs, "sifrac_front_", opts, sol)
         self.solver = NonlinearSolver(problem, "front", stats, keep_preconditioner=True)
         self._si_volume = domain.assemble(1.0 * domain.dx_si)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-import meshes
-from solver import log
-from solver.case import CaseError, format_value, resolution_warnings
-from solver.model import ChemoMechanicalModel
-from solver.probes import Probes
-from solver.simulation import Simulation
-from solver.versions import git_commit
+from sifrac import meshes
+from sifrac.solver import log
+from sifrac.solver.case import Case, CaseError, format_value, resolution_warnings
+from sifrac.solver.model import ChemoMechanicalModel
+from sifrac.solver.probes import Probes
+from sifrac.solver.simulation import Simulation
+from sifrac.solver.versions import git_commit
 
 _log = log.get("run")
 
@@ -54,24 +54,24 @@ def output_problem(path: Path) -> str | None:
     return None
 
 
-def check_paths(case: dict, outdir: Path) -> None:
+def check_paths(case: Case, outdir: Path) -> None:
     """The files a run reads and writes: the mesh file of `[geometry] kind = "file"` exists and
     can be read, the output directory can be written. Raises CaseError naming the path; called
     before any collective call, so bad paths end every rank the same way with nothing written."""
-    geo = case["geometry"]
-    if geo["kind"] == "file":
-        mesh = Path(geo["file"])
+    geo = case.geometry
+    if geo.kind == "file":
+        mesh = Path(geo.file)
         if not mesh.is_file():
-            raise CaseError(f"[geometry] file = {format_value(geo['file'])}: no such file "
+            raise CaseError(f"[geometry] file = {format_value(geo.file)}: no such file "
                             f"({'a directory' if mesh.is_dir() else 'not found'} at {mesh.absolute()})")
         if not os.access(mesh, os.R_OK):
-            raise CaseError(f"[geometry] file = {format_value(geo['file'])}: cannot be read (no read permission)")
+            raise CaseError(f"[geometry] file = {format_value(geo.file)}: cannot be read (no read permission)")
     why = output_problem(Path(outdir))
     if why:
         raise CaseError(f"output directory {outdir}: {why}")
 
 
-def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False) -> Result:
+def run(case: Case, comm, outdir: Path | str | None = None, resume: bool = False) -> Result:
     """Run a resolved case on `comm` and write its results to `outdir` (default: [output] dir).
 
     With `resume`, continue from the latest checkpoint in `outdir` (checked beforehand with
@@ -80,18 +80,18 @@ def run(case: dict, comm, outdir: Path | str | None = None, resume: bool = False
     """
     started = time.perf_counter()
     git_commit()  # the code as it starts (cached)
-    outdir = Path(outdir or case["output"]["dir"])
+    outdir = Path(outdir or case.output.dir)
     check_paths(case, outdir)
     for text in resolution_warnings(case):
-        _log.warning("%s: %s", case["case"]["name"], text)
-    bundle = meshes.build(case["geometry"], comm, with_electrolyte=case["electrolyte"]["material"] != "liquid")
+        _log.warning("%s: %s", case.case.name, text)
+    bundle = meshes.build(case.geometry, comm, with_electrolyte=case.electrolyte.material != "liquid")
     meshed = time.perf_counter()
-    probes = Probes(bundle.mesh, case["output"]["probes"])  # before any solver: a bad point sets no options
+    probes = Probes(bundle.mesh, case.output.probes)  # before any solver: a bad point sets no options
     simulation = Simulation(case, ChemoMechanicalModel(bundle, case), probes, outdir, resume, started, meshed)
     status, reason, stopped_by = simulation.run()
     summary = simulation.summary(status, reason)
     writer = simulation.writer
     writer.write_summary(summary)
-    _log.info("%s: %s after %d steps (%s); results in %s", case["case"]["name"], status, simulation.state.step,
+    _log.info("%s: %s after %d steps (%s); results in %s", case.case.name, status, simulation.state.step,
               reason, outdir)
     return Result(status, reason, outdir, writer.history, summary, writer.last_probes, stopped_by)

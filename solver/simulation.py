@@ -16,18 +16,18 @@ from pathlib import Path
 
 from mpi4py import MPI
 
-from solver import checkpoint, log, materials
-from solver.case import case_sha256, dump_case
-from solver.crack_metrics import CrackOpening
-from solver.fields import StressFields
-from solver.loading import summary as boundary_summary
-from solver.model import ChemoMechanicalModel
-from solver.nonlinear import SolverFailure
-from solver.outputs import Regions, ResultWriter
-from solver.probes import Probes
-from solver.stats import peak_memory_mb
-from solver.timestepping import StepController, StepFailure
-from solver.versions import git_commit, versions
+from sifrac.solver import checkpoint, log, materials
+from sifrac.solver.case import Case, Fracture, case_sha256, dump_case
+from sifrac.solver.crack_metrics import CrackOpening
+from sifrac.solver.fields import StressFields
+from sifrac.solver.loading import summary as boundary_summary
+from sifrac.solver.model import ChemoMechanicalModel
+from sifrac.solver.nonlinear import SolverFailure
+from sifrac.solver.outputs import Regions, ResultWriter
+from sifrac.solver.probes import Probes
+from sifrac.solver.stats import peak_memory_mb
+from sifrac.solver.timestepping import StepController, StepFailure
+from sifrac.solver.versions import git_commit, versions
 
 _log = log.get("run")
 
@@ -46,24 +46,24 @@ class RunState:
     done: bool = False  # the loading, or a stop rule, has ended the run
 
 
-def end_time(case: dict, soc_start: float) -> float:
+def end_time(case: Case, soc_start: float) -> float:
     """Time at which the load ends: the SOC window at the C-rate, or [time] t_end."""
-    load = case["loading"]
-    if "t_end" in case["time"]:
-        return case["time"]["t_end"]
-    if load["mode"] in ("galvanostatic", "uniform"):
-        return abs(load["soc_end"] - soc_start) * 3600.0 / load["c_rate"]
+    load = case.loading
+    if case.time.t_end is not None:
+        return case.time.t_end
+    if load.mode in ("galvanostatic", "uniform"):
+        return abs(load.soc_end - soc_start) * 3600.0 / load.c_rate
     return float("inf")
 
 
-def fractured(frac: dict, row: dict, first: dict) -> bool:
+def fractured(frac: Fracture, row: dict, first: dict) -> bool:
     """The case's fracture criterion on one history row; `first` is the row of step 0, whose
     crack_length is the pre-existing flaw as meshed (the reference of criterion = crack_growth)."""
-    broken = row["max_damage"] >= frac["threshold"]
-    if frac["criterion"] == "crack_length":
-        broken = broken and row["crack_length"] >= frac["crack_length_min"]
-    elif frac["criterion"] == "crack_growth":
-        broken = broken and row["crack_length"] >= frac["crack_growth_ratio"] * first["crack_length"]
+    broken = row["max_damage"] >= frac.threshold
+    if frac.criterion == "crack_length":
+        broken = broken and row["crack_length"] >= frac.crack_length_min
+    elif frac.criterion == "crack_growth":
+        broken = broken and row["crack_length"] >= frac.crack_growth_ratio * first["crack_length"]
     return bool(broken)
 
 
@@ -77,7 +77,7 @@ class Simulation:
     a point outside the mesh ends the run before any solver has set its PETSc options.
     """
 
-    def __init__(self, case: dict, model: ChemoMechanicalModel, probes: Probes, outdir: Path, resume: bool,
+    def __init__(self, case: Case, model: ChemoMechanicalModel, probes: Probes, outdir: Path, resume: bool,
                  started: float, meshed: float) -> None:
         self.case, self.model, self.outdir = case, model, outdir
         self.comm = comm = model.comm
@@ -86,14 +86,14 @@ class Simulation:
         self.stress = StressFields(model)
         self.probes = probes
         self.opening = CrackOpening(model) if model.fracture else None
-        self.fields_on = case["output"]["fields"]
+        self.fields_on = case.output.fields
         self.fields = [model.c, self.stress.displacement, *self.stress.scalars.values(),
                        *([model.d] if model.fracture else []),
                        *([self.stress.plastic_strain] if model.plastic else [])]
         self._restart = restart = checkpoint.load(outdir, model) if resume else None
-        self.parameters = materials.provenance(case)
+        self.parameters = materials.provenance(case.to_dict())
         for text in materials.outside_published(self.parameters):
-            _log.warning("%s: %s lies outside its published range", case["case"]["name"], text)
+            _log.warning("%s: %s lies outside its published range", case.case.name, text)
         self.writer = ResultWriter(outdir, comm, dump_case(case), self.parameters,
                                    self.fields if self.fields_on else None,
                                    self.stress.tensor if self.fields_on else None,
@@ -101,20 +101,20 @@ class Simulation:
                                    series_tag=f"_from_step_{restart['step']}" if restart else "",
                                    regions=Regions.of(bundle.mesh, bundle.cell_tags, bundle.regions, {
                                        "concentration": ("si",), "equivalent_plastic_strain": ("si",),
-                                       "damage": tuple(case["fracture"]["regions"])}))
+                                       "damage": tuple(case.fracture.regions)}))
         dofs = model.dofs()
         _log.info("%s: %s %dD, %d cells, %d + %d dofs on %d rank(s); rigid modes left to the null space: %d",
-                  case["case"]["name"], case["geometry"]["kind"], bundle.mesh.geometry.dim, self._cells(),
+                  case.case.name, case.geometry.kind, bundle.mesh.geometry.dim, self._cells(),
                   dofs["concentration"], dofs["displacement"], comm.size, len(model.mechanics.modes.free))
-        self.ctl = StepController.from_case(case["time"])
-        self.t_stop = end_time(case, case["loading"]["soc_start"])
+        self.ctl = StepController.from_case(case.time)
+        self.t_stop = end_time(case, case.loading.soc_start)
         self.state = RunState()
         self.loop_started = self.loop_ended = None  # wall-clock times of the time loop
 
     def _start(self) -> None:
         """The initial state (solved and recorded as step 0), or the checkpoint's."""
         if self._restart is None:
-            self.model.initialise(self.case["loading"]["soc_start"])
+            self.model.initialise(self.case.loading.soc_start)
             self.record(0.0, 0, 0)
         else:
             self._restore(self._restart)
@@ -166,7 +166,7 @@ class Simulation:
         values = self.probes.evaluate(model.c, stress.tensor, model.d) if len(self.probes) else None
         self.writer.record(row, values, self.probes.points)
         crack_starts = model.fracture and not state.initiated and \
-            fractured(case["fracture"], row, self.writer.history[0])
+            fractured(case.fracture, row, self.writer.history[0])
         if crack_starts:
             state.initiated.update(time=state.t, soc=soc)
         if self.fields_on:
@@ -176,17 +176,17 @@ class Simulation:
     def _write_fields(self, row: dict, soc: float, crack_starts: bool) -> None:
         """Field series every `[output] every` steps (and at the end), VTU snapshots of the peak
         stress, of crack initiation and every `snapshot_every` steps."""
-        state, writer, output = self.state, self.writer, self.case["output"]
+        state, writer, output = self.state, self.writer, self.case.output
         meta = {"time": state.t, "soc": soc, "step": state.step}
         self.stress.update_output_fields()
-        if state.step % output["every"] == 0 or state.done:
+        if state.step % output.every == 0 or state.done:
             writer.write_fields(state.t)
         if row["max_principal_stress"] > state.peak:  # the same on every rank: allreduced
             state.peak = row["max_principal_stress"]
             writer.write_vtu(self.fields, "peak_state.vtu", meta)
         if crack_starts:
             writer.write_vtu(self.fields, "initiation_state.vtu", meta)
-        every = output["snapshot_every"]
+        every = output.snapshot_every
         if every and state.step % every == 0:
             writer.write_vtu(self.fields, f"state_step_{state.step:06d}.vtu", meta)
 
@@ -203,16 +203,16 @@ class Simulation:
     def _stop_requested(self, stop: checkpoint.GracefulStop) -> tuple[str, str, str | None] | None:
         """(status, reason, stopped_by) if a signal, max_wall_time or max_steps ends the run
         before the next step (collective: every rank stops at the same step)."""
-        state, time_section = self.state, self.case["time"]
+        state, time_section = self.state, self.case.time
         signal = stop.requested()
         if signal:
             return "stopped", f"{signal} received", signal
-        wall_limit = time_section.get("max_wall_time")
+        wall_limit = time_section.max_wall_time
         if wall_limit and self.comm.allreduce(time.perf_counter() - self.started, op=MPI.MAX) >= wall_limit:
             return "stopped", (f"max_wall_time = {wall_limit:g} s reached at t = {state.t:.6g} s, "
                                f"SOC {self.writer.history[-1]['soc']:.4f}"), "max_wall_time"
-        if state.step >= time_section["max_steps"]:
-            return "stopped", f"max_steps = {time_section['max_steps']} reached", None
+        if state.step >= time_section.max_steps:
+            return "stopped", f"max_steps = {time_section.max_steps} reached", None
         return None
 
     def _attempt_step(self, dt: float) -> tuple[int, float, int] | None:
@@ -226,7 +226,7 @@ class Simulation:
                 raise SolverFailure(f"concentration changed by {dc:.3g} > 2 x dc_target in one step")
             staggered = model.solve_equilibrium()
             grown = model.damage_increment()
-            if grown > self.case["fracture"]["max_damage_increment"] and ctl.can_cut(dt):
+            if grown > self.case.fracture.max_damage_increment and ctl.can_cut(dt):
                 raise SolverFailure(f"damage grew by {grown:.3g} in one step")
         except SolverFailure as err:
             model.reject()
@@ -238,21 +238,21 @@ class Simulation:
     def _end_of_loading(self, reason: str) -> str:
         """Set `done` once the load has ended (time, SOC, or a surface at its limit: the voltage
         cut-off); returns the run's reason."""
-        state, load, transport = self.state, self.case["loading"], self.model.transport
+        state, load, transport = self.state, self.case.loading, self.model.transport
         front_end = self.model.front_ended()
         if front_end is not None:  # a reaction front has consumed the core or stalled
             state.done = True
             return f"{front_end} at SOC {transport.soc():.4f}"
-        sign = 1.0 if load["direction"] == "lithiation" else -1.0
+        sign = 1.0 if load.direction == "lithiation" else -1.0
         soc = transport.soc()
         c_lo, c_hi = transport.c_range()
-        if load["mode"] in ("galvanostatic", "uniform"):
+        if load.mode in ("galvanostatic", "uniform"):
             state.done = state.t >= self.t_stop * (1 - 1e-12)
             if not state.done and (c_hi >= 1.0 if sign > 0 else c_lo <= 0.0):
                 state.done = True
                 return f"surface concentration reached its limit at SOC {soc:.4f} (voltage cut-off)"
         else:
-            state.done = sign * (soc - load["soc_end"]) >= -1e-3 or state.t >= self.t_stop * (1 - 1e-12)
+            state.done = sign * (soc - load.soc_end) >= -1e-3 or state.t >= self.t_stop * (1 - 1e-12)
         return reason
 
     def run(self) -> tuple[str, str, str | None]:
@@ -262,7 +262,7 @@ class Simulation:
         self._start()
         status, reason, stopped_by = "complete", "end of loading", None
         self.loop_started = time.perf_counter()
-        every_checkpoint = case["output"]["checkpoint_every"]
+        every_checkpoint = case.output.checkpoint_every
         try:
             with checkpoint.GracefulStop(self.comm) as stop:
                 while not state.done:
@@ -281,8 +281,8 @@ class Simulation:
                     state.step += 1
                     reason = self._end_of_loading(reason)
                     row = self.record(dt, newton, staggered)
-                    if model.fracture and case["fracture"]["stop_at_fracture"] and \
-                            fractured(case["fracture"], row, self.writer.history[0]):
+                    if model.fracture and case.fracture.stop_at_fracture and \
+                            fractured(case.fracture, row, self.writer.history[0]):
                         state.done, reason = True, f"fractured at SOC {row['soc']:.4f} (stop_at_fracture)"
                     _log.info("step %4d  t = %10.4g s  SOC = %.4f  dt = %9.3g s  Newton %d  max sigma_1 = %.4g GPa",
                               state.step, state.t, row["soc"], dt, newton, row["max_principal_stress"])
@@ -309,13 +309,13 @@ class Simulation:
         """summary.json of the run that ended with `status` and `reason`."""
         case, model, state, comm, history = self.case, self.model, self.state, self.comm, self.writer.history
         last = history[-1]
-        frac = case["fracture"]
+        frac = case.fracture
         fracture = {"fractured": fractured(frac, last, history[0]),
                     "crack_initiation_time": state.initiated.get("time"),
-                    "crack_initiation_soc": state.initiated.get("soc"), "strength": frac["strength"]} \
+                    "crack_initiation_soc": state.initiated.get("soc"), "strength": frac.strength} \
             if model.fracture else {}
         return {
-            "status": status, "reason": reason, "case": case["case"]["name"],
+            "status": status, "reason": reason, "case": case.case.name,
             "case_sha256": case_sha256(case), **({"resumed_at_steps": state.resumed_at} if state.resumed_at else {}),
             "parameters_outside_published_range": materials.outside_published(self.parameters),
             "steps": state.step, "time": state.t, "soc": last["soc"],

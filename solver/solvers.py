@@ -15,6 +15,8 @@ from dolfinx.fem.petsc import NonlinearProblem
 from dolfinx.la.petsc import create_vector
 from petsc4py import PETSc
 
+from sifrac.solver.case import Solver
+
 SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_", "sifrac_coupled_", "sifrac_damage_", "sifrac_front_")
 
 #: Problems with at most this many unknowns use a direct solver when the preset is "auto".
@@ -48,18 +50,18 @@ def linear_options(preset: str, size: int, symmetric: bool, rtol: float, singula
             "ksp_rtol": rtol, "ksp_atol": 1e-30, "ksp_max_it": 2000}
 
 
-def newton_options(solver_section: dict, atol_scale: float, line_search: str = "bt") -> dict:
+def newton_options(solver_section: Solver, atol_scale: float, line_search: str = "bt") -> dict:
     """Newton with a line search and the case's tolerances (absolute ones times `atol_scale`)."""
-    return {"snes_type": "newtonls", "snes_linesearch_type": line_search, "snes_rtol": solver_section["newton_rtol"],
-            "snes_atol": solver_section["newton_atol"] * atol_scale, "snes_max_it": solver_section["newton_max_it"]}
+    return {"snes_type": "newtonls", "snes_linesearch_type": line_search, "snes_rtol": solver_section.newton_rtol,
+            "snes_atol": solver_section.newton_atol * atol_scale, "snes_max_it": solver_section.newton_max_it}
 
 
-def case_options(solver_section: dict, prefix: str) -> dict:
+def case_options(solver_section: Solver, prefix: str) -> dict:
     """The case's PETSc options for one solver: keys starting with its prefix (e.g.
     `sifrac_mechanics_ksp_type`) are for it alone, keys starting with another solver's prefix are
     skipped, and plain keys (`ksp_monitor`) go to every solver."""
     out = {}
-    for key, value in solver_section.get("petsc_options", {}).items():
+    for key, value in solver_section.petsc_options.items():
         if key.startswith(prefix):
             out[key[len(prefix):]] = value
         elif not key.startswith(SOLVER_PREFIXES):
@@ -83,7 +85,7 @@ def clear_solver_options() -> None:
             opts.delValue(key)
 
 
-def nonlinear_problem(F, u, bcs: list, prefix: str, options: dict, solver_section: dict,
+def nonlinear_problem(F, u, bcs: list, prefix: str, options: dict, solver_section: Solver,
                       **kwargs) -> NonlinearProblem:
     """A DOLFINx NonlinearProblem under `prefix`, with `options` and then the case's own options
     for that prefix (`case_options`), which win."""

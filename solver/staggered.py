@@ -13,23 +13,24 @@ from collections.abc import Callable
 
 import numpy as np
 
-from solver.damage import Damage
-from solver.domain import Domain
-from solver.nonlinear import SolverFailure
-from solver.stats import SolverStats
+from sifrac.solver.case import Fracture
+from sifrac.solver.damage import Damage
+from sifrac.solver.domain import Domain
+from sifrac.solver.nonlinear import SolverFailure
+from sifrac.solver.stats import SolverStats
 
 
 class AlternateMinimisation:
     """The staggered loop of one load step (`solve`), on `damage` and a mechanics solve
     (`solve_mechanics`, which brings u into equilibrium with the current d)."""
 
-    def __init__(self, frac: dict, domain: Domain, damage: Damage, solve_mechanics: Callable[[], object],
+    def __init__(self, frac: Fracture, domain: Domain, damage: Damage, solve_mechanics: Callable[[], object],
                  total_energy: Callable[[], float], stats: SolverStats) -> None:
         self.domain, self.damage, self.stats = domain, damage, stats
         self.solve_mechanics, self.total_energy = solve_mechanics, total_energy
         self.max_iterations, self.tol_damage, self.tol_energy = \
-            frac["max_iterations"], frac["tol_damage"], frac["tol_energy"]
-        self.omega = frac["relaxation"] if frac["acceleration"] == "overrelaxation" else 1.0
+            frac.max_iterations, frac.tol_damage, frac.tol_energy
+        self.omega = frac.relaxation if frac.acceleration == "overrelaxation" else 1.0
 
     def solve(self) -> int:
         """Iterate to the equilibrium of u and d; returns the number of staggered iterations.

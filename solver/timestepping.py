@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sifrac.solver.case import Time
+
 
 class StepFailure(RuntimeError):
     """The smallest allowed step still failed: the run stops with its last good state."""
@@ -25,9 +27,9 @@ class StepController:
     dc_target: float
 
     @classmethod
-    def from_case(cls, time: dict) -> "StepController":
-        return cls(time["dt_initial"], time["dt_min"], time["dt_max"], time["growth"], time["cutback"],
-                   time["dc_target"])
+    def from_case(cls, time: Time) -> "StepController":
+        return cls(time.dt_initial, time.dt_min, time.dt_max, time.growth, time.cutback,
+                   time.dc_target)
 
     def propose(self, t: float, t_stop: float, limit: float = float("inf")) -> float:
         """The next step, at most `limit` (a reaction front's 0.1 l0 over its fastest speed: the

@@ -15,17 +15,17 @@ import ufl
 from dolfinx import default_scalar_type, fem
 from mpi4py import MPI
 
-from solver import axisymmetry, diffusion, elasticity
-from solver.case import MECHANICAL_MODES
-from solver.concentration import Concentration
-from solver.damage import PhaseField
-from solver.domain import Domain
-from solver.loading import Loading
-from solver.mechanics import Mechanics
-from solver.nonlinear import NonlinearSolver
-from solver.reaction_front import FrontField
-from solver.solvers import case_options, linear_options, newton_options, nonlinear_problem
-from solver.stats import SolverStats
+from sifrac.solver import axisymmetry, diffusion, elasticity
+from sifrac.solver.case import MECHANICAL_MODES, Case
+from sifrac.solver.concentration import Concentration
+from sifrac.solver.damage import PhaseField
+from sifrac.solver.domain import Domain
+from sifrac.solver.loading import Loading
+from sifrac.solver.mechanics import Mechanics
+from sifrac.solver.nonlinear import NonlinearSolver
+from sifrac.solver.reaction_front import FrontField
+from sifrac.solver.solvers import case_options, linear_options, newton_options, nonlinear_problem
+from sifrac.solver.stats import SolverStats
 
 
 def on_surfaces(domain: Domain, si: fem.Function, surfaces: tuple[str, ...], integrand) -> ufl.Form:
@@ -50,17 +50,17 @@ class Transport:
     reaction front) for the second step of a-Si, which diffuses only in the lithiated phase.
     """
 
-    def __init__(self, domain: Domain, case: dict, conc: Concentration, loading: Loading, stats: SolverStats,
+    def __init__(self, domain: Domain, case: Case, conc: Concentration, loading: Loading, stats: SolverStats,
                  mechanics: Mechanics, phase: PhaseField | None, lithiated: FrontField | None = None) -> None:
         self.domain, self.conc, self.loading = domain, conc, loading
-        self.scheme = case["time"]["scheme"]
+        self.scheme = case.time.scheme
         self.si_volume = domain.assemble(1.0 * domain.dx_si)
         self.surface_area = domain.assemble(on_surfaces(domain, mechanics.si, loading.surfaces, fem.Constant(
             domain.mesh, default_scalar_type(1.0)))) if loading.surfaces else 0.0
         # Transport solved together with u: stress-driven flux, or a surface value that follows
         # the stress (module docstring).
-        self.sigma_h = self._stress_assisted_field(case, mechanics) if case["loading"]["stress_assisted"] else None
-        self.coupled = self.sigma_h is not None or case["loading"]["surface_stress_coupling"]
+        self.sigma_h = self._stress_assisted_field(case, mechanics) if case.loading.stress_assisted else None
+        self.coupled = self.sigma_h is not None or case.loading.surface_stress_coupling
         self.sigma_h_cell: fem.Function | None = None  # set by _surface_equilibrium_flux
         self.flux = fem.Constant(domain.mesh, default_scalar_type(0.0))
         self.surface_value = fem.Constant(domain.mesh, default_scalar_type(loading.surface_value(0.0)))
@@ -70,7 +70,7 @@ class Transport:
         self.solver = self._build(case, mechanics, phase, stats, lithiated)
         self._soc_form = fem.form(conc.c * domain.dx_si)
 
-    def _stress_assisted_field(self, case: dict, mechanics: Mechanics) -> fem.Function:
+    def _stress_assisted_field(self, case: Case, mechanics: Mechanics) -> fem.Function:
         """The hydrostatic stress as a P1 unknown (its L2 projection), when it drives the Li flux.
 
         With 270-300% swelling, small-strain stress-assisted flux raises the effective diffusivity
@@ -82,16 +82,16 @@ class Transport:
         self.sigma_h_old = fem.Function(Vc)  # the last accepted sigma_h (reject returns to it)
         return fem.Function(Vc, name="hydrostatic_stress")
 
-    def _build(self, case: dict, mechanics: Mechanics, phase: PhaseField | None, stats: SolverStats,
+    def _build(self, case: Case, mechanics: Mechanics, phase: PhaseField | None, stats: SolverStats,
                lithiated: FrontField | None) -> NonlinearSolver | None:
         domain, c = self.domain, self.conc.c
-        act, sol, load = case["active"], case["solver"], case["loading"]
+        act, sol, load = case.active, case.solver, case.loading
         v = ufl.TestFunction(domain.Vc)
-        D = diffusion.diffusivity(c, act["diffusivity_law"], act["diffusivity"], act["diffusivity_lithiated"],
-                                  act["diffusivity_omega"])
-        if act["front_mobility_ratio"] != 1.0:
-            D = D * diffusion.front_mobility_factor(c, act["front_mobility_ratio"])
-        factor = case["fracture"]["damaged_diffusivity_factor"]
+        D = diffusion.diffusivity(c, act.diffusivity_law, act.diffusivity, act.diffusivity_lithiated,
+                                  act.diffusivity_omega)
+        if act.front_mobility_ratio != 1.0:
+            D = D * diffusion.front_mobility_factor(c, act.front_mobility_ratio)
+        factor = case.fracture.damaged_diffusivity_factor
         if phase is not None and factor != 1.0:
             D = D * (1 + (factor - 1) * phase.d)  # cracks as fast paths for Li
         if lithiated is not None:  # the second step behind a reaction front: no Li into a pristine remnant
@@ -101,10 +101,10 @@ class Transport:
             self.constrained = bcs[0].dof_indices()[0]
             return None
         influx = 0
-        kappa = diffusion.stress_coupling(act["partial_molar_volume"], load["temperature"])
+        kappa = diffusion.stress_coupling(act.partial_molar_volume, load.temperature)
         if self.loading.mode == "galvanostatic":
             influx = on_surfaces(domain, mechanics.si, self.loading.surfaces, self.flux * v)
-        elif load["surface_stress_coupling"]:
+        elif load.surface_stress_coupling:
             influx = self._surface_equilibrium_flux(D, v, kappa, mechanics.si)
         else:
             facets = np.concatenate([domain.facets(s) for s in self.loading.surfaces])
@@ -124,9 +124,9 @@ class Transport:
             zero = fem.Constant(domain.mesh, default_scalar_type(0.0))
             F += sum(zero * c * v * domain.dx(tag) for tag in others)
         size = domain.Vc.dofmap.index_map.size_global
-        symmetric = act["diffusivity_law"] == "constant"
+        symmetric = act.diffusivity_law == "constant"
         opts = {**newton_options(sol, domain.atol_scale, line_search="basic"), "snes_stol": 0.0,
-                **linear_options(sol["diffusion"], size, symmetric, sol["linear_rtol"])}
+                **linear_options(sol.diffusion, size, symmetric, sol.linear_rtol)}
         self.constrained = np.concatenate([bc.dof_indices()[0] for bc in bcs])
         if self.coupled:
             return self._build_coupled(F, bcs, opts, case, mechanics, stats)
@@ -148,12 +148,12 @@ class Transport:
         flux = diffusion.SURFACE_PENALTY * D / ufl.CellDiameter(domain.mesh) * (c_eq - self.conc.c)
         return on_surfaces(domain, si, self.loading.surfaces, flux * v)
 
-    def _build_coupled(self, F_c: ufl.Form, bcs_c: list, diffusion_opts: dict, case: dict, mechanics: Mechanics,
+    def _build_coupled(self, F_c: ufl.Form, bcs_c: list, diffusion_opts: dict, case: Case, mechanics: Mechanics,
                        stats: SolverStats) -> NonlinearSolver:
         """Monolithic Newton on (c, u), plus sigma_h for stress-assisted diffusion and the Si cells'
         mean sigma_h for a stress-dependent surface concentration. Its options start from the
         diffusion's (with the case's `sifrac_diffusion_` options) and override the linear solver."""
-        sol, dx_mech = case["solver"], self.domain.dx_mech
+        sol, dx_mech = case.solver, self.domain.dx_mech
         forms, unknowns = [F_c, mechanics.residual], [self.conc.c, mechanics.u]
         for field in (f for f in (self.sigma_h, self.sigma_h_cell) if f is not None):  # L2 projections
             q = ufl.TestFunction(field.function_space)
@@ -162,9 +162,9 @@ class Transport:
         size = sum(f.function_space.dofmap.index_map.size_global * f.function_space.dofmap.index_map_bs
                    for f in unknowns)
         # GAMG is built for one elliptic field, not this mixed block: "auto" means LU at any size.
-        preset = "lu" if sol["diffusion"] == "auto" else sol["diffusion"]
+        preset = "lu" if sol.diffusion == "auto" else sol.diffusion
         base = {**diffusion_opts, **case_options(sol, "sifrac_diffusion_")}
-        opts = {**base, **linear_options(preset, size, False, sol["linear_rtol"],
+        opts = {**base, **linear_options(preset, size, False, sol.linear_rtol,
                                          singular=mechanics.modes.nullspace is not None)}
         # The residual mixes GPa-scale stresses with concentration rates: near a steady state its
         # round-off floor lies above newton_atol, so a Newton update below 1e-12 of the solution

@@ -6,7 +6,7 @@ import functools
 import subprocess
 from pathlib import Path
 
-from solver import __version__
+from sifrac.solver import __version__
 
 
 def versions() -> dict[str, str]:

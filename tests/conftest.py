@@ -3,7 +3,7 @@ reporters are removed, their failed reports go to rank 0 at the end of the sessi
 there (marked with the rank), and every rank exits with the worst status of all, so a failure on
 rank 1 alone still fails the run."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import pytest
 from mpi4py import MPI

@@ -6,16 +6,16 @@
    along the <110> diagonal with ratio 6 and at the same depth along <100> and <110> with 1.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from dolfinx import fem, mesh as dmesh
 from mpi4py import MPI
 
-from solver import diffusion
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver import diffusion
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 
 
 @pytest.mark.parametrize("direction, expected", [((1, 0, 0), 1.0), ((0, 1, 1), 6.0), ((1, 1, 1), 1.0),

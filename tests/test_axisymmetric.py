@@ -9,16 +9,16 @@ the symmetric quarter disk revolved about the x axis is a sphere.
 4. Cases that are not bodies of revolution are refused, naming the key and what is allowed.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import materials
-from solver.case import CaseError, resolve_case
-from solver.radial import RadialParticle, RadialSettings
-from solver.run import run
+from sifrac.solver import materials
+from sifrac.solver.case import CaseError, resolve_case
+from sifrac.solver.radial import RadialParticle, RadialSettings
+from sifrac.solver.run import run
 
 AXISYMMETRIC = ("geometry.dim=2", "mechanics.out_of_plane=axisymmetric")
 
@@ -30,7 +30,7 @@ def test_revolved_measure_integrates_over_the_body_of_revolution():
     too; the lumped storage weight reproduces the volume (row sums)."""
     from dolfinx import fem, mesh
 
-    from solver import axisymmetry
+    from sifrac.solver import axisymmetry
 
     m = mesh.create_rectangle(MPI.COMM_WORLD, [[0.0, 0.0], [1.0, 2.0]], [6, 9])
     tdim = m.topology.dim
@@ -69,8 +69,8 @@ def test_sphere_cheng_verbrugge_on_the_meridian_section(tmp_path, mode):
     errors["s_zz"] = rel_max_error(sig[:, 2, 2], st)
     print(mode, "s_zz relative max error", errors["s_zz"])
     if mode == "galvanostatic":
-        R, t = case["geometry"]["diameter"] / 2, result.summary["time"]
-        assert result.summary["soc"] == pytest.approx(case["loading"]["c_rate"] / 3600 * t, rel=1e-10)
+        R, t = case.geometry.diameter / 2, result.summary["time"]
+        assert result.summary["soc"] == pytest.approx(case.loading.c_rate / 3600 * t, rel=1e-10)
         assert result.summary["si_volume"] == pytest.approx(4 / 3 * np.pi * R**3 / 2, rel=0.01)  # a hemisphere
     for key, error in errors.items():
         assert error < 0.02, key
@@ -104,12 +104,12 @@ def test_plastic_sphere_matches_the_radial_model(tmp_path):
     from test_plasticity import particle_case
 
     case = particle_case(True)
-    case["mechanics"]["out_of_plane"] = "axisymmetric"
+    case.mechanics.out_of_plane = "axisymmetric"
     result = run(case, MPI.COMM_SELF, tmp_path)
     assert result.status == "complete", result.reason
     table = np.genfromtxt(result.outdir / "probes.csv", delimiter=",", names=True)
     soc = np.array([row["soc"] for row in result.history])
-    radius = 0.99 * case["geometry"]["diameter"] / 2
+    radius = 0.99 * case.geometry.diameter / 2
     settings = materials.get("c-Si").values() | {"diffusivity_law": "regular_solution"}
     at_probe = []  # (SOC, hoop stress at the probe radius) of the 1D model
 

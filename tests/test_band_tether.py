@@ -7,15 +7,15 @@ A small finite-strain plastic c-Si disk with a 16 nm surface flaw and a lithiate
 from its stress-free start (u_old = 0) with and without the tether.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-import meshes
-from solver.case import resolve_case
-from solver.model import ChemoMechanicalModel
+from sifrac import meshes
+from sifrac.solver.case import resolve_case
+from sifrac.solver.model import ChemoMechanicalModel
 
 
 def _case(tether: float, flaw: float = 16.0) -> dict:
@@ -32,7 +32,7 @@ def _case(tether: float, flaw: float = 16.0) -> dict:
 
 def _flawed_particle(tether: float, flaw: float = 16.0) -> ChemoMechanicalModel:
     case = _case(tether, flaw)
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD, with_electrolyte=False)
     problem = ChemoMechanicalModel(bundle, case)
     problem.initialise(0.0)  # the flaw, d_prev, and the stress-free state as u_old
     problem.c.interpolate(lambda x: np.where(np.hypot(x[0], x[1]) > 35.0, 0.3, 0.0))
@@ -66,7 +66,7 @@ def test_the_tether_leaves_intact_material_alone():
 
 
 def test_a_negative_tether_is_refused():
-    from solver.case import CaseError
+    from sifrac.solver.case import CaseError
     with pytest.raises(CaseError, match=r"band_tether"):
         resolve_case({"fracture": {"model": "AT1", "band_tether": -1.0}}, "bad")
 
@@ -75,10 +75,10 @@ def test_a_run_reports_the_tether_energy(tmp_path):
     """Each accepted step writes the tether's energy next to the elastic energy: small against it."""
     import csv
 
-    from solver.run import run
+    from sifrac.solver.run import run
 
     case = _case(1e-3)
-    case["time"]["max_steps"] = 3
+    case.time.max_steps = 3
     run(case, MPI.COMM_WORLD, tmp_path)
     rows = list(csv.DictReader(open(tmp_path / "history.csv")))
     energy = [float(r["tether_energy"]) for r in rows[1:]]

@@ -4,7 +4,7 @@ tension (Miehe, Hofacker & Welschinger, CMAME 199 (2010) 2765) and the surfing b
 cases/sent_miehe2010.toml and cases/surfing_hossain2014.toml; the short versions below coarsen
 them (larger ell, h = ell/2) so that they fit the default suite, the full ones are `slow`."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 from pathlib import Path
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import phasefield
-from solver.case import load_case
-from solver.run import run
+from sifrac.solver import phasefield
+from sifrac.solver.case import load_case
+from sifrac.solver.run import run
 
 CASES = Path(__file__).parents[1] / "cases"
 
@@ -47,7 +47,7 @@ def _damage_rows(outdir: Path, n: int) -> np.ndarray:
 
 def _sent(tmp_path: Path, overrides: list[str], comm=MPI.COMM_WORLD):
     case = load_case(CASES / "sent_miehe2010.toml", [*overrides, *_sent_probes(
-        load_case(CASES / "sent_miehe2010.toml", overrides)["fracture"]["length_scale"])])
+        load_case(CASES / "sent_miehe2010.toml", overrides).fracture.length_scale)])
     result = run(case, comm, tmp_path)
     assert result.status == "complete", result.reason
     return case, result
@@ -165,7 +165,7 @@ def _surfing(tmp_path: Path, overrides: list[str], window: tuple[float, float]) 
     (within 5%). G must equal Gc_eff = Gc (1 + 3h/(8 ell)) (AT1, `phasefield.effective_gc_factor`)
     within 5%; the applied K^2 (1 - nu^2)/E = 1.2 Gc is larger, the difference going into a
     small lead of the K-field centre over the tip, as it should."""
-    ell = load_case(CASES / "surfing_hossain2014.toml", overrides)["fracture"]["length_scale"]
+    ell = load_case(CASES / "surfing_hossain2014.toml", overrides).fracture.length_scale
     probes = [[float(x), float(y)] for y in (0.0, ell, -ell) for x in np.linspace(26.0, 50.0, 5)]
     case = load_case(CASES / "surfing_hossain2014.toml", [*overrides, f"output.probes={probes}"])
     result = run(case, MPI.COMM_WORLD, tmp_path)
@@ -176,11 +176,11 @@ def _surfing(tmp_path: Path, overrides: list[str], window: tuple[float, float]) 
     released = np.array([r["external_work"] - r["elastic_energy"] for r in rows])
     speed = _slope(t, tip)
     G = _slope(t, released) / speed
-    geo, frac, act = case["geometry"], case["fracture"], case["active"]
-    gc_eff = act["Gc"] * phasefield.effective_gc_factor(frac["model"], geo["mesh_size_surface"], frac["length_scale"])
+    geo, frac, act = case.geometry, case.fracture, case.active
+    gc_eff = act.Gc * phasefield.effective_gc_factor(frac.model, geo.mesh_size_surface, frac.length_scale)
     print("surfing: tip speed", speed, "G", G, "Gc_eff", gc_eff, "relative error", G / gc_eff - 1,
           "wall", result.summary["wall_time"])
-    assert speed == pytest.approx(case["loading"]["surfing_speed"], rel=0.05)
+    assert speed == pytest.approx(case.loading.surfing_speed, rel=0.05)
     assert G == pytest.approx(gc_eff, rel=0.05)
     if MPI.COMM_WORLD.rank == 0:  # the crack stays on y = 0: d > 0.9 there, d < 0.9 at y = +-ell
         d = _damage_rows(tmp_path, 15)

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from solver import materials
-from solver.case import (SCHEMA, Auto, CaseError, dump_case, load_case, parse_overrides,
-                         reference_markdown, resolve_case)
+from sifrac.solver import materials
+from sifrac.solver.case import Case, CaseError, dump_case, load_case, parse_overrides, reference_markdown, resolve_case
+from sifrac.solver.case.introspect import schemas
+from sifrac.solver.case.keys import meta_of, type_of
+
+SCHEMA = schemas(Case)
 
 _CASES = Path(__file__).parents[1] / "cases"
 REPO_FILES = sorted([*_CASES.glob("*.toml"), *_CASES.glob("studies/*.toml")])
@@ -49,7 +52,8 @@ def _values(tree):
 
 
 def test_empty_file_resolves_to_a_full_case(tmp_path):
-    case = load_case(_write(tmp_path, "", "my_case"))
+    resolved = load_case(_write(tmp_path, "", "my_case"))
+    case = resolved.to_dict()
     assert list(case) == list(SCHEMA)
     assert case["case"] == {"name": "my_case", "description": ""}
     geo = case["geometry"]
@@ -58,10 +62,11 @@ def test_empty_file_resolves_to_a_full_case(tmp_path):
     assert case["active"] == {"material": "c-Si", **materials.get("c-Si").values()}
     assert case["electrolyte"] == {"material": "liquid"}
     assert case["collector"] == {"material": "Cu", "E": 120.0, "nu": 0.34}
-    assert case["loading"]["soc_start"] == 0.0 and case["loading"]["soc_end"] == 1.0
+    assert resolved.loading.soc_start == 0.0 and resolved.loading.soc_end == 1.0
     assert case["output"] == {"dir": "results/my_case", "every": 1, "fields": True, "probes": [],
                               "checkpoint_every": 0, "snapshot_every": 0}
-    assert case["solver"]["petsc_options"] == {}
+    assert resolved.solver.petsc_options == {}
+    assert resolved.loading.surfaces is None and resolved.time.t_end is None
     assert "surfaces" not in case["loading"] and "t_end" not in case["time"]
     assert None not in list(_values(case))
     json.dumps(case)
@@ -72,7 +77,7 @@ def test_round_trip_and_idempotence(tmp_path, variant):
     case = load_case(_write(tmp_path, VARIANTS[variant], variant))
     again = load_case(_write(tmp_path, dump_case(case), "elsewhere"))
     assert again == case
-    assert resolve_case(case, "other") == case
+    assert resolve_case(case.to_dict(), "other") == case
 
 
 def _given(table: dict, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
@@ -104,10 +109,11 @@ def test_repository_cases_resolve_to_what_they_say(path, tmp_path):
     import tomllib
 
     raw = tomllib.loads(path.read_text())
-    case = load_case(path)
+    resolved = load_case(path)
+    case = resolved.to_dict()
     for key, value in _given(raw):
         assert _at(case, key) == _as_resolved(key, value), key
-    assert load_case(_write(tmp_path, dump_case(case), path.stem)) == case
+    assert load_case(_write(tmp_path, dump_case(resolved), path.stem)) == resolved
 
 
 @pytest.mark.parametrize("path", REPO_STUDIES, ids=[p.name for p in REPO_STUDIES])
@@ -117,18 +123,19 @@ def test_repository_studies_resolve_every_run(path, tmp_path):
     the study's sections, which override the base case's."""
     import tomllib
 
-    from solver.studies.plan import load_study, run_case, run_spec, validate
+    from sifrac.solver.studies.plan import load_study, run_case, run_spec, validate
 
     study = load_study(path)
     validate(study, tmp_path, 2)
     sections = {k: v for k, v in tomllib.loads(path.read_text()).items() if k != "sweep"}
     sw = study.sweep
-    values = sw["bracket"] if sw["mode"] == "bisection" else sw["values"] if sw["mode"] == "grid" \
-        else list(sw["variants"])
+    values = sw.bracket if sw.mode == "bisection" else sw.values if sw.mode == "grid" \
+        else list(sw.variants)
     for value in values:
         spec = run_spec(study, value)
-        case = run_case(study, spec, tmp_path)
-        assert case["output"]["dir"] == str(tmp_path / "runs" / spec.id)
+        resolved = run_case(study, spec, tmp_path)
+        case = resolved.to_dict()
+        assert resolved.output.dir == str(tmp_path / "runs" / spec.id)
         for key, given in _given(sections):
             if key not in {p for p, _ in spec.overrides}:
                 assert _at(case, key) == _as_resolved(key, given), (value, key)
@@ -140,39 +147,39 @@ def test_repository_studies_resolve_every_run(path, tmp_path):
 
 def test_variant_values(tmp_path):
     film = load_case(_write(tmp_path, VARIANTS["film3d"]))
-    g = film["geometry"]
-    assert (g["width"], g["depth"], g["substrate_thickness"], g["cap_thickness"],
-            g["notch_width"]) == (2000.0, 500.0, 500.0, 500.0, 100.0)
-    assert film["electrolyte"] == {"material": "LLZO", **materials.get("LLZO").values(), "E": 140.0}
-    assert (film["loading"]["soc_start"], film["loading"]["soc_end"],
-            film["loading"]["surface_concentration"]) == (1.0, 0.0, 0.0)
-    hollow = load_case(_write(tmp_path, VARIANTS["hollow"]))["geometry"]
-    assert (hollow["inner_diameter"], hollow["matrix_size"]) == (350.0, 800.0)
+    g = film.geometry
+    assert (g.width, g.depth, g.substrate_thickness, g.cap_thickness,
+            g.notch_width) == (2000.0, 500.0, 500.0, 500.0, 100.0)
+    assert film.electrolyte.to_dict() == {"material": "LLZO", **materials.get("LLZO").values(), "E": 140.0}
+    assert (film.loading.soc_start, film.loading.soc_end,
+            film.loading.surface_concentration) == (1.0, 0.0, 0.0)
+    hollow = load_case(_write(tmp_path, VARIANTS["hollow"])).geometry
+    assert (hollow.inner_diameter, hollow.matrix_size) == (350.0, 800.0)
     file_case = load_case(_write(tmp_path, VARIANTS["file"]))
-    assert file_case["output"]["probes"] == [[1.0, 2.0, 0.0], [3.5, 4.0, 0.0]]
-    assert file_case["geometry"]["mesh_size"] == pytest.approx(100.0 / 15)
-    assert file_case["geometry"]["region_map"] == {"si": 1, "electrolyte": "SSE"}
-    assert file_case["solver"]["petsc_options"] == {"ksp_type": "cg", "ksp_max_it": 50,
-                                                    "ksp_monitor": True}
+    assert file_case.output.probes == [[1.0, 2.0, 0.0], [3.5, 4.0, 0.0]]
+    assert file_case.geometry.mesh_size == pytest.approx(100.0 / 15)
+    assert file_case.geometry.region_map == {"si": 1, "electrolyte": "SSE"}
+    assert file_case.solver.petsc_options == {"ksp_type": "cg", "ksp_max_it": 50,
+                                              "ksp_monitor": True}
 
 
 def test_overrides(tmp_path):
     path = _write(tmp_path, "[geometry]\ndiameter = 150\n")
     case = load_case(path, ["geometry.diameter=200", "active.material=a-Si", "active.E=100",
                             "solver.petsc_options.ksp_type=cg", 'case.description="x = y"'])
-    assert case["geometry"]["diameter"] == 200.0 and isinstance(case["geometry"]["diameter"], float)
-    assert case["geometry"]["mesh_size"] == pytest.approx(200.0 / 15)
-    assert case["active"] == {**materials.get("a-Si").values(), "material": "a-Si", "E": 100.0}
-    assert case["solver"]["petsc_options"] == {"ksp_type": "cg"}
-    assert case["case"]["description"] == "x = y"
+    assert case.geometry.diameter == 200.0 and isinstance(case.geometry.diameter, float)
+    assert case.geometry.mesh_size == pytest.approx(200.0 / 15)
+    assert case.active.to_dict() == {**materials.get("a-Si").values(), "material": "a-Si", "E": 100.0}
+    assert case.solver.petsc_options == {"ksp_type": "cg"}
+    assert case.case.description == "x = y"
 
 
 def test_override_switches_kind_and_keeps_other_kinds_keys(tmp_path):
     path = _write(tmp_path, "[geometry]\nthickness = 500\n")
     case = load_case(path, ["geometry.kind=nanowire", "geometry.dim=3"])
-    assert case["geometry"]["length"] == 300.0
-    assert case["geometry"]["thickness"] == 500.0
-    assert "width" not in case["geometry"]
+    assert case.geometry.length == 300.0
+    assert case.geometry.thickness == 500.0
+    assert "width" not in case.geometry.to_dict()
 
 
 def test_parse_overrides():
@@ -183,16 +190,16 @@ def test_parse_overrides():
 
 
 def test_time_auto_values(tmp_path):
-    t = load_case(_write(tmp_path, ""))["time"]
-    assert (t["dt_initial"], t["dt_min"], t["dt_max"]) == (36.0, 0.0036, 360.0)
+    t = load_case(_write(tmp_path, "")).time
+    assert (t.dt_initial, t.dt_min, t.dt_max) == (36.0, 0.0036, 360.0)
     capped = "[loading]\nc_rate = 2\nsoc_end = 0.5\n[time]\ndt_max = 5\n"
-    t = load_case(_write(tmp_path, capped))["time"]
-    assert (t["dt_initial"], t["dt_min"], t["dt_max"]) == (5.0, 5e-4, 5.0)
-    t = load_case(_write(tmp_path, '[loading]\nmode = "potentiostatic"\n'))["time"]
-    assert t["dt_initial"] == pytest.approx(150.0**2 / 100.0 / 100)
+    t = load_case(_write(tmp_path, capped)).time
+    assert (t.dt_initial, t.dt_min, t.dt_max) == (5.0, 5e-4, 5.0)
+    t = load_case(_write(tmp_path, '[loading]\nmode = "potentiostatic"\n')).time
+    assert t.dt_initial == pytest.approx(150.0**2 / 100.0 / 100)
     stop = '[loading]\nmode = "potentiostatic"\n[time]\nt_end = 50\n'
-    t = load_case(_write(tmp_path, stop))["time"]
-    assert (t["dt_initial"], t["dt_max"], t["t_end"]) == (0.5, 5.0, 50.0)
+    t = load_case(_write(tmp_path, stop)).time
+    assert (t.dt_initial, t.dt_max, t.t_end) == (0.5, 5.0, 50.0)
 
 
 def test_resolve_does_not_touch_its_input():
@@ -205,13 +212,14 @@ def test_schema_is_documented():
     doc = reference_markdown()
     for section, spec in SCHEMA.items():
         assert f"## [{section}]" in doc
-        keys = list(spec.keys)
-        for i, (key, key_spec) in enumerate(spec.keys.items()):
-            assert key_spec.doc and f"`{key}`" in doc
-            if key_spec.type in ("float", "points"):
-                assert key_spec.unit, f"{section}.{key} has no unit"
-            for other, _values_ in key_spec.when:  # conditions read earlier, literal keys
-                assert keys.index(other) < i and not isinstance(spec.keys[other].default, Auto)
+        keys = list(spec.keys())
+        for member in [spec.base, *spec.members.values()]:
+            for i, (key, field) in enumerate(member.model_fields.items()):
+                assert field.description and f"`{key}`" in doc
+                if type_of(field) in ("float", "points"):
+                    assert meta_of(field).unit, f"{section}.{key} has no unit"
+                for other, _values_ in meta_of(field).when:  # conditions read earlier, literal keys
+                    assert keys.index(other) < i and not meta_of(member.model_fields[other]).auto
 
 
 # label: (case file text, --set items, fragments the message must contain)
@@ -363,7 +371,7 @@ def test_body_resolution_bounds_are_inclusive(tmp_path):
 def test_resolution_warnings_name_the_sizes():
     """h > ell / 2 on the surfaces (and in the flaw's ball) is warned, h = ell / 2 is not; no
     fracture model, no warning."""
-    from solver.case import resolution_warnings
+    from sifrac.solver.case import resolution_warnings
 
     def warnings(**fracture):
         geometry = {"diameter": 150.0, "mesh_size": 10.0, "mesh_size_surface": 4.0, "top_refine_radius": 30.0,
@@ -393,8 +401,8 @@ def test_missing_file(tmp_path):
 def test_non_finite_rejected_everywhere(tmp_path):
     """Every float key of every section refuses nan."""
     for section, spec in SCHEMA.items():
-        for key, key_spec in spec.keys.items():
-            if key_spec.type == "float":
+        for key, field in spec.keys().items():
+            if type_of(field) == "float":
                 with pytest.raises(CaseError, match=rf"\[{section}\] {key} = nan"):
                     resolve_case({section: {key: math.nan}}, "x")
 
@@ -403,7 +411,31 @@ def test_docs_case_reference_is_current():
     """docs/case-reference.md is generated from SCHEMA (`make docs`); it must not drift."""
     from pathlib import Path
 
-    from solver.case import reference_markdown
+    from sifrac.solver.case import reference_markdown
 
     doc = Path(__file__).parents[1] / "docs" / "case-reference.md"
     assert doc.read_text() == reference_markdown(), "run `make docs` to regenerate docs/case-reference.md"
+
+
+#: case_sha256 of every shipped case as the dict-case engine computed it before the case became typed
+#: models (main 2f53561 with the materials of branch front-integration, 965c110: one partial molar
+#: volume and the reaction-front parameters, which every resolved [active] section now lists):
+#: sweeps reuse run directories and `--resume` accepts checkpoints by this hash, so the same
+#: resolved case must keep it.
+PINNED_SHA256 = {
+    "demo_particle.toml": "2e6c279ac397a07b78814e292a66a1189558b8ade539716419faa59ea8e9d40e",
+    "film_delithiation_llzo.toml": "0d576de6a1556bebfe4c33691a49807f848835527673d4229cd960e30a5555ac",
+    "film_delithiation_notch.toml": "8e4823b829f677116d8a88dc63809e2b8bef0542c43d73ac043af078bd704e69",
+    "particle_first_lithiation.toml": "cd9df1a4477c81bb5ae5c2b8f4746c7a5828e31467058271df89055d710c4cb7",
+    "sent_miehe2010.toml": "8db6145db9c646f1418689af01ab50929133663552f6814386608df69811e384",
+    "sphere_fracture_3d.toml": "ce2e8e5b0bbeddfb800bbe1ba416143b65271191ea13d6731fa53763882cad68",
+    "surfing_hossain2014.toml": "5bd3b928f9da1201c3204c6906be0ac7a878b5446a13edb9d838ea0695f949be",
+    "verify_sphere_cv.toml": "ff80b807d58ad51d2b50773e9e14cca18d5e4db9b748824a27546dc7ec5fac2e",
+}
+
+
+@pytest.mark.parametrize("name", PINNED_SHA256)
+def test_case_hash_is_pinned(name):
+    from sifrac.solver.case import case_sha256
+
+    assert case_sha256(load_case(_CASES / name)) == PINNED_SHA256[name]

@@ -13,7 +13,7 @@ ROOT = Path(__file__).parents[1]
 
 
 def sifrac(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "solver.cli", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sifrac.solver.cli", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=300, env=env)
 
 
@@ -244,13 +244,13 @@ def test_fracture_report_and_provenance(tmp_path):
     import numpy as np
     import pyvista
 
-    from solver import bootstrap  # noqa: F401
+    from sifrac.solver import bootstrap  # noqa: F401
     import dolfinx
     import gmsh
     from petsc4py import PETSc
 
-    from solver import __version__
-    from solver.case import case_sha256, load_case
+    from sifrac.solver import __version__
+    from sifrac.solver.case import case_sha256, load_case
 
     out = tmp_path / "run"
     sets = ["geometry.mesh_size=24.0", "geometry.mesh_size_surface=10.0", "loading.soc_end=0.945",

@@ -1,14 +1,14 @@
 """Under mpiexec -n 2: bad paths end every rank with exit status 2 and one line from rank 0, before
 any collective call (a missing mesh file used to raise on every rank and end in MPI_Abort)."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 from pathlib import Path
 
 import pytest
 from mpi4py import MPI
 
-from solver.cli import main
+from sifrac.solver.cli import main
 
 pytestmark = pytest.mark.mpi
 CASE = Path(__file__).parents[1] / "cases" / "demo_particle.toml"

@@ -11,7 +11,7 @@ Koiter 1973).
 import numpy as np
 import pytest
 
-from solver.energy_release import (_DISC_REFERENCES, critical_size_by_interpolation,
+from sifrac.solver.energy_release import (_DISC_REFERENCES, critical_size_by_interpolation,
                                    critical_size_by_scaling, energy_release_rate, peak_energy_release_rate,
                                    stress_intensity, strip_coefficients)
 

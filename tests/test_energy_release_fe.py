@@ -3,7 +3,7 @@ crack in plane strain, G by the domain J-integral (with the eigenstrain term) an
 difference, against the weight functions on the handbook load (strip) and on the model's own
 uncracked profile (disc with an eigenstrain)."""
 
-from solver import bootstrap  # noqa: F401  (must precede dolfinx imports)
+from sifrac.solver import bootstrap  # noqa: F401  (must precede dolfinx imports)
 
 import importlib.util
 import sys

@@ -5,15 +5,15 @@ symmetry planes and film rollers remove them all; a matrix box on a bottom rolle
 in-plane translation(s) and, in 3D, the rotation about the vertical axis.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import math
 
 import pytest
 from mpi4py import MPI
 
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 
 CASES = {
     "particle-2d": ({"kind": "particle", "dim": 2, "diameter": 150.0, "mesh_size": 25.0}, {}, 3),

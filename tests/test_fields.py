@@ -1,6 +1,6 @@
 """Stress measures of solver/fields.py: the hoop stress about a body's centre, at the centre too."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 from pathlib import Path
 from types import SimpleNamespace
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver.case import load_case
-from solver.fields import tangential
-from solver.run import run
+from sifrac.solver.case import load_case
+from sifrac.solver.fields import tangential
+from sifrac.solver.run import run
 
 CASES = Path(__file__).parents[1] / "cases"
 

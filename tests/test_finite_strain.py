@@ -10,7 +10,7 @@
 4. Cases the closed form does not cover are refused, naming the key and what is allowed.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
@@ -18,10 +18,10 @@ import ufl
 from dolfinx import fem, mesh as dmesh
 from mpi4py import MPI
 
-from solver import kinematics, materials
-from solver.case import CaseError, resolve_case
-from solver.radial import RadialParticle, RadialSettings
-from solver.run import run
+from sifrac.solver import kinematics, materials
+from sifrac.solver.case import CaseError, resolve_case
+from sifrac.solver.radial import RadialParticle, RadialSettings
+from sifrac.solver.run import run
 
 FINITE = kinematics.Kinematics(finite=True)
 
@@ -89,7 +89,7 @@ def test_free_body_swells_stress_free(tmp_path, kind, out_of_plane):
     assert last["soc"] == pytest.approx(0.9, rel=1e-9)
     assert max(last["max_principal_stress"], -last["min_principal_stress"]) < 1e-10
     if out_of_plane == "generalized":
-        jc = 1 + case["active"]["expansion"] * 0.9
+        jc = 1 + case.active.expansion * 0.9
         assert last["axial_strain"] == pytest.approx(jc ** (1 / 3) - 1, rel=1e-9)
 
 
@@ -101,12 +101,12 @@ def _against_radial(tmp_path, plastic: bool, shape: str) -> list[tuple[float, fl
     from test_plasticity import particle_case
 
     case = particle_case(plastic)
-    case["mechanics"]["kinematics"] = "finite"
-    case["loading"]["ramp_time"] = 0.05
+    case.mechanics.kinematics = "finite"
+    case.loading.ramp_time = 0.05
     if shape == "sphere":
-        case["mechanics"]["out_of_plane"] = "axisymmetric"
-    probe = 0.99 * case["geometry"]["diameter"] / 2 / np.sqrt(2)
-    case["output"]["probes"] = [[probe, probe, 0.0]]
+        case.mechanics.out_of_plane = "axisymmetric"
+    probe = 0.99 * case.geometry.diameter / 2 / np.sqrt(2)
+    case.output.probes = [[probe, probe, 0.0]]
     result = run(case, MPI.COMM_SELF, tmp_path)
     assert result.status == "complete", result.reason
     t = np.genfromtxt(result.outdir / "probes.csv", delimiter=",", names=True)

@@ -3,7 +3,7 @@ the stress-free planar speed, the slowing by exp(-B p / kT), the <100>/<110> rat
 rank invariance of a shrinking core. The driver is benchmarks/front_prototype.py; the measured
 tables are in docs/notes/front-model.md."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import importlib.util
 import math
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import front
+from sifrac.solver import front
 
 _SPEC = importlib.util.spec_from_file_location("front_prototype",
                                                Path(__file__).parents[1] / "benchmarks" / "front_prototype.py")

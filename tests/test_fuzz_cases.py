@@ -20,9 +20,11 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import materials
-from solver.case import SCHEMA, MaterialKey
-from solver.cli import main
+from sifrac.solver import materials
+from sifrac.solver.case import Case
+from sifrac.solver.case.introspect import schemas
+from sifrac.solver.case.keys import choices_of, range_of, type_of
+from sifrac.solver.cli import main
 
 ROOT = Path(__file__).parents[1]
 BASES = {p.name: doc for p in sorted((ROOT / "cases").glob("*.toml"))
@@ -32,7 +34,8 @@ IDENT = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
 TEXT = st.text(alphabet=string.ascii_letters + string.digits + " -_.", max_size=12)
 FINITE = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6)
 NON_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
-KEYS = [(s, k, spec) for s, section in SCHEMA.items() for k, spec in section.keys.items()]
+SCHEMA = schemas(Case)
+KEYS = [(s, k, field) for s, section in SCHEMA.items() for k, field in section.keys().items()]
 
 # Values of the wrong type for each schema type (TOML ints are fine where floats are expected).
 WRONG_TYPE = {
@@ -50,35 +53,38 @@ WRONG_TYPE = {
                               st.just([["a", "b"]]), st.just([[1.0, 2.0, 3.0, 4.0]])),
     "vector": st.one_of(st.integers(), TEXT, st.just([1.0]), st.just([1.0, math.inf]), st.just(["a", "b"]),
                         st.just([1.0, 2.0, 3.0, 4.0])),
+    "miller": st.one_of(st.integers(), TEXT, st.just([1, 0]), st.just([0, 0, 0]), st.just([1.0, 0.0, 0.0]),
+                        st.just([True, 0, 0])),
     "weights": st.one_of(TEXT, st.just([1.0, 1.0]), st.just([1.0, 0.0, 1.0]), st.just([1.0, -1.0, 1.0]),
                          st.just([1.0, math.nan, 1.0])),
 }
 
 
-def _out_of_range(spec) -> st.SearchStrategy:
+def _out_of_range(field) -> st.SearchStrategy:
     """Values of the right type that the key's range, choices or finiteness rule out."""
-    if spec.choices:
-        if spec.type == "int":
-            return st.integers(-100, 100).filter(lambda v: v not in spec.choices)
-        return TEXT.filter(lambda v: v not in spec.choices)
+    choices = choices_of(field)
+    if choices:
+        if type_of(field) == "int":
+            return st.integers(-100, 100).filter(lambda v: v not in choices)
+        return TEXT.filter(lambda v: v not in choices)
     options = []
-    r = spec.range
-    if spec.type == "float":
+    r = range_of(field)
+    if type_of(field) == "float":
         options.append(NON_FINITE)
     if r is not None and r.lo is not None:
         below = st.floats(max_value=r.lo, allow_nan=False, allow_infinity=False, exclude_max=not r.lo_open,
                           min_value=r.lo - 1e6)
-        options.append(below.map(int) .filter(lambda v: v not in r) if spec.type == "int" else below)
+        options.append(below.map(int) .filter(lambda v: v not in r) if type_of(field) == "int" else below)
     if r is not None and r.hi is not None:
         above = st.floats(min_value=r.hi, allow_nan=False, allow_infinity=False, exclude_min=not r.hi_open,
                           max_value=r.hi + 1e6)
-        options.append(above.map(math.ceil).filter(lambda v: v not in r) if spec.type == "int" else above)
+        options.append(above.map(math.ceil).filter(lambda v: v not in r) if type_of(field) == "int" else above)
     return st.one_of(options)
 
 
-RANGED = [(s, k, spec) for s, k, spec in KEYS
-          if spec.type in ("float", "int", "str") and (spec.choices or spec.range or spec.type == "float")
-          and not isinstance(spec, MaterialKey)]
+RANGED = [(s, k, field) for s, k, field in KEYS
+          if type_of(field) in ("float", "int", "str")
+          and (choices_of(field) or range_of(field) or type_of(field) == "float")]
 
 
 @st.composite
@@ -89,16 +95,16 @@ def malformed(draw) -> tuple[dict | str, list[str], str]:
     kind = draw(st.sampled_from(["type", "range", "unknown_key", "unknown_section", "material", "role",
                                  "required", "not_a_table", "toml", "set_syntax", "set_value"]))
     if kind == "type":
-        section, key, spec = draw(st.sampled_from(KEYS))
-        case.setdefault(section, {})[key] = draw(WRONG_TYPE[spec.type])
+        section, key, field = draw(st.sampled_from(KEYS))
+        case.setdefault(section, {})[key] = draw(WRONG_TYPE[type_of(field)])
         return case, [], f"[{section}] {key}"
     if kind == "range":
-        section, key, spec = draw(st.sampled_from(RANGED))
-        case.setdefault(section, {})[key] = draw(_out_of_range(spec))
+        section, key, field = draw(st.sampled_from(RANGED))
+        case.setdefault(section, {})[key] = draw(_out_of_range(field))
         return case, [], f"[{section}] {key}"
     if kind == "unknown_key":
         section = draw(st.sampled_from(sorted(SCHEMA)))
-        key = draw(IDENT.filter(lambda k: k not in SCHEMA[section].keys))
+        key = draw(IDENT.filter(lambda k: k not in SCHEMA[section].keys()))
         case.setdefault(section, {})[key] = draw(st.one_of(FINITE, TEXT))
         return case, [], f"[{section}] {key}"
     if kind == "unknown_section":
@@ -111,7 +117,7 @@ def malformed(draw) -> tuple[dict | str, list[str], str]:
         return case, [], f"[{section}] material"
     if kind == "role":  # a library material in the wrong role, e.g. Cu as the active material
         section = draw(st.sampled_from(["active", "electrolyte", "collector"]))
-        choices = SCHEMA[section].keys["material"].choices
+        choices = SCHEMA[section].base.choices()
         case.setdefault(section, {})["material"] = draw(st.sampled_from(
             sorted(set(materials.LIBRARY) - set(choices))))
         return case, [], f"[{section}] material"
@@ -134,21 +140,21 @@ def malformed(draw) -> tuple[dict | str, list[str], str]:
                               IDENT.map(lambda k: f"geometry.{k}"),  # no value
                               st.just("geometry.=1"), st.just(".diameter=1"), st.just("=1")))
         return case, [item], "--set"
-    section, key, spec = draw(st.sampled_from([(s, k, sp) for s, k, sp in KEYS
-                                                if sp.type in ("float", "int", "bool")]))
-    value = draw(st.sampled_from(["abc", "[1, 2]", "nan" if spec.type == "float" else "1.5", "{a = 1}"]))
+    section, key, field = draw(st.sampled_from([(s, k, f) for s, k, f in KEYS
+                                                 if type_of(f) in ("float", "int", "bool")]))
+    value = draw(st.sampled_from(["abc", "[1, 2]", "nan" if type_of(field) == "float" else "1.5", "{a = 1}"]))
     return case, [f"{section}.{key}={value}"], f"[{section}] {key}"
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(malformed())
 def test_malformed_cases_exit_2_naming_the_key(capsys, monkeypatch, example):
-    import solver.run
+    from sifrac.solver import run as run_module
 
     def no_solver(*args, **kwargs):
         raise AssertionError("this malformed case passed validation")
 
-    monkeypatch.setattr(solver.run, "run", no_solver)
+    monkeypatch.setattr(run_module, "run", no_solver)
     case, sets, key = example
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "case.toml"
@@ -177,7 +183,7 @@ def test_malformed_cases_in_a_subprocess(tmp_path, text, sets, key):
     case = tmp_path / "case.toml"
     case.write_text(text)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "solver.cli", "run", str(case), "--output", str(out),
+    proc = subprocess.run([sys.executable, "-m", "sifrac.solver.cli", "run", str(case), "--output", str(out),
                            *[f"--set={s}" for s in sets]], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and key in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert not out.exists()

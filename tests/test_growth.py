@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from postprocess.growth import GrowthRun, changes, threshold_row
+from sifrac.postprocess.growth import GrowthRun, changes, threshold_row
 
 ROOT = Path(__file__).parents[1]
 SOC = [0.0, 0.3, 0.6, 0.9]

@@ -3,7 +3,7 @@
 
 import pytest
 
-from postprocess.keys import dig, lookup
+from sifrac.postprocess.keys import dig, lookup
 
 SUMMARY = {"status": "complete", "reference_length": 150.0,
            "final": {"soc": 0.9, "crack_length": 33.5},

@@ -1,16 +1,16 @@
 """Si films against solid electrolytes: compression against LLZO never damages, and the LLZO
 comparison machinery (cases/llzo_vs_liquid.toml) on a coarse mesh."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 from pathlib import Path
 
 import pytest
 from mpi4py import MPI
 
-from solver import phasefield
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver import phasefield
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 
 CASES = Path(__file__).parents[1] / "cases"
 
@@ -40,12 +40,12 @@ def test_film_compressed_against_llzo(tmp_path, split):
     case = capped_film(split)
     result = run(case, MPI.COMM_WORLD, tmp_path)
     assert result.status == "complete", result.reason
-    sigma_c = phasefield.strength("AT1", case["active"]["Gc"], case["active"]["E"], 40.0)
+    sigma_c = phasefield.strength("AT1", case.active.Gc, case.active.E, 40.0)
     hist = result.history
     assert max(r["max_principal_stress"] for r in hist) < 0.05 * sigma_c  # compression everywhere
     first = next((i for i, r in enumerate(hist) if r["max_damage"] > 0), None)
     if split in ("rankine", "default"):
-        assert case["fracture"]["split"] == "rankine"
+        assert case.fracture.split == "rankine"
         assert first is None
         assert min(r["min_principal_stress"] for r in hist) < -2.5 * sigma_c
     elif split == "spectral":
@@ -60,13 +60,13 @@ def test_electrolyte_series_trend_figure(tmp_path):
     runs are faked (a summary with COD = E / 1000): the machinery, not the physics, is tested."""
     import json
 
-    from solver.case import case_sha256
-    from solver.studies.outputs import trend_points
-    from solver.studies.plan import load_study
-    from solver.studies.sweep import sweep
+    from sifrac.solver.case import case_sha256
+    from sifrac.solver.studies.outputs import trend_points
+    from sifrac.solver.studies.plan import load_study
+    from sifrac.solver.studies.sweep import sweep
 
-    def fake(case: dict, comm, outdir: Path) -> dict:
-        e = case["electrolyte"].get("E")
+    def fake(case, comm, outdir: Path) -> dict:
+        e = case.electrolyte.E
         summary = {"status": "complete", "reason": "fake", "case_sha256": case_sha256(case), "fractured": True,
                    "crack_initiation_soc": 0.3, "final": {"cod_normalized": (e or 0.0) / 1000.0,
                                                           "dissipated_energy": 1.0, "max_damage": 1.0},
@@ -93,8 +93,8 @@ def test_llzo_comparison_ordering(tmp_path):
     delithiation (measured 0.248), the LLZO cap not at all down to the cut-off; both LLZO variants
     dissipate less, and the cap's final opening is below half the liquid's (measured 0.04 of it).
     Margins: 0.05 SOC on the initiations, ordering only on the energies."""
-    from solver.studies.plan import load_study
-    from solver.studies.sweep import sweep
+    from sifrac.solver.studies.plan import load_study
+    from sifrac.solver.studies.sweep import sweep
 
     study = load_study(CASES / "llzo_vs_liquid.toml", ["output.fields=false"])
     result = sweep(study, MPI.COMM_WORLD, tmp_path)

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from solver import materials
-from solver.materials import LIBRARY, PARAMETERS, REFERENCES, ROLES, STATUSES, UnknownMaterial
+from sifrac.solver import materials
+from sifrac.solver.materials import LIBRARY, PARAMETERS, REFERENCES, ROLES, STATUSES, UnknownMaterial
 
 EXPECTED = {"c-Si", "a-Si", "LLZO", "LLZTO", "LLTO", "LATP", "Li6PS5Cl", "Li2S-P2S5", "PEO",
             "CSSE", "Cu", "liquid"}

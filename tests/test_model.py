@@ -3,16 +3,16 @@ so its parallel PETSc objects are destroyed on every rank at the same point of t
 whenever each rank's cyclic garbage collector happens to run (a collective destruction at
 different times deadlocks, e.g. in a sweep that builds one model after another)."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import gc
 import weakref
 
 from mpi4py import MPI
 
-import meshes
-from solver.case import resolve_case
-from solver.model import ChemoMechanicalModel
+from sifrac import meshes
+from sifrac.solver.case import resolve_case
+from sifrac.solver.model import ChemoMechanicalModel
 
 
 def test_a_model_is_freed_without_the_cyclic_collector():
@@ -25,7 +25,7 @@ def test_a_model_is_freed_without_the_cyclic_collector():
         "fracture": {"model": "AT1", "split": "rankine", "length_scale": 10.0},
         "loading": {"mode": "potentiostatic", "surface_concentration": 0.98, "surface_stress_coupling": True},
         "time": {"t_end": 1.0}, "output": {"fields": False}}, "cycles")
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD)
     gc.collect()
     gc.disable()
     try:

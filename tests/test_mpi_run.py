@@ -8,15 +8,15 @@ its flaw in finite strain (Hencky kinematics, pulled-back Gc and ell), a <110> p
 the reaction front (Allen-Cahn, lagged pressure and normal, the global step limit), and a film under
 an LLZO cap."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 
 import pytest
 from mpi4py import MPI
 
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 
 pytestmark = pytest.mark.mpi
 
@@ -116,7 +116,7 @@ def test_film_crack_3d_iterative_matches_2d(tmp_path_factory):
     length times the depth."""
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     comm = MPI.COMM_WORLD
     base = comm.bcast(str(tmp_path_factory.mktemp("film3d")) if comm.rank == 0 else None, root=0)

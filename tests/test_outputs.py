@@ -1,12 +1,12 @@
 """Result files: history.csv and probes.csv grow by appended lines, and a resumed run rewrites
 them from its checkpoint, so that the files are those an uninterrupted run writes."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 from mpi4py import MPI
 
-from solver.outputs import ResultWriter, csv_text
+from sifrac.solver.outputs import ResultWriter, csv_text
 
 
 def _writer(outdir):

@@ -2,15 +2,15 @@
 (kept AMG preconditioners, damage driving energy cached per damage solve) against MUMPS LU, and
 the solver statistics that benchmarks/ and users read from summary.json."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 from pathlib import Path
 
 import pytest
 from mpi4py import MPI
 
-from solver.case import load_case
-from solver.run import run
+from sifrac.solver.case import load_case
+from sifrac.solver.run import run
 
 CASE = Path(__file__).parents[1] / "cases" / "sphere_fracture_3d.toml"
 #: Coarse eighth sphere with a penny crack seeded in the core: it grows from the third step.
@@ -73,15 +73,15 @@ def test_warm_started_linear_mechanics_meets_the_full_load_tolerance():
     or time step) converges to linear_rtol times the residual of the whole load, |F(0)|, not of
     the small correction: after a 0.1% change of concentration the true residual is within that
     tolerance, and CG needs clearly fewer iterations than for the whole load from zero."""
-    import meshes
-    from solver.model import ChemoMechanicalModel
+    from sifrac import meshes
+    from sifrac.solver.model import ChemoMechanicalModel
 
     case = load_case(CASE, ["geometry.mesh_size=16.0", "geometry.mesh_size_surface=16.0", "fracture.model=none"])
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD)
     problem = ChemoMechanicalModel(bundle, case)
     snes, ksp = problem.solvers["mechanics"].solver, problem.solvers["mechanics"].solver.getKSP()
     assert snes.getType() == "ksponly" and ksp.getType() == "cg"
-    rtol = case["solver"]["linear_rtol"]
+    rtol = case.solver.linear_rtol
 
     def solve_at(c: float) -> tuple[int, float, float]:
         """Krylov iterations, |F(0)| and |F(u)| after an equilibrium solve at uniform c."""

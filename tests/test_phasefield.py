@@ -5,15 +5,15 @@ The bar is the Si layer of a thin film on rollers, loaded by a uniform delithiat
 `uniform` loading mode) with swelling along x only and nu = 0: a uniaxial stress state in Si.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import phasefield
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver import phasefield
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 
 E, GC, ELL = 100.0, 6.0, 10.0
 
@@ -124,14 +124,14 @@ def test_film_delithiation_notch_demo(tmp_path):
     import csv
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     case = load_case(Path(__file__).parents[1] / "cases" / "film_delithiation_notch.toml",
                      ["geometry.mesh_size=10.0", "geometry.mesh_size_surface=5.0", "output.fields=false"])
     result = run(case, MPI.COMM_WORLD, tmp_path)
     assert result.status == "complete", result.reason
     s, hist = result.summary, result.history
-    assert s["fractured"] and case["loading"]["soc_end"] < s["crack_initiation_soc"] < 1.0
+    assert s["fractured"] and case.loading.soc_end < s["crack_initiation_soc"] < 1.0
     at_initiation = next(r for r in hist if r["soc"] == s["crack_initiation_soc"])
     assert hist[-1]["cod_normalized"] > at_initiation["cod_normalized"] > 0
     diss = [r["dissipated_energy"] for r in hist]
@@ -152,7 +152,7 @@ def test_mesh_objectivity_notched_film(tmp_path):
     starts at the same SOC and its length and opening at SOC 0.93 change by less than 5%."""
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     out = {}
     for h in (8.0, 4.0):
@@ -194,7 +194,7 @@ def test_solver_options_do_not_leak_between_runs(tmp_path):
     the bar still cracks at its strength after such a run."""
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     sphere = load_case(Path(__file__).parents[1] / "cases" / "verify_sphere_cv.toml",
                        ["geometry.mesh_size=20.0", "time.t_end=0.05", "output.fields=false"])
@@ -213,11 +213,11 @@ def test_damage_hessian_is_constant_in_d(tmp_path, model):
     driving energy) and that the runs do assemble it at most once per damage solve."""
     import numpy as np
 
-    import meshes
-    from solver.model import ChemoMechanicalModel
+    from sifrac import meshes
+    from sifrac.solver.model import ChemoMechanicalModel
 
     case = bar_case(model)
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD, with_electrolyte=False)
     problem = ChemoMechanicalModel(bundle, case)
     problem.c.x.array[:] = 0.8  # 20% delithiated: the bar is in tension at u = 0
     problem.update_crack_driving_energy()

@@ -6,9 +6,9 @@ import pytest
 
 pyvista = pytest.importorskip("pyvista")
 
-from postprocess import pictures  # noqa: E402
-from postprocess.plots import energy_unit  # noqa: E402
-from postprocess.report import energies_per_depth  # noqa: E402
+from sifrac.postprocess import pictures  # noqa: E402
+from sifrac.postprocess.plots import energy_unit  # noqa: E402
+from sifrac.postprocess.report import energies_per_depth  # noqa: E402
 
 
 def two_region_film(nx: int = 20, ny: int = 20) -> pyvista.UnstructuredGrid:
@@ -142,9 +142,9 @@ def test_snapshots_gathered_from_two_ranks_carry_every_cell_region(tmp_path_fact
     region tag per cell, as many Si, Cu and LLZO cells as the distributed mesh owns."""
     from mpi4py import MPI
 
-    from solver import bootstrap  # noqa: F401
-    from solver.case import resolve_case
-    from solver.run import run
+    from sifrac.solver import bootstrap  # noqa: F401
+    from sifrac.solver.case import resolve_case
+    from sifrac.solver.run import run
 
     comm = MPI.COMM_WORLD
     out = comm.bcast(str(tmp_path_factory.mktemp("regions")) if comm.rank == 0 else None, root=0)

@@ -10,14 +10,14 @@
    with the single-phase elastic model.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 
 
 def film_case(soc_end: float, hardening: float = 0.0) -> dict:
@@ -34,15 +34,15 @@ def film_case(soc_end: float, hardening: float = 0.0) -> dict:
 def film_laws(act: dict, c: float) -> tuple[float, float, float]:
     """(E/(1-nu), chemical strain, flow stress) at concentration c: moduli and yield stress are
     linear in c between the pristine and lithiated library values."""
-    E = act["E"] + (act["E_lithiated"] - act["E"]) * c
-    nu = act["nu"] + (act["nu_lithiated"] - act["nu"]) * c
-    flow = act["yield_stress_pristine"] + (act["yield_stress"] - act["yield_stress_pristine"]) * c
-    return E / (1 - nu), act["expansion"] / 3 * c, flow
+    E = act.E + (act.E_lithiated - act.E) * c
+    nu = act.nu + (act.nu_lithiated - act.nu) * c
+    flow = act.yield_stress_pristine + (act.yield_stress - act.yield_stress_pristine) * c
+    return E / (1 - nu), act.expansion / 3 * c, flow
 
 
 def test_film_yields_at_the_flow_stress(tmp_path):
     case = film_case(0.05)
-    act = case["active"]
+    act = case.active
     result = run(case, MPI.COMM_SELF, tmp_path)
     assert result.status == "complete", result.reason
     c_y = None
@@ -68,7 +68,7 @@ def test_hardening_film_follows_the_closed_form(tmp_path):
     no path dependence while the film keeps flowing."""
     H = 2.0
     case = film_case(0.05, hardening=H)
-    act = case["active"]
+    act = case.active
     result = run(case, MPI.COMM_SELF, tmp_path)
     assert result.status == "complete", result.reason
     flowed = 0
@@ -123,7 +123,7 @@ def test_surface_flaw_grows_only_in_larger_particles(tmp_path, diameter, grows, 
     docs/critical-sizes.md). crack_growth stops the run when the measured length has doubled."""
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     case = load_case(Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml",
                      [f"geometry.diameter={diameter}", "output.fields=false", f"fracture.criterion={criterion}"])
@@ -132,7 +132,7 @@ def test_surface_flaw_grows_only_in_larger_particles(tmp_path, diameter, grows, 
     s = result.summary
     assert s["fractured"] is grows
     first = result.history[0]["crack_length"]
-    assert first == pytest.approx(case["fracture"]["surface_flaw"] / 2, rel=0.3)  # half the flaw: symmetry plane
+    assert first == pytest.approx(case.fracture.surface_flaw / 2, rel=0.3)  # half the flaw: symmetry plane
     if grows and criterion == "crack_growth":  # stopped on the first step whose length doubled
         lengths = [r["crack_length"] for r in result.history]
         assert lengths[-1] >= 2.0 * first > max(lengths[:-1])
@@ -149,7 +149,7 @@ def test_potentiostatic_ramp_lets_a_thin_plastic_shell_start(tmp_path):
     goes, and the surface holds exactly the ramp's value (0.98 * t / ramp) at every step."""
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     case = load_case(Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml",
                      ["geometry.kind=hollow_sphere", "geometry.diameter=400.0", "loading.ramp_time=0.05",
@@ -170,7 +170,7 @@ def test_alternate_minimisation_leaves_a_limit_cycle(tmp_path):
     into geometric convergence: 20 steps run with at most 60 iterations each and no cut step."""
     from pathlib import Path
 
-    from solver.case import load_case
+    from sifrac.solver.case import load_case
 
     case = load_case(Path(__file__).parents[1] / "cases" / "particle_first_lithiation.toml",
                      ["geometry.matrix=true", "electrolyte.material=LLZO", "geometry.diameter=100.0",

@@ -10,16 +10,16 @@ converges; only the public interface is used (solve_mechanics, u, stats, SolverF
 mechanics solver's proximal shift).
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-import meshes
-from solver.case import resolve_case
-from solver.model import ChemoMechanicalModel
-from solver.nonlinear import SolverFailure
+from sifrac import meshes
+from sifrac.solver.case import resolve_case
+from sifrac.solver.model import ChemoMechanicalModel
+from sifrac.solver.nonlinear import SolverFailure
 
 #: Linear solves that always fail: one Richardson iteration damped by 1e-3 (on the preset's LU)
 #: cannot reach the tolerance.
@@ -38,7 +38,7 @@ def _particle(petsc_options: dict | None = None, shell: bool = True) -> ChemoMec
         "loading": {"mode": "potentiostatic", "soc_end": 0.5, "ramp_time": 0.05},
         "solver": {"petsc_options": petsc_options or {}},
         "output": {"fields": False}}, "proximal")
-    bundle = meshes.build(case["geometry"], MPI.COMM_WORLD, with_electrolyte=False)
+    bundle = meshes.build(case.geometry, MPI.COMM_WORLD, with_electrolyte=False)
     problem = ChemoMechanicalModel(bundle, case)
     if shell:
         problem.c.interpolate(lambda x: np.where(np.hypot(x[0], x[1]) > 35.0, 0.3, 0.0))

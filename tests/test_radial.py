@@ -11,15 +11,15 @@
 5. A plane-strain cylinder: free swelling, and the 2D solver's plastic particle reproduced.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import materials
-from solver.radial import RadialParticle, RadialSettings
-from solver.run import run
+from sifrac.solver import materials
+from sifrac.solver.radial import RadialParticle, RadialSettings
+from sifrac.solver.run import run
 
 
 def csi(**overrides) -> dict:

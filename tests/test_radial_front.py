@@ -16,15 +16,15 @@
 6. Generalised plane strain (a free axial strain): free swelling is stress free and isotropic.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import lixsi, materials
-from solver import radial_fracture as rfr
-from solver.radial import RadialParticle, RadialSettings
+from sifrac.solver import lixsi, materials
+from sifrac.solver import radial_fracture as rfr
+from sifrac.solver.radial import RadialParticle, RadialSettings
 
 
 def settings(radius=50.0, cell=0.5, **kw) -> RadialSettings:

@@ -4,7 +4,7 @@
 The 2- and 3-rank runs are `mpiexec` subprocesses of the CLI started from this serial test (an
 MPI test under `mpiexec -n 2` cannot start a 3-rank run); the 1-rank run is in process."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 import os
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from mpi4py import MPI
 
-from solver.case import load_case
-from solver.run import run
+from sifrac.solver.case import load_case
+from sifrac.solver.run import run
 
 ROOT = Path(__file__).parents[1]
 FILM = ROOT / "cases" / "film_delithiation_notch.toml"
@@ -42,7 +42,7 @@ def test_crack_metrics_on_1_2_3_ranks(tmp_path):
     env = {**os.environ, "MPIR_CVAR_POLLS_BEFORE_YIELD": "1"}
     for n in (2, 3):
         out = tmp_path / f"np{n}"
-        proc = subprocess.run([str(mpiexec), "-n", str(n), sys.executable, "-m", "solver.cli", "-q", "run", str(FILM),
+        proc = subprocess.run([str(mpiexec), "-n", str(n), sys.executable, "-m", "sifrac.solver.cli", "-q", "run", str(FILM),
                                "--output", str(out), *[a for s in SMALL for a in ("--set", s)]],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr

@@ -7,7 +7,7 @@ the front position converges under mesh refinement (2%); and short runs in plane
 axisymmetric (a-Si with its second step) and 3D show the pipeline works there. The 1 vs 2 ranks
 check is in tests/test_mpi_run.py. Measurements: docs/notes/front-model.md section 12."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import math
 
@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import front, materials
-from solver.case import CaseError, resolve_case
-from solver.run import run
+from sifrac.solver import front, materials
+from sifrac.solver.case import CaseError, resolve_case
+from sifrac.solver.run import run
 
 #: Front width and mesh of the planar checks: l0 / h = 8. On these unstructured meshes the speed
 #: is 0.4% slow at l0 / h = 8 and 1.4% slow at l0 / h = 5 (0.7% on the crossed meshes of the
@@ -59,9 +59,9 @@ def test_planar_front_in_a_stress_free_film_moves_at_the_rate_law_speed(tmp_path
     result = run(case, MPI.COMM_SELF, tmp_path)
     assert result.status == "complete", result.reason
     assert max(abs(r["max_principal_stress"]) for r in result.history) < 1e-9  # stress free
-    assert measured_speed(result) == pytest.approx(case["active"]["front_speed"], rel=0.01)
+    assert measured_speed(result) == pytest.approx(case.active.front_speed, rel=0.01)
     # dt = 0.1 l0 / v once the surface has nucleated the front
-    assert result.history[-1]["dt"] == pytest.approx(0.1 * L0 / case["active"]["front_speed"], rel=0.02)
+    assert result.history[-1]["dt"] == pytest.approx(0.1 * L0 / case.active.front_speed, rel=0.02)
     assert 0.749 <= result.history[-1]["soc"] < 0.75 + 0.1 * L0 / THICKNESS  # ends within a step of soc_end
 
 
@@ -70,16 +70,16 @@ def test_stack_pressure_slows_the_front_by_the_arrhenius_factor(tmp_path):
     front, exp(-B p / kT) = 0.239 (c-Si, B = 0.0625 eV/GPa, kT = 0.02585 eV)."""
     pressure = 1.0
     case = film_case("110", stack_pressure=pressure)
-    act = case["active"]
+    act = case.active
     result = run(case, MPI.COMM_SELF, tmp_path)
     assert result.status == "complete", result.reason
-    nu = act["nu"]
+    nu = act.nu
     p = pressure * (1 + nu) / (3 * (1 - nu))
     assert result.history[-1]["front_pressure"] == pytest.approx(p, rel=1e-3)
-    law = front.zhang_2016("c-Si", act["front_speed"])
+    law = front.zhang_2016("c-Si", act.front_speed)
     factor = math.exp(-law.pressure_coefficient * p / law.kT)
     assert factor == pytest.approx(0.2388, rel=1e-3)
-    assert measured_speed(result) == pytest.approx(act["front_speed"] * factor, rel=0.01)
+    assert measured_speed(result) == pytest.approx(act.front_speed * factor, rel=0.01)
 
 
 @pytest.mark.parametrize("facing", ["100", "111"])
@@ -89,10 +89,10 @@ def test_c_si_fronts_facing_100_and_111_move_at_their_published_rates(tmp_path, 
     case = film_case(facing)
     result = run(case, MPI.COMM_SELF, tmp_path)
     assert result.status == "complete", result.reason
-    act = case["active"]
-    rate = math.exp(-(act["front_barrier_100"] - act["front_barrier_110"]) / (front.K_BOLTZMANN * 300.0))
+    act = case.active
+    rate = math.exp(-(act.front_barrier_100 - act.front_barrier_110) / (front.K_BOLTZMANN * 300.0))
     assert 1 / rate == pytest.approx(10.18, rel=1e-3)
-    assert measured_speed(result) == pytest.approx(act["front_speed"] * rate, rel=0.01)
+    assert measured_speed(result) == pytest.approx(act.front_speed * rate, rel=0.01)
 
 
 PILLAR_RADIUS = 16.0
@@ -148,7 +148,7 @@ def test_axisymmetric_a_si_particle_runs_its_second_step(tmp_path):
         "mechanics": {"out_of_plane": "axisymmetric", "plasticity": "J2"},
         "loading": {"mode": "potentiostatic", "soc_end": 0.8}, "time": {"max_steps": 400},
         "output": {"fields": False}}, "front_sphere")
-    assert case["active"]["c_max"] == materials.c_max_of(3.75) and case["active"]["expansion"] == 2.8
+    assert case.active.c_max == materials.c_max_of(3.75) and case.active.expansion == 2.8
     result = run(case, MPI.COMM_SELF, tmp_path)
     assert result.status == "complete", result.reason
     stages = [r["front_stage"] for r in result.history]

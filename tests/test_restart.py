@@ -2,7 +2,7 @@
 continues bit for bit (on the same number of ranks; on another, up to MPI round-off), periodic
 checkpoints survive SIGKILL, and result files are never truncated."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 import json
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from mpi4py import MPI
 
-from solver.case import load_case, resolve_case
-from solver.run import run
+from sifrac.solver.case import load_case, resolve_case
+from sifrac.solver.run import run
 
 ROOT = Path(__file__).parents[1]
 FILM = ROOT / "cases" / "film_delithiation_notch.toml"
@@ -29,7 +29,7 @@ SMALL = ["geometry.mesh_size=16.0", "geometry.mesh_size_surface=8.0", "loading.s
 def sifrac(*args: str, mpi: int = 0, wait: bool = True):
     """The CLI in a subprocess (under mpiexec -n `mpi` when mpi > 0)."""
     sets = [a for s in SMALL for a in ("--set", s)]
-    cmd = [sys.executable, "-m", "solver.cli", "-q", *args, *sets]
+    cmd = [sys.executable, "-m", "sifrac.solver.cli", "-q", *args, *sets]
     if mpi:
         cmd = [str(Path(sys.executable).parent / "mpiexec"), "-n", str(mpi), *cmd]
     if not wait:
@@ -150,7 +150,7 @@ def test_periodic_checkpoints_survive_sigkill(tmp_path, reference):
 
 
 def test_resume_without_checkpoint_is_refused(tmp_path):
-    from solver.cli import main
+    from sifrac.solver.cli import main
 
     proc = sifrac("run", str(FILM), "--resume", str(tmp_path))
     assert proc.returncode == 2 and "no checkpoint" in proc.stderr

@@ -5,13 +5,13 @@ relative. The cases cover every kind of state field: P1 (c, d), vector P2 (u), q
 (plastic strain and equivalent plastic strain, finite strain), DG0 (the cell-mean hydrostatic
 stress of the surface-coupled solve, the axial strain of generalised plane strain)."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import pytest
 from mpi4py import MPI
 
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 from test_mpi_run import CASES
 
 pytestmark = pytest.mark.mpi

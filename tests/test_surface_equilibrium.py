@@ -8,7 +8,7 @@ penalty (the surface reaction stops with the flux), so the elastic case is check
 plastic one carries the O(h) error of the surface cells' mean stress.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import math
 from collections.abc import Callable
@@ -16,9 +16,9 @@ from collections.abc import Callable
 import pytest
 from mpi4py import MPI
 
-from solver import diffusion
-from solver.case import resolve_case
-from solver.run import run
+from sifrac.solver import diffusion
+from sifrac.solver.case import resolve_case
+from sifrac.solver.run import run
 
 C_S = 0.98
 
@@ -60,8 +60,8 @@ def steady_soc(case: dict, tmp_path, spread: float) -> float:
 
 def _balance(case: dict, sigma_h: Callable[[float], float]) -> Callable[[float], float]:
     """c -> ln(c/(1-c)) - ln(c_s/(1-c_s)) - kappa sigma_h(c): zero at the steady state."""
-    act = case["active"]
-    kappa = diffusion.stress_coupling(act["partial_molar_volume"], case["loading"]["temperature"])
+    act = case.active
+    kappa = diffusion.stress_coupling(act.partial_molar_volume, case.loading.temperature)
     return lambda c: math.log(c / (1 - c)) - math.log(C_S / (1 - C_S)) - kappa * sigma_h(c)
 
 
@@ -69,9 +69,9 @@ def test_elastic_film_takes_up_what_its_compression_allows(tmp_path):
     """Elastic: sigma_xx = sigma_zz = -E beta c / (1 - nu), sigma_h = 2 sigma_xx / 3. The rigid
     lateral constraint leaves only ~5% of the stress-free uptake (kappa sigma_h = -240 c)."""
     case = film("none")
-    act = case["active"]
-    beta = act["expansion"] / 3
-    exact = bisect(_balance(case, lambda c: -2 * act["E"] * beta * c / (3 * (1 - act["nu"]))), 1e-9, C_S)
+    act = case.active
+    beta = act.expansion / 3
+    exact = bisect(_balance(case, lambda c: -2 * act.E * beta * c / (3 * (1 - act.nu))), 1e-9, C_S)
     soc = steady_soc(case, tmp_path, 1e-4)
     assert exact == pytest.approx(0.0497, abs=1e-4)
     assert soc == pytest.approx(exact, rel=1e-4)
@@ -82,11 +82,11 @@ def test_plastic_film_takes_up_what_its_yield_stress_allows(tmp_path):
     with sigma_y linear in c (1.75 -> 1 GPa): c = 0.771 (measured 0.774 at h = 5 nm, 0.772 at
     h = 2.5 nm). Without the coupling the film fills to c_s."""
     case = film("J2")
-    act = case["active"]
-    assert case["mechanics"]["hardening"] == 0.0
+    act = case.active
+    assert case.mechanics.hardening == 0.0
 
     def sigma_h(c: float) -> float:
-        return -2 * (act["yield_stress_pristine"] + (act["yield_stress"] - act["yield_stress_pristine"]) * c) / 3
+        return -2 * (act.yield_stress_pristine + (act.yield_stress - act.yield_stress_pristine) * c) / 3
 
     exact = bisect(_balance(case, sigma_h), 1e-9, C_S)
     assert steady_soc(case, tmp_path, 0.02) == pytest.approx(exact, rel=0.01)

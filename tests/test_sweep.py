@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from mpi4py import MPI
 
-from solver.case import CaseError, case_sha256
-from solver.studies.plan import load_study, run_case, run_spec
-from solver.studies.strategies import Bisection, Record
-from solver.studies.sweep import sweep
+from sifrac.solver.case import CaseError, case_sha256
+from sifrac.solver.studies.plan import load_study, run_case, run_spec
+from sifrac.solver.studies.strategies import Bisection, Record
+from sifrac.solver.studies.sweep import sweep
 
 ROOT = Path(__file__).parents[1]
 STUDY = ROOT / "cases" / "studies" / "film_notch_soc_end.toml"
@@ -41,8 +41,8 @@ class FakeRunner:
     def __init__(self, rule, status: str = "complete", fails=lambda d: False) -> None:
         self.rule, self.status, self.fails, self.calls = rule, status, fails, []
 
-    def __call__(self, case: dict, comm, outdir: Path) -> dict:
-        d = case["geometry"]["diameter"]
+    def __call__(self, case, comm, outdir: Path) -> dict:
+        d = case.geometry.diameter
         self.calls.append(d)
         fractured = bool(self.rule(d))
         summary = {"status": "failed" if self.fails(d) else self.status, "reason": "fake", "case_sha256": case_sha256(case),
@@ -116,8 +116,8 @@ def test_study_lists_its_parameters_with_sources(tmp_path):
 def test_target_is_reported_and_a_miss_is_said(tmp_path, monkeypatch, caplog, threshold, met):
     """A published target range: the summary says whether the critical value lies in it, and the
     CLI verb's log warns on a miss."""
-    from solver.studies import cli, executor
-    from solver.studies.outputs import target_met
+    from sifrac.solver.studies import cli, executor
+    from sifrac.solver.studies.outputs import target_met
 
     path = write_study(tmp_path, BISECT + 'target = [150.0, 200.0]\ntarget_source = "paper, fig. 1"\n')
     monkeypatch.setattr(executor, "run_or_resume", FakeRunner(lambda d: d >= threshold))
@@ -128,10 +128,10 @@ def test_target_is_reported_and_a_miss_is_said(tmp_path, monkeypatch, caplog, th
     assert summary["target_met"] is met
     missed = [r.getMessage() for r in caplog.records if "outside the target [150, 200] (paper, fig. 1)" in r.getMessage()]
     assert len(missed) == (0 if met else 1)
-    assert target_met({"target": [150.0, 200.0]}, None) is None
-    assert target_met({}, 170.0) is None
+    assert target_met([150.0, 200.0], None) is None
+    assert target_met(None, 170.0) is None
     # stopped early: only a bracket wholly inside (outside) the target decides
-    target = {"target": [105.0, 195.0]}
+    target = [105.0, 195.0]
     assert target_met(target, 170.0, [40.0, 300.0]) is None
     assert target_met(target, 88.0, [78.5, 97.8]) is False
     assert target_met(target, 150.0, [140.0, 160.0]) is True
@@ -214,7 +214,7 @@ def test_grid_criterion_table_and_variants(tmp_path):
             '[sweep.variants.llzo_cap]\n"electrolyte.material" = "LLZO"\n"geometry.diameter" = 300.0\n'
             '[sweep.variants.liquid]\ngeometry.diameter = 100.0\n')
     study = load_study(write_study(tmp_path, text))
-    assert run_case(study, run_spec(study, "llzo_cap"), tmp_path)["electrolyte"]["material"] == "LLZO"
+    assert run_case(study, run_spec(study, "llzo_cap"), tmp_path).electrolyte.material == "LLZO"
     result = sweep(study, MPI.COMM_SELF, tmp_path / "var", runner=FakeRunner(lambda d: d > 150))
     table = rows(tmp_path / "var" / "sweep.csv")
     assert [(r["run"], r["criterion"]) for r in table] == [("llzo_cap", "True"), ("liquid", "False")]
@@ -224,8 +224,8 @@ def test_grid_criterion_table_and_variants(tmp_path):
 def test_study_overrides_and_limits(tmp_path):
     path = write_study(tmp_path, BISECT)
     study = load_study(path, ["sweep.tolerance=1.0", "geometry.kind=nanowire"])
-    assert study.sweep["tolerance"] == 1.0
-    assert run_case(study, run_spec(study, 200.0), tmp_path)["geometry"]["kind"] == "nanowire"
+    assert study.sweep.tolerance == 1.0
+    assert run_case(study, run_spec(study, 200.0), tmp_path).geometry.kind == "nanowire"
     with pytest.raises(CaseError, match=r"\[sweep\] max_runs"):
         sweep(load_study(path, ["sweep.max_runs=5"]), MPI.COMM_SELF, tmp_path / "x", runner=FakeRunner(bool))
     assert not (tmp_path / "x").exists()
@@ -237,8 +237,8 @@ def test_mode_set_on_the_command_line_leaves_out_the_files_keys_of_other_modes(t
     still refused, and a file whose own mode disagrees with its keys still fails."""
     path = write_study(tmp_path, BISECT)
     study = load_study(path, ["sweep.mode=grid", "sweep.values=[100.0, 300.0]"])
-    assert study.sweep["mode"] == "grid" and study.sweep["values"] == [100.0, 300.0]
-    assert "bracket" not in study.sweep and "tolerance" not in study.sweep
+    assert study.sweep.mode == "grid" and study.sweep.values == [100.0, 300.0]
+    assert "bracket" not in study.sweep.to_dict() and "tolerance" not in study.sweep.to_dict()
     result = sweep(study, MPI.COMM_SELF, tmp_path / "grid", runner=FakeRunner(lambda d: d > 150))
     assert [r["criterion"] for r in rows(tmp_path / "grid" / "sweep.csv")] == ["False", "True"]
     assert result.status == "complete"
@@ -249,7 +249,7 @@ def test_mode_set_on_the_command_line_leaves_out_the_files_keys_of_other_modes(t
 
 
 def sifrac(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "solver.cli", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sifrac.solver.cli", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -339,6 +339,6 @@ def test_runs_stopped_by_the_wall_time_limit_continue_when_the_sweep_is_run_agai
 
 def test_study_reference_is_current():
     """docs/sweep-reference.md is generated from the [sweep] schema (`make docs`); it must not drift."""
-    from solver.studies.schema import reference_markdown
+    from sifrac.solver.studies.schema import reference_markdown
 
     assert (ROOT / "docs" / "sweep-reference.md").read_text() == reference_markdown(), "run `make docs`"

@@ -2,7 +2,7 @@
 decisions of the serial sweep, on the notched-film study (real runs): bisection and grid; and a
 group that finishes first waits without holding its core."""
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 import time
@@ -13,9 +13,9 @@ import pytest
 import tomli_w
 from mpi4py import MPI
 
-from solver.studies.executor import Executor
-from solver.studies.plan import load_study
-from solver.studies.sweep import sweep
+from sifrac.solver.studies.executor import Executor
+from sifrac.solver.studies.plan import load_study
+from sifrac.solver.studies.sweep import sweep
 
 pytestmark = pytest.mark.mpi
 
@@ -66,7 +66,7 @@ def test_two_concurrent_runs_match_serial_sweep(tmp_path_factory, mode):
     assert cracked and intact and max(cracked) < min(intact)  # one threshold for both sweeps
     if mode == "bisection":  # two points a round: [0.9, 0.98] -> 0.08 / 3 -> 0.0089 <= 0.01
         assert len(b) == 6 and sorted({r["round"] for r in b.values()}) == ["0", "1", "2"]
-        tol = study.sweep["tolerance"]
+        tol = study.sweep.tolerance
         assert abs(serial.summary["critical_value"] - parallel.summary["critical_value"]) <= tol
     else:
         assert set(a) == set(b) == {0.93, 0.945, 0.96}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from solver.timestepping import StepController, StepFailure
+from sifrac.solver.timestepping import StepController, StepFailure
 
 
 def _controller(dt: float = 4.0) -> StepController:

@@ -11,17 +11,17 @@ they report the misses on every validation run and turn red (XPASS) once a model
 target, which is then the moment to drop the marker.
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 from pathlib import Path
 
 import pytest
 from mpi4py import MPI
 
-from solver.run import run
-from solver.studies.plan import load_study, run_case, run_spec
-from solver.studies.strategies import evaluate
-from solver.studies.sweep import sweep
+from sifrac.solver.run import run
+from sifrac.solver.studies.plan import load_study, run_case, run_spec
+from sifrac.solver.studies.strategies import evaluate
+from sifrac.solver.studies.sweep import sweep
 
 CASES = Path(__file__).parents[1] / "cases"
 
@@ -46,7 +46,7 @@ def test_csi_critical_diameter_in_target(tmp_path):
     for diameter in (float(round(0.86 * lower)), float(round(0.95 * lower))):  # 90, 100 nm: below the band
         case = run_case(study, run_spec(study, diameter), tmp_path)
         result = run(case, MPI.COMM_SELF, tmp_path / f"below_{diameter:g}")
-        _, fractured = evaluate(study.sweep["criterion"], result.summary)
+        _, fractured = evaluate(study.sweep.criterion, result.summary)
         print("below the target", diameter, "nm: fractured", fractured)
         assert not fractured, diameter
 

@@ -4,7 +4,7 @@ Norm used throughout: the largest pointwise error over probe points on a radius 
 divided by the largest magnitude of the reference profile (a relative max norm).
 """
 
-from solver import bootstrap  # noqa: F401
+from sifrac.solver import bootstrap  # noqa: F401
 
 import csv
 from pathlib import Path
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver import analytic
-from solver.case import load_case, resolve_case
-from solver.run import run
+from sifrac.solver import analytic
+from sifrac.solver.case import load_case, resolve_case
+from sifrac.solver.run import run
 
 CASE = Path(__file__).parents[1] / "cases" / "verify_sphere_cv.toml"
 
@@ -23,13 +23,13 @@ CASE = Path(__file__).parents[1] / "cases" / "verify_sphere_cv.toml"
 def radial_run(tmp_path: Path, overrides: list[str], n_points: int = 20):
     """Run the verification case with probes along the diagonal; return x = r/R, probes, case."""
     case = load_case(CASE, overrides)
-    dim = case["geometry"]["dim"]
-    R = case["geometry"]["diameter"] / 2
+    dim = case.geometry.dim
+    R = case.geometry.diameter / 2
     direction = np.ones(dim) / np.sqrt(dim)
     x = np.linspace(0.0, 0.95, n_points)
     pts = np.zeros((n_points, 3))
     pts[:, :dim] = x[:, None] * R * direction
-    case["output"]["probes"] = pts.tolist()
+    case.output.probes = pts.tolist()
     result = run(case, MPI.COMM_WORLD, tmp_path / "out")
     assert result.status == "complete", result.reason
     probes = MPI.COMM_WORLD.bcast(result.probes, root=0)
@@ -52,15 +52,15 @@ def sphere_errors(tmp_path: Path, mode: str, overrides: tuple[str, ...] = ()) ->
     the relative max errors of c, sigma_r and sigma_theta, the closed-form hoop stress on the
     probes, and the raw (sig, case, result) for further checks."""
     x, c, sigma_r, sig, case, result = radial_run(tmp_path, [f"loading.mode={mode}", *overrides])
-    act = case["active"]
-    R, D, t = case["geometry"]["diameter"] / 2, act["diffusivity"], result.summary["time"]
+    act = case.active
+    R, D, t = case.geometry.diameter / 2, act.diffusivity, result.summary["time"]
     tau = D * t / R**2
     if mode == "potentiostatic":
         profile = lambda s: analytic.sphere_c_potentiostatic(s, tau)  # noqa: E731
     else:
-        j = case["loading"]["c_rate"] / 3600 * R / 3  # influx giving d(SOC)/dt = c_rate/3600 (V/A = R/3)
+        j = case.loading.c_rate / 3600 * R / 3  # influx giving d(SOC)/dt = c_rate/3600 (V/A = R/3)
         profile = lambda s: analytic.sphere_c_galvanostatic(s, tau, j * R / D)  # noqa: E731
-    sr, st = analytic.sphere_stress(x, profile, act["E"], act["nu"], act["expansion"])
+    sr, st = analytic.sphere_stress(x, profile, act.E, act.nu, act.expansion)
     sigma_t = 0.5 * (np.trace(sig, axis1=1, axis2=2) - sigma_r)
     errors = {"c": rel_max_error(c, profile(x)), "sigma_r": rel_max_error(sigma_r, sr),
               "sigma_theta": rel_max_error(sigma_t, st)}
@@ -81,16 +81,16 @@ def _cylinder_errors(tmp_path, h: float, out_of_plane: str) -> dict[str, float]:
                  "loading.mode=galvanostatic", "time.t_end=50.0", "loading.c_rate=18.0",
                  f"mechanics.out_of_plane={out_of_plane}"]
     x, c, sigma_r, sig, case, result = radial_run(tmp_path / f"h{h}", overrides)
-    act = case["active"]
-    R, D, t = case["geometry"]["diameter"] / 2, act["diffusivity"], result.summary["time"]
-    j = case["loading"]["c_rate"] / 3600 * R / 2  # V/A = R/2 for a disk
+    act = case.active
+    R, D, t = case.geometry.diameter / 2, act.diffusivity, result.summary["time"]
+    j = case.loading.c_rate / 3600 * R / 2  # V/A = R/2 for a disk
     profile = lambda s: analytic.cylinder_c_galvanostatic_steady(s, D * t / R**2, j * R / D)  # noqa: E731
-    sr, st, sz = analytic.cylinder_stress(x, profile, act["E"], act["nu"], act["expansion"])
+    sr, st, sz = analytic.cylinder_stress(x, profile, act.E, act.nu, act.expansion)
     if out_of_plane == "generalized":
         # Free ends: a uniform axial strain removes the mean axial stress and leaves the in-plane
         # stresses as they are (its Poisson contraction is a uniform radial strain).
         r = np.linspace(0.0, 1.0, 4001)
-        sz_fine = analytic.cylinder_stress(r, profile, act["E"], act["nu"], act["expansion"])[2]
+        sz_fine = analytic.cylinder_stress(r, profile, act.E, act.nu, act.expansion)[2]
         sz = sz - np.trapezoid(sz_fine * 2 * r, r)
     sigma_t = np.trace(sig[:, :2, :2], axis1=1, axis2=2) - sigma_r
     return {"c": rel_max_error(c, profile(x)), "sigma_r": rel_max_error(sigma_r, sr),
@@ -115,7 +115,7 @@ def test_mass_balance(tmp_path):
     result = run(case, MPI.COMM_WORLD, tmp_path / "out")
     s = result.summary
     inserted = s["soc"] * s["si_volume"]
-    expected = case["loading"]["c_rate"] / 3600 * s["time"] * s["si_volume"]
+    expected = case.loading.c_rate / 3600 * s["time"] * s["si_volume"]
     assert abs(inserted - expected) <= 1e-8 * expected
 
 
@@ -130,7 +130,7 @@ def test_stress_assisted_flux_relieves_stress(tmp_path):
         assert result.status == "complete"
         peaks[flag] = result.summary["extremes"]["max_principal_stress"]
         s = result.summary
-        assert s["soc"] == pytest.approx(case["loading"]["c_rate"] / 3600 * s["time"], rel=1e-8)
+        assert s["soc"] == pytest.approx(case.loading.c_rate / 3600 * s["time"], rel=1e-8)
     print("peak max principal stress without/with stress-assisted flux:", peaks)
     assert peaks["true"] < 0.95 * peaks["false"]
 
@@ -148,9 +148,9 @@ def test_stack_pressure_uniaxial_strain(tmp_path):
     if MPI.COMM_WORLD.rank != 0:
         return
     rows = [r for r in csv.DictReader(open(tmp_path / "out" / "probes.csv")) if float(r["time"]) == 0.0]
-    for row, mat in zip(rows, (case["collector"], case["active"], case["electrolyte"])):
+    for row, mat in zip(rows, (case.collector, case.active, case.electrolyte)):
         assert float(row["syy"]) == pytest.approx(-p, rel=1e-6)
-        assert float(row["sxx"]) == pytest.approx(-p * mat["nu"] / (1 - mat["nu"]), rel=1e-6)
+        assert float(row["sxx"]) == pytest.approx(-p * mat.nu / (1 - mat.nu), rel=1e-6)
 
 
 @pytest.mark.slow
@@ -161,12 +161,12 @@ def test_sphere_convergence_study(tmp_path):
         x, c, sigma_r, sig, case, result = radial_run(
             tmp_path / f"h{h}", ["loading.mode=galvanostatic", f"geometry.mesh_size={h}",
                                  f"geometry.mesh_size_surface={h}", "time.dc_target=0.005"])
-        act = case["active"]
-        R, D = case["geometry"]["diameter"] / 2, act["diffusivity"]
+        act = case.active
+        R, D = case.geometry.diameter / 2, act.diffusivity
         tau = D * result.summary["time"] / R**2
-        j = case["loading"]["c_rate"] / 3600 * R / 3
+        j = case.loading.c_rate / 3600 * R / 3
         profile = lambda s: analytic.sphere_c_galvanostatic(s, tau, j * R / D)  # noqa: E731
-        sr, st = analytic.sphere_stress(x, profile, act["E"], act["nu"], act["expansion"])
+        sr, st = analytic.sphere_stress(x, profile, act.E, act.nu, act.expansion)
         sigma_t = 0.5 * (np.trace(sig, axis1=1, axis2=2) - sigma_r)
         errors.append((h, rel_max_error(sigma_r, sr), rel_max_error(sigma_t, st)))
     print("sphere convergence (h, sigma_r, sigma_theta):", errors)
@@ -187,13 +187,13 @@ def test_free_disk_swells_stress_free_only_in_generalized_plane_strain(tmp_path,
     result = run(case, MPI.COMM_WORLD, tmp_path)
     assert result.status == "complete"
     last = result.history[-1]
-    act = case["active"]
-    swelling = act["expansion"] / 3 * last["soc"]
+    act = case.active
+    swelling = act.expansion / 3 * last["soc"]
     if out_of_plane == "generalized":
         assert last["axial_strain"] == pytest.approx(swelling, rel=1e-9)
         assert max(last["max_principal_stress"], -last["min_principal_stress"]) < 1e-9
     else:
         assert "axial_strain" not in last
-        E = act["E"] + (act["E_lithiated"] - act["E"]) * last["soc"]  # linear in c
+        E = act.E + (act.E_lithiated - act.E) * last["soc"]  # linear in c
         assert last["min_principal_stress"] == pytest.approx(-E * swelling, rel=1e-9)
         assert last["max_principal_stress"] < 1e-9

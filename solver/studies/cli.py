@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from solver import log, materials
-from solver.run import output_problem
-from solver.schema_util import CaseError
-from solver.studies.plan import load_study
-from solver.studies.sweep import sweep
+from sifrac.solver import log, materials
+from sifrac.solver.run import output_problem
+from sifrac.solver.case import CaseError
+from sifrac.solver.studies.plan import load_study
+from sifrac.solver.studies.sweep import sweep
 
 _log = log.get("sweep")
 
@@ -31,10 +31,10 @@ def sweep_command(path: str, overrides: list[str], output: str | None, ranks_per
     if result.status == "complete":
         _log.info("sweep %s: %s; results in %s", study.name, result.message, outdir)
         if result.summary.get("target_met") is False:
-            lo, hi = study.sweep["target"]
+            lo, hi = study.sweep.target
             _log.warning("sweep %s: the critical value %.6g lies outside the target [%g, %g] (%s): the "
                          "model misses it", study.name, result.summary["critical_value"], lo, hi,
-                         study.sweep["target_source"] or "no source given")
+                         study.sweep.target_source or "no source given")
     else:
         _log.error("sweep %s: %s: %s; results in %s", study.name, result.status, result.message, outdir)
     return EXIT_BY_STATUS.get(result.status, EXIT_NO_RESULT)

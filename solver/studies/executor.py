@@ -15,22 +15,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from solver import checkpoint
-from solver.case import case_sha256
+from sifrac.solver import checkpoint
+from sifrac.solver.case import Case, CaseError, case_sha256
+
 # Imported here, on every rank: the first DOLFINx/PETSc import is collective over COMM_WORLD, so
 # it must not happen inside one sub-communicator's run.
-from solver.run import run
-from solver.schema_util import CaseError
+from sifrac.solver.run import run
 
-Runner = Callable[[dict, Any, Path], dict]  # (case, comm, outdir) -> summary (on the comm's rank 0)
+Runner = Callable[[Case, Any, Path], dict]  # (case, comm, outdir) -> summary (on the comm's rank 0)
 
 
-def run_or_resume(case: dict, comm, outdir: Path) -> dict:
+def run_or_resume(case: Case, comm, outdir: Path) -> dict:
     """Run the case in outdir; a run of it stopped there early goes on from its checkpoint."""
     return run(case, comm, outdir, resume=resumable(case, outdir)).summary
 
 
-def resumable(case: dict, outdir: Path) -> bool:
+def resumable(case: Case, outdir: Path) -> bool:
     """Whether outdir holds a checkpoint of this case (written on any number of ranks): a run stopped by
     `[time] max_wall_time`, a signal or a kill. File reads only, the same verdict on every rank."""
     try:
@@ -40,7 +40,7 @@ def resumable(case: dict, outdir: Path) -> bool:
     return True
 
 
-def reusable(case: dict, outdir: Path) -> dict | None:
+def reusable(case: Case, outdir: Path) -> dict | None:
     """The summary of a finished run of exactly this case in outdir, if there is one."""
     try:
         summary = json.loads((outdir / "summary.json").read_text())
@@ -71,7 +71,7 @@ class Executor:
         self.group = comm.rank // ranks_per_run
         self.sub = comm.Split(self.group, comm.rank)
 
-    def execute(self, jobs: list[tuple[dict, Path]]) -> list[dict]:
+    def execute(self, jobs: list[tuple[Case, Path]]) -> list[dict]:
         """Run jobs round-robin over the groups; the summaries, in order, on rank 0 of comm."""
         mine = {}
         for i, (case, outdir) in enumerate(jobs):

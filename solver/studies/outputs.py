@@ -15,13 +15,13 @@ from typing import Any
 
 import tomli_w
 
-from postprocess.keys import lookup
-from solver import log, materials
-from solver.outputs import csv_text, write_atomic
-from solver.versions import git_commit, versions
-from solver.schema_util import format_value, is_finite
-from solver.studies.plan import Study, label, run_case
-from solver.studies.strategies import Record, Strategy, criterion_text
+from sifrac.postprocess.keys import lookup
+from sifrac.solver import log, materials
+from sifrac.solver.outputs import csv_text, write_atomic
+from sifrac.solver.versions import git_commit, versions
+from sifrac.solver.case import format_value, is_finite
+from sifrac.solver.studies.plan import Study, label, run_case
+from sifrac.solver.studies.strategies import Record, Strategy, criterion_text
 
 _log = log.get("sweep")
 
@@ -47,19 +47,18 @@ def _study_toml(study: Study) -> str:
 
     The base stays raw so that derived values keep following the parameter when it is re-run.
     """
-    sweep = {k: v for k, v in study.sweep.items() if k != "base"}
+    sweep = {k: v for k, v in study.sweep.to_dict().items() if k != "base"}
     base = {k: v for k, v in study.base_raw.items()}
     base["case"] = {**base.get("case", {}), "name": study.base_name}
     return (f"# sifrac study {study.name!r}, resolved: `sifrac sweep` on this file repeats it\n\n"
             + tomli_w.dumps({"sweep": sweep, **base}))
 
 
-def target_met(sweep: dict, critical: float | None, bracket: list | None = None) -> bool | None:
-    """Whether the critical value lies in the study's published target (None: no target or no
-    critical value). A study that stopped before its tolerance (failed, max_runs) passes its
+def target_met(target: list | None, critical: float | None, bracket: list | None = None) -> bool | None:
+    """Whether the critical value lies in the study's published target [lo, hi] (None: no target
+    or no critical value). A study that stopped before its tolerance (failed, max_runs) passes its
     bracket, which is all it knows: True only if the bracket lies inside the target, False if it
     lies outside, None if it straddles an edge (a wide bracket's midpoint proves nothing)."""
-    target = sweep.get("target")
     if target is None or critical is None:
         return None
     if bracket is not None:
@@ -80,13 +79,13 @@ def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: S
     write_atomic(outdir / "sweep.csv", csv_text(SWEEP_COLUMNS, [_row(r) for r in records]))
     summary = {
         "study": study.name, "status": strategy.status if final else "running",
-        "message": strategy.message, "mode": sw["mode"], "parameter": sw.get("parameter"),
-        "criterion": sw["criterion"], "critical_value": strategy.critical_value,
-        "bracket": strategy.bracket, "initial_bracket": sw.get("bracket"),
-        "tolerance": sw.get("tolerance"),
-        "assumption": "the criterion is monotone in the parameter" if sw["mode"] == "bisection" else None,
-        "target": sw.get("target"), "target_source": sw.get("target_source"),
-        "target_met": target_met(sw, strategy.critical_value,
+        "message": strategy.message, "mode": sw.mode, "parameter": sw.parameter,
+        "criterion": sw.criterion, "critical_value": strategy.critical_value,
+        "bracket": strategy.bracket, "initial_bracket": sw.bracket,
+        "tolerance": sw.tolerance,
+        "assumption": "the criterion is monotone in the parameter" if sw.mode == "bisection" else None,
+        "target": sw.target, "target_source": sw.target_source,
+        "target_met": target_met(sw.target, strategy.critical_value,
                                  None if strategy.status == "complete" else strategy.bracket),
         "runs": len(records), "runs_reused": sum(r.reused for r in records),
         "rounds": 1 + max((r.round for r in records), default=0),
@@ -106,42 +105,42 @@ def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: S
 
 
 def _figures(study: Study, outdir: Path, records: list[Record], strategy: Strategy) -> None:
-    from postprocess.plots import overlay_plot, read_history, sweep_plot, trend_plot
+    from sifrac.postprocess.plots import overlay_plot, read_history, sweep_plot, trend_plot
 
     sw = study.sweep
-    name = sw.get("parameter") or "variant"
-    sweep_plot([_row(r) for r in records], name, criterion_text(sw["criterion"]),
+    name = sw.parameter or "variant"
+    sweep_plot([_row(r) for r in records], name, criterion_text(sw.criterion),
                outdir / "criterion.png", strategy.bracket, strategy.critical_value,
-               title=f"{study.name}: {strategy.status}", target=sw.get("target"))
+               title=f"{study.name}: {strategy.status}", target=sw.target)
     histories = {}
     for r in sorted(records, key=lambda r: (not is_finite(r.spec.value), r.spec.value
                                              if is_finite(r.spec.value) else str(r.spec.value))):
         path = r.outdir / "history.csv"
         if path.is_file():
-            histories[label(r.spec.value) if sw["mode"] != "variants" else r.spec.id] = read_history(path)
-    for column in sw.get("compare", []):
-        curves = {run: (h[sw["compare_x"]], h[column]) for run, h in histories.items()
-                  if column in h and sw["compare_x"] in h}
+            histories[label(r.spec.value) if sw.mode != "variants" else r.spec.id] = read_history(path)
+    for column in sw.compare or []:
+        curves = {run: (h[sw.compare_x], h[column]) for run, h in histories.items()
+                  if column in h and sw.compare_x in h}
         if not curves:
-            _log.warning("compare: no run has history columns %s and %s", sw["compare_x"], column)
+            _log.warning("compare: no run has history columns %s and %s", sw.compare_x, column)
             continue
-        overlay_plot(curves, sw["compare_x"], column, outdir / f"compare_{column}.png",
+        overlay_plot(curves, sw.compare_x, column, outdir / f"compare_{column}.png",
                      title=f"{study.name}: {column} ({name})")
-    if sw.get("trend_x") and sw.get("trend_y"):
-        trend_plot(trend_points(study, outdir, records), sw["trend_x"], sw["trend_y"],
-                   outdir / "trend.png", title=f"{study.name}: against {sw['trend_x']}")
-    if sw.get("pictures"):
-        _pictures(sw["pictures"], outdir, records)
+    if sw.trend_x and sw.trend_y:
+        trend_plot(trend_points(study, outdir, records), sw.trend_x, sw.trend_y,
+                   outdir / "trend.png", title=f"{study.name}: against {sw.trend_x}")
+    if sw.pictures:
+        _pictures(sw.pictures, outdir, records)
 
 
 def trend_points(study: Study, outdir: Path, records: list[Record]) -> dict[str, tuple[Any, dict]]:
     """run -> (its resolved case's trend_x value or None, {trend_y key: summary value or None})."""
-    section, key = study.sweep["trend_x"].split(".", 1)
+    section, key = study.sweep.trend_x.split(".", 1)
     points = {}
     for r in records:
-        x = run_case(study, r.spec, outdir).get(section, {}).get(key)
+        x = run_case(study, r.spec, outdir).to_dict()[section].get(key)
         ys = {}
-        for k in study.sweep["trend_y"]:
+        for k in study.sweep.trend_y:
             try:
                 ys[k] = lookup(r.summary, k)
             except KeyError:
@@ -154,7 +153,7 @@ def _pictures(fields: list[str], outdir: Path, records: list[Record]) -> None:
     """pictures/<run>_<field>.png from each run's final state (the damaged region at the end)."""
     import pyvista
 
-    from postprocess.pictures import field_picture
+    from sifrac.postprocess.pictures import field_picture
 
     (outdir / "pictures").mkdir(exist_ok=True)
     for r in records:

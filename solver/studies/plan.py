@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solver import log, materials
-from solver.case import apply_overrides, parse_overrides, read_toml, resolve_case, resolve_section
-from solver.schema_util import CaseError, format_value, value_error
-from solver.studies.schema import MODES, STUDY, other_mode_keys
+from sifrac.solver import log, materials
+from sifrac.solver.case import (Case, CaseError, apply_overrides, format_value, parse_overrides, read_toml, resolve_case,
+                         value_error)
+from sifrac.solver.studies.schema import MODES, Sweep, other_mode_keys, resolve_sweep
 
 _log = log.get("sweep")
 
@@ -29,7 +29,7 @@ class Study:
     """A validated study: its resolved [sweep] section and the raw base case (--set applied), with
     the base case's material parameters and their sources (`materials.provenance`)."""
 
-    sweep: dict
+    sweep: Sweep
     base_raw: dict
     base_name: str
     source: Path
@@ -37,7 +37,7 @@ class Study:
 
     @property
     def name(self) -> str:
-        return self.sweep["name"]
+        return self.sweep.name
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,12 @@ def load_study(path: str | Path, overrides: Iterable[str] = ()) -> Study:
     if "sweep" not in doc:
         raise CaseError(f"{path}: no [sweep] section; a study file needs one (mode, parameter, "
                         "bracket or values, criterion; see docs/sweep-reference.md)")
-    sweep = resolve_section("sweep", STUDY, doc.pop("sweep"), path.stem)
+    sweep = resolve_sweep(doc.pop("sweep"), path.stem)
     base_raw, base_name = doc, path.stem
-    if "base" in sweep:
-        base_path = path.parent / sweep["base"]
+    if sweep.base is not None:
+        base_path = path.parent / sweep.base
         if not base_path.is_file():
-            raise value_error("[sweep] base", sweep["base"], f"no such case file ({base_path})")
+            raise value_error("[sweep] base", sweep.base, f"no such case file ({base_path})")
         base_raw, base_name = read_toml(base_path), base_path.stem
         for section, table in doc.items():
             if isinstance(table, dict) and isinstance(base_raw.get(section), dict):
@@ -88,15 +88,16 @@ def load_study(path: str | Path, overrides: Iterable[str] = ()) -> Study:
                 base_raw[section] = table
     base_raw = apply_overrides(base_raw, [(p, v) for p, v in parsed if p[0] != "sweep"])
     base = resolve_case(base_raw, base_name)
-    crit = sweep["criterion"]
+    crit = sweep.criterion
+    variants = sweep.variants or {}
     if crit["key"] in ("fractured", "crack_initiation_soc", "crack_initiation_time") \
-            and base["fracture"]["model"] == "none" \
-            and not any(k == "fracture.model" for v in sweep.get("variants", {}).values() for k in v):
+            and base.fracture.model == "none" \
+            and not any(k == "fracture.model" for v in variants.values() for k in v):
         raise value_error("[sweep] criterion", crit["key"], "needs a fracture model, but the base case "
                           "has [fracture] model = \"none\"; allowed: AT1, AT2")
-    varied = {sweep["parameter"]} if "parameter" in sweep else \
-        {key for overrides in sweep.get("variants", {}).values() for key in overrides}
-    return Study(sweep, base_raw, base["case"]["name"], path, materials.provenance(base, varied))
+    varied = {sweep.parameter} if sweep.parameter is not None else \
+        {key for overrides in variants.values() for key in overrides}
+    return Study(sweep, base_raw, base.case.name, path, materials.provenance(base.to_dict(), varied))
 
 
 def label(value: Any) -> str:
@@ -109,23 +110,23 @@ def label(value: Any) -> str:
 
 def run_spec(study: Study, value: Any) -> RunSpec:
     """The run of a parameter value, or of a variant (by name) in variants mode."""
-    if study.sweep["mode"] == "variants":
-        items = study.sweep["variants"][value].items()
+    if study.sweep.mode == "variants":
+        items = study.sweep.variants[value].items()
         return RunSpec(value, value, tuple((tuple(k.split(".")), v) for k, v in items))
-    parameter = study.sweep["parameter"]
+    parameter = study.sweep.parameter
     path = tuple(parameter.split("."))
     return RunSpec(f"{path[-1]}_{label(value)}", value, ((path, value),))
 
 
-def run_case(study: Study, spec: RunSpec, outdir: Path) -> dict:
+def run_case(study: Study, spec: RunSpec, outdir: Path) -> Case:
     """The resolved case of one run: named `<base>-<id>`, writing to outdir/runs/<id>."""
     raw = apply_overrides(study.base_raw, [*spec.overrides, (("case", "name"), f"{study.base_name}-{spec.id}"),
                                            (("output", "dir"), str(outdir / "runs" / spec.id))])
     try:
         return resolve_case(raw, study.base_name)
     except CaseError as err:
-        what = f"variant {spec.id!r}" if study.sweep["mode"] == "variants" else \
-            f"{study.sweep['parameter']} = {format_value(spec.value)}"
+        what = f"variant {spec.id!r}" if study.sweep.mode == "variants" else \
+            f"{study.sweep.parameter} = {format_value(spec.value)}"
         raise CaseError(f"[sweep] {what}: {err}") from err
 
 
@@ -140,22 +141,22 @@ def validate(study: Study, outdir: Path, groups: int) -> None:
     intervals, so the points between them pass too).
     """
     sw = study.sweep
-    if sw["mode"] == "bisection":
-        lo, hi = sw["bracket"]
-        needed = 2 + groups * _rounds_needed(hi - lo, sw["tolerance"], groups)
-        if needed > sw["max_runs"]:
-            raise value_error("[sweep] max_runs", sw["max_runs"], f"bisection of {sw['bracket']} to "
-                              f"tolerance {sw['tolerance']:g} with {groups} concurrent run(s) needs "
+    if sw.mode == "bisection":
+        lo, hi = sw.bracket
+        needed = 2 + groups * _rounds_needed(hi - lo, sw.tolerance, groups)
+        if needed > sw.max_runs:
+            raise value_error("[sweep] max_runs", sw.max_runs, f"bisection of {sw.bracket} to "
+                              f"tolerance {sw.tolerance:g} with {groups} concurrent run(s) needs "
                               f"{needed} runs; raise max_runs or the tolerance")
         values = [lo, hi]
     else:
-        values = sw["values"] if sw["mode"] == "grid" else list(sw["variants"])
-        if len(values) > sw["max_runs"]:
-            raise value_error("[sweep] max_runs", sw["max_runs"], f"the study has {len(values)} runs")
+        values = sw.values if sw.mode == "grid" else list(sw.variants)
+        if len(values) > sw.max_runs:
+            raise value_error("[sweep] max_runs", sw.max_runs, f"the study has {len(values)} runs")
     specs = [run_spec(study, v) for v in values]
     ids = [s.id for s in specs]
     duplicate = next((s for s in specs if ids.count(s.id) > 1), None)
     if duplicate is not None:
-        raise value_error("[sweep] values", sw.get("values"), f"two values give the run id {duplicate.id!r}")
+        raise value_error("[sweep] values", sw.values, f"two values give the run id {duplicate.id!r}")
     for spec in specs:
         run_case(study, spec, outdir)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from postprocess.growth import changes as outcome_changes
-from postprocess.keys import lookup
-from solver.schema_util import OPS, format_value, is_finite
-from solver.studies.plan import RunSpec, Study, label
+from sifrac.postprocess.growth import changes as outcome_changes
+from sifrac.postprocess.keys import lookup
+from sifrac.solver.case import OPS, format_value, is_finite
+from sifrac.solver.studies.plan import RunSpec, Study, label
 
 
 @dataclass
@@ -82,7 +82,7 @@ class Listed(Strategy):
 
     def first(self) -> list[Any]:
         sw = self.study.sweep
-        return list(sw["values"]) if sw["mode"] == "grid" else list(sw["variants"])
+        return list(sw.values) if sw.mode == "grid" else list(sw.variants)
 
     def next(self, records: list[Record]) -> list[Any]:
         undecided = [r for r in records if r.met is None]
@@ -93,7 +93,7 @@ class Listed(Strategy):
                              f"complete{_continue_hint(undecided)}")
         if len(changes) > 1:
             return self.stop("complete", f"the criterion changes {len(changes)} times along "
-                             f"{self.study.sweep['parameter']}: not monotone")
+                             f"{self.study.sweep.parameter}: not monotone")
         return self.stop("complete", f"{len(records)} runs complete")
 
 
@@ -101,7 +101,7 @@ class Bisection(Strategy):
     """G interior points per round; keeps the sub-interval where the criterion changes."""
 
     def first(self) -> list[Any]:
-        self.bracket = list(self.study.sweep["bracket"])
+        self.bracket = list(self.study.sweep.bracket)
         return list(self.bracket)
 
     def next(self, records: list[Record]) -> list[Any]:
@@ -118,24 +118,24 @@ class Bisection(Strategy):
             return self.stop("failed", f"run {r.spec.id} ended {r.status}: "
                              f"{r.summary.get('reason', '')}; its criterion is undecided{kept}"
                              f"{_continue_hint(failed)}")
-        lo, hi = sw["bracket"]
+        lo, hi = sw.bracket
         if not changes:
             state = "true" if seen[0].met else "false"
-            return self.stop("no_sign_change", f"the criterion {criterion_text(sw['criterion'])} is "
+            return self.stop("no_sign_change", f"the criterion {criterion_text(sw.criterion)} is "
                              f"{state} at both ends of the bracket [{lo:g}, {hi:g}] of "
-                             f"{sw['parameter']}: nothing to bisect; widen or move the bracket")
+                             f"{sw.parameter}: nothing to bisect; widen or move the bracket")
         a, b = changes[0]
         self._keep(a, b)
         if len(changes) > 1:
             flips = ", ".join(f"{label(x.spec.value)}: {'true' if x.met else 'false'}" for x in seen)
-            return self.stop("non_monotone", f"the criterion is not monotone in {sw['parameter']} "
+            return self.stop("non_monotone", f"the criterion is not monotone in {sw.parameter} "
                              f"({flips}); bisection assumes one change inside the bracket")
         width = b.spec.value - a.spec.value
-        if width <= sw["tolerance"] * (1 + 1e-9):
-            return self.stop("complete", f"{sw['parameter']} critical value "
+        if width <= sw.tolerance * (1 + 1e-9):
+            return self.stop("complete", f"{sw.parameter} critical value "
                              f"{self.critical_value:.6g} in [{a.spec.value:.6g}, {b.spec.value:.6g}]")
-        if len(records) + self.groups > sw["max_runs"]:
-            return self.stop("max_runs", f"max_runs = {sw['max_runs']} reached with the bracket "
+        if len(records) + self.groups > sw.max_runs:
+            return self.stop("max_runs", f"max_runs = {sw.max_runs} reached with the bracket "
                              f"[{a.spec.value:.6g}, {b.spec.value:.6g}] wider than the tolerance")
         step = width / (self.groups + 1)
         return [a.spec.value + k * step for k in range(1, self.groups + 1)]
@@ -157,4 +157,4 @@ def _continue_hint(undecided: list[Record]) -> str:
 
 def strategy_for(study: Study, groups: int) -> Strategy:
     """The strategy of the study's mode, for `groups` concurrent runs."""
-    return (Bisection if study.sweep["mode"] == "bisection" else Listed)(study, groups)
+    return (Bisection if study.sweep.mode == "bisection" else Listed)(study, groups)

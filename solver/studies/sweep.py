@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solver import log
-from solver.schema_util import CaseError
-from solver.studies.executor import Executor, Runner, reusable
-from solver.studies.outputs import write_outputs
-from solver.studies.plan import RunSpec, Study, run_case, run_spec, validate
-from solver.studies.strategies import Record, Strategy, evaluate, strategy_for
+from sifrac.solver import log
+from sifrac.solver.case import CaseError
+from sifrac.solver.studies.executor import Executor, Runner, reusable
+from sifrac.solver.studies.outputs import write_outputs
+from sifrac.solver.studies.plan import RunSpec, Study, run_case, run_spec, validate
+from sifrac.solver.studies.strategies import Record, Strategy, evaluate, strategy_for
 
 _log = log.get("sweep")
 
@@ -94,7 +94,7 @@ def _record(study: Study, spec: RunSpec, summary: dict, outdir: Path, reused: bo
     record = Record(spec, summary, outdir, reused, rnd)
     if record.status == "complete":
         try:
-            record.criterion_value, record.met = evaluate(study.sweep["criterion"], summary)
+            record.criterion_value, record.met = evaluate(study.sweep.criterion, summary)
         except KeyError as err:  # reported by _decide as an input error
             record.criterion_value = err.args[0]
     return record

@@ -1,6 +1,5 @@
-"""Small helpers shared by the file formats built on the case schema: case files (solver/case.py)
-and study files (solver/studies/). One error type, one way to write a value in a message, one
-finite-number check and one comparison table, so that both formats speak alike. Pure Python."""
+"""One error type and one way to write a value, shared by case files and study files, so that both
+formats speak alike: `[section] key = value: what is allowed`. Pure Python."""
 
 from __future__ import annotations
 
@@ -13,6 +12,20 @@ from typing import Any
 
 class CaseError(ValueError):
     """A case-file mistake; the message names `[section] key` and what is allowed."""
+
+
+class KeyProblem(ValueError):
+    """A bad value found where the section is not known (a key's own validator, a section's
+    finishing step): `solver.case.adapter` completes it to `[section] key = value: message`.
+    `key` names the key where the error's location does not; `suffix` follows the key (`[0]`,
+    `.ksp_type`); `value` is left out of the message when it is NO_VALUE."""
+
+    def __init__(self, value: Any, message: str, key: str | None = None, suffix: str = "") -> None:
+        super().__init__(message)
+        self.value, self.message, self.key, self.suffix = value, message, key, suffix
+
+
+NO_VALUE = object()
 
 
 def format_value(value: Any) -> str:
