@@ -2,7 +2,10 @@
 initial crack geometry.
 
 The damage step minimises the energy in d at fixed u (and fixed plastic strain), d_prev <= d <= 1
-(irreversibility), as a PETSc variational inequality. The driving energy is evaluated once per
+(irreversibility), as a PETSc variational inequality; or, with `[fracture] irreversibility =
+"history"`, 0 <= d <= 1 with the driving energy replaced by its largest value over the accepted
+steps (Miehe, Hofacker & Welschinger, CMAME 199 (2010) 2765; the scheme of Zhang, Krischok &
+Linder, CMAME 312 (2016) 51). The driving energy is evaluated once per
 damage solve at the quadrature points of the mechanics forms, so the VI's Newton iterations
 assemble only g(d) H + crack density, whose Hessian in d is constant during a solve (assembled
 once per solve; docs/notes/solver-design.md, "Damage solve").
@@ -103,6 +106,10 @@ class Damage:
         driving = elasticity.crack_driving_energy(u, conc.change, material)
         self.driving = fem.Function(domain.quadrature_space(()), name="crack_driving_energy")
         self._driving_expr = fem.Expression(driving, self.driving.function_space.element.interpolation_points)
+        # History: H (the largest driving energy of the accepted steps) and the current energy.
+        self.history = fem.Function(self.driving.function_space, name="crack_driving_history") \
+            if frac.irreversibility == "history" else None
+        self._current = fem.Function(self.driving.function_space) if self.history is not None else None
         total = phase.g * self.driving * domain.dx_mech + surface
         self._energy_form = fem.form(total)
         F = ufl.derivative(total, d, q)
@@ -114,7 +121,7 @@ class Damage:
                 **linear_options(sol.damage, size, True, sol.linear_rtol)}
         problem = nonlinear_problem(F, d, bcs, "sifrac_damage_", opts, sol)
         self.solver = NonlinearSolver(problem, "damage", stats)
-        self.solver.set_bounds(phase.d_prev, 1.0)
+        self.solver.set_bounds(phase.d_prev if self.history is None else fem.Function(domain.Vc), 1.0)
 
     def initialise(self) -> None:
         """d = 1 on the nodes of the initial crack (`initial_crack_nodes`) in the fracture regions;
@@ -127,8 +134,24 @@ class Damage:
         self.phase.d_prev.x.array[:] = self.phase.d.x.array
 
     def update_driving_energy(self) -> None:
-        """Evaluate the driving energy at the current u (before a damage solve)."""
-        self.driving.interpolate(self._driving_expr)
+        """Evaluate the driving energy at the current u (before a damage solve); with a history,
+        the larger of it and H."""
+        if self.history is None:
+            self.driving.interpolate(self._driving_expr)
+            return
+        self._current.interpolate(self._driving_expr)
+        np.maximum(self.history.x.array, self._current.x.array, out=self.driving.x.array)
+
+    def commit(self) -> None:
+        """Take the driving energy of the state just accepted into the history H (the initial
+        state and every accepted step)."""
+        if self.history is not None:
+            self._current.interpolate(self._driving_expr)
+            np.maximum(self.history.x.array, self._current.x.array, out=self.history.x.array)
+
+    def state(self) -> dict[str, fem.Function]:
+        """The damage problem's own state besides d (checkpoints): the history H, if any."""
+        return {"crack_driving_history": self.history} if self.history is not None else {}
 
     def solve(self) -> int:
         return self.solver.solve()

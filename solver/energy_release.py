@@ -247,6 +247,46 @@ def energy_release_rate(a: np.ndarray | float, stress: Stress, E: float | np.nda
     return g if np.ndim(a) else g[0]
 
 
+def scan_depths(a_max: float, samples: int = 200) -> np.ndarray:
+    """The first scan of `maximise`: `samples` equally spaced depths up to a_max."""
+    return a_max * np.arange(1, samples + 1) / samples
+
+
+def maximise(f: Callable[[np.ndarray], np.ndarray], a_max: float, samples: int = 200,
+             tol: float = 1e-6, scan: np.ndarray | None = None) -> tuple[float, float]:
+    """(a, f(a)) at the largest value of a vectorised f over 0 < a <= a_max: a scan on `samples`
+    depths, then scans of 21 points across the bracket of the best one (each 10 times finer)
+    until the spacing is at most tol * a_max, and the vertex of the parabola through the best
+    point and its neighbours. Every choice is an argmax over values far apart except at the last
+    level, and the vertex is a continuous function of the values, so round-off in f (a solution
+    on 1 or 2 ranks) moves the result by round-off, not by a bracket width as a golden-section
+    search can. A maximum at a_max itself means f still rises there. `scan`: f on
+    `scan_depths(a_max, samples)` when already known (two maxima from one scan)."""
+    if not (a_max > 0.0 and samples >= 3 and tol > 0.0):
+        raise ValueError("need a_max > 0, samples >= 3 and tol > 0")
+    grid = scan_depths(a_max, samples)
+    values = f(grid) if scan is None else np.asarray(scan, dtype=float)
+    if values.shape != grid.shape:
+        raise ValueError(f"scan: {len(grid)} values expected, got {values.shape}")
+    i = int(np.argmax(values))
+    spacing = a_max / samples
+    while spacing > tol * a_max * (1 + 1e-12):
+        lo, hi = grid[i - 1] if i else 0.5 * grid[0], grid[min(i + 1, len(grid) - 1)]
+        grid = np.linspace(lo, hi, 21)
+        values = f(grid)
+        i = int(np.argmax(values))
+        spacing = (hi - lo) / 20
+    best_a, best = float(grid[i]), float(values[i])
+    if 0 < i < len(grid) - 1:
+        curvature = values[i - 1] - 2.0 * values[i] + values[i + 1]
+        if curvature < 0.0:
+            vertex = grid[i] + 0.5 * (values[i - 1] - values[i + 1]) / curvature * (grid[i + 1] - grid[i])
+            at_vertex = float(f(np.array([vertex]))[0])
+            if at_vertex >= best:
+                best_a, best = float(vertex), at_vertex
+    return best_a, best
+
+
 @dataclass(frozen=True)
 class Peak:
     """The largest G over crack depth: G (GPa nm), the depth a where it occurs, K there."""
@@ -259,36 +299,10 @@ class Peak:
 def peak_energy_release_rate(stress: Stress, E: float | np.ndarray, nu: float | np.ndarray,
                              a_max: float, geometry: str = "half_plane", width: float | None = None,
                              samples: int = 200, tol: float = 1e-6) -> Peak:
-    """max over 0 < a <= a_max of G(a): a scan on `samples` depths, then golden-section search
-    in the bracket of the best one (to `tol` relative in a). A maximum at a_max itself means G
-    still rises there: compare a with a_max."""
-    if not (a_max > 0.0 and samples >= 3):
-        raise ValueError("need a_max > 0 and samples >= 3")
-
-    def g_of(a: float | np.ndarray) -> np.ndarray:
-        return energy_release_rate(a, stress, E, nu, geometry, width)
-
-    grid = a_max * np.arange(1, samples + 1) / samples
-    values = g_of(grid)
-    i = int(np.argmax(values))
-    lo, hi = grid[max(i - 1, 0)] if i else 0.5 * grid[0], grid[min(i + 1, samples - 1)]
-    best_a, best_g = grid[i], values[i]
-    ratio = 0.5 * (np.sqrt(5.0) - 1.0)
-    c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-    gc, gd = g_of(c), g_of(d)
-    while hi - lo > tol * hi:
-        if gc >= gd:
-            hi, d, gd = d, c, gc
-            c = hi - ratio * (hi - lo)
-            gc = g_of(c)
-        else:
-            lo, c, gc = c, d, gd
-            d = lo + ratio * (hi - lo)
-            gd = g_of(d)
-    for a_try, g_try in ((c, gc), (d, gd)):
-        if g_try > best_g:
-            best_a, best_g = a_try, g_try
-    return Peak(float(best_g), float(best_a), float(stress_intensity(best_a, stress, geometry, width)))
+    """max over 0 < a <= a_max of G(a) (`maximise`, to `tol` relative to a_max in a). A maximum
+    at a_max itself means G still rises there: compare a with a_max."""
+    a, g = maximise(lambda a: energy_release_rate(a, stress, E, nu, geometry, width), a_max, samples, tol)
+    return Peak(g, a, float(stress_intensity(a, stress, geometry, width)))
 
 
 def critical_size_by_scaling(size: float, g_peak: float, gc: float) -> float:

@@ -180,7 +180,7 @@ class ChemoMechanicalModel:
         if self.front is not None:
             state.update(self.front.state())
         if self.phase is not None:
-            state.update(d=self.phase.d, d_prev=self.phase.d_prev)
+            state.update(d=self.phase.d, d_prev=self.phase.d_prev, **self.damage.state())
         return state
 
     # -- the step cycle -----------------------------------------------------------------------
@@ -302,13 +302,15 @@ class ChemoMechanicalModel:
 
     def _commit_equilibrium(self) -> None:
         """Store the mechanical state just found as the last accepted one (the initial state and
-        every accepted step): displacement, hydrostatic stress, plastic state, boundary work."""
+        every accepted step): displacement, hydrostatic stress, plastic state, boundary work, damage history."""
         self.mechanics.commit()
         self.transport.commit()
         if self.front is not None:
             self.front.commit()
         if self.boundary is not None:
             self.boundary.accept()
+        if self.damage is not None:
+            self.damage.commit()
 
     def reject(self) -> None:
         """Return to the last accepted state."""

@@ -32,7 +32,7 @@ class Probes:
         self._x = own.dest_points
         self._cells = own.dest_cells
         missing = np.flatnonzero(np.asarray(own.src_owner) < 0) if self.comm.rank == 0 else np.array([], int)
-        missing = self.comm.bcast(missing, root=0)
+        self.missing = missing = self.comm.bcast(missing, root=0)  # indices of the points no rank owns
         if len(missing) and strict:
             i = int(missing[0])
             raise CaseError(f"[output] probes[{i}] = {self.points[i].tolist()}: outside the mesh; "

@@ -5,7 +5,10 @@ that flaw needs the normal stress across its line, sigma_nn(depth) = n . sigma .
 normal of the crack plane (the hoop direction for a radial crack in 2D; the axis for the ring
 crack of an axisymmetric section). The points are located once by dolfinx's point-ownership
 search (solver/probes.py), each is evaluated on the one rank that owns it, and the values are
-broadcast, so every rank holds the same array whatever the partition.
+broadcast, so every rank holds the same array whatever the partition. With an `inset`, the
+points are moved that far off the line into the body (and off its end points), so that none lies
+on a mesh vertex or edge, where a discontinuous (DG) stress has one value per cell and which one
+is read would depend on the partition.
 """
 
 from __future__ import annotations
@@ -20,13 +23,24 @@ def _width(f: fem.Function) -> int:
     return int(np.prod(f.ufl_shape, dtype=int))
 
 
+#: A point outside the mesh moves inward by SHIFT_FIRST radius, then twice as far each time, in all
+#: at most SHIFT_MAX radius (a coarse surface mesh, h = D/6, lies up to R/70 inside the circle).
+SHIFT_FIRST, SHIFT_MAX = 1e-4, 0.05
+
+
 class RadialLine:
     """Points at reference depths `depths` below the surface of a round body of reference radius
     `radius` about `centre`, on the ray along `direction` (the crack line), with the crack-plane
-    normal `normal` (default in 2D: the in-plane perpendicular of `direction`)."""
+    normal `normal` (default in 2D: the in-plane perpendicular of `direction`). `inset` (a
+    length, 0: none) moves the points off the line, into the positive octant (the inside of a
+    symmetry-reduced body) along a direction with no special angle to the axes, and keeps them
+    that far inside the end points. A point that no rank finds is moved toward the centre until
+    one does (at most SHIFT_MAX radius): between its vertices the faceted surface of a mesh lies
+    inside the round one, by about h^2 / (8 radius), so the surface point of a body whose line
+    meets no vertex there would otherwise be lost."""
 
     def __init__(self, mesh, centre: tuple[float, ...], direction: tuple[float, ...], radius: float,
-                 depths: np.ndarray, normal: tuple[float, ...] | None = None) -> None:
+                 depths: np.ndarray, normal: tuple[float, ...] | None = None, inset: float = 0.0) -> None:
         self.depths = np.asarray(depths, dtype=float)
         ray = np.zeros(3)
         ray[:len(direction)] = direction
@@ -48,7 +62,21 @@ class RadialLine:
         self.centre[:len(centre)] = centre
         self.radius = float(radius)
         self.points = self.centre + (self.radius - self.depths)[:, None] * self.direction
+        if inset > 0.0:  # a direction that no mesh face through the line is likely to contain
+            side = np.array([0.83, 0.47, 0.29])
+            side[mesh.geometry.dim:] = 0.0
+            side -= (side @ self.direction) * self.direction
+            if np.linalg.norm(side) < 1e-3:
+                side = self.normal
+            inside = np.clip(self.depths, inset, self.depths[-1] - inset)
+            off = side / np.linalg.norm(side) + 0.37 * self.direction  # oblique to the line too
+            self.points = self.centre + (self.radius - inside)[:, None] * self.direction + inset * off
         self._probes = Probes(mesh, self.points.tolist(), strict=False)
+        shift, moved = SHIFT_FIRST * self.radius, 0.0
+        while len(self._probes.missing) and moved + shift <= SHIFT_MAX * self.radius:
+            self.points[self._probes.missing] -= shift * self.direction
+            self._probes = Probes(mesh, self.points.tolist(), strict=False)
+            moved, shift = moved + shift, 2.0 * shift
         self._comm = mesh.comm
 
     def values(self, functions: list[fem.Function]) -> np.ndarray:

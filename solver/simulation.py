@@ -17,8 +17,9 @@ from pathlib import Path
 from mpi4py import MPI
 
 from sifrac.solver import checkpoint, log, materials
-from sifrac.solver.case import Case, Fracture, case_sha256, dump_case
+from sifrac.solver.case import Case, case_sha256, dump_case, energy_release_applies
 from sifrac.solver.crack_metrics import CrackOpening
+from sifrac.solver.criteria import CrackPath, EnergyRelease, fracture_reason
 from sifrac.solver.fields import StressFields
 from sifrac.solver.loading import summary as boundary_summary
 from sifrac.solver.model import ChemoMechanicalModel
@@ -40,7 +41,7 @@ class RunState:
     t: float = 0.0
     step: int = 0
     peak: float = -float("inf")  # the largest max principal stress recorded (peak_state.vtu)
-    initiated: dict[str, float] = field(default_factory=dict)  # time and SOC where the first crack formed
+    initiated: dict = field(default_factory=dict)  # time, SOC and criterion where the first crack formed
     resumed_at: list[int] = field(default_factory=list)  # the steps this run was resumed at
     saved: int = -1  # the step of the last checkpoint
     done: bool = False  # the loading, or a stop rule, has ended the run
@@ -56,15 +57,11 @@ def end_time(case: Case, soc_start: float) -> float:
     return float("inf")
 
 
-def fractured(frac: Fracture, row: dict, first: dict) -> bool:
-    """The case's fracture criterion on one history row; `first` is the row of step 0, whose
-    crack_length is the pre-existing flaw as meshed (the reference of criterion = crack_growth)."""
-    broken = row["max_damage"] >= frac.threshold
-    if frac.criterion == "crack_length":
-        broken = broken and row["crack_length"] >= frac.crack_length_min
-    elif frac.criterion == "crack_growth":
-        broken = broken and row["crack_length"] >= frac.crack_growth_ratio * first["crack_length"]
-    return bool(broken)
+def fractured(case: Case, row: dict, first: dict) -> bool:
+    """The case's fracture criterion on one history row (`criteria.fracture_reason`); `first` is
+    the row of step 0, whose crack_length is the pre-existing flaw as meshed (the reference of
+    criterion = crack_growth)."""
+    return fracture_reason(case, row, first) is not None
 
 
 class Simulation:
@@ -86,6 +83,9 @@ class Simulation:
         self.stress = StressFields(model)
         self.probes = probes
         self.opening = CrackOpening(model) if model.fracture else None
+        self.energy_release = EnergyRelease(model, case) if energy_release_applies(case) else None
+        self.crack_path = CrackPath(model, case) if model.fracture and case.fracture.criterion == "geometry" \
+            else None
         self.fields_on = case.output.fields
         self.fields = [model.c, self.stress.displacement, *self.stress.scalars.values(),
                        *([model.d] if model.fracture else []),
@@ -163,12 +163,16 @@ class Simulation:
             row.update(model.boundary.measures())
         if model.front is not None:
             row.update(model.front.measures())
+        if self.energy_release is not None:
+            row.update(self.energy_release.measure(stress.tensor))
+        if self.crack_path is not None:
+            row.update(self.crack_path.measure(stress.tensor))
         values = self.probes.evaluate(model.c, stress.tensor, model.d) if len(self.probes) else None
         self.writer.record(row, values, self.probes.points)
-        crack_starts = model.fracture and not state.initiated and \
-            fractured(case.fracture, row, self.writer.history[0])
+        decided = fracture_reason(case, row, self.writer.history[0]) if model.fracture else None
+        crack_starts = decided is not None and not state.initiated
         if crack_starts:
-            state.initiated.update(time=state.t, soc=soc)
+            state.initiated.update(time=state.t, soc=soc, by=decided)
         if self.fields_on:
             self._write_fields(row, soc, crack_starts)
         return row
@@ -282,7 +286,7 @@ class Simulation:
                     reason = self._end_of_loading(reason)
                     row = self.record(dt, newton, staggered)
                     if model.fracture and case.fracture.stop_at_fracture and \
-                            fractured(case.fracture, row, self.writer.history[0]):
+                            fractured(case, row, self.writer.history[0]):
                         state.done, reason = True, f"fractured at SOC {row['soc']:.4f} (stop_at_fracture)"
                     _log.info("step %4d  t = %10.4g s  SOC = %.4f  dt = %9.3g s  Newton %d  max sigma_1 = %.4g GPa",
                               state.step, state.t, row["soc"], dt, newton, row["max_principal_stress"])
@@ -310,10 +314,14 @@ class Simulation:
         case, model, state, comm, history = self.case, self.model, self.state, self.comm, self.writer.history
         last = history[-1]
         frac = case.fracture
-        fracture = {"fractured": fractured(frac, last, history[0]),
+        decided = fracture_reason(case, last, history[0]) if model.fracture else None
+        fracture = {"fractured": decided is not None, "fractured_by": decided,
                     "crack_initiation_time": state.initiated.get("time"),
-                    "crack_initiation_soc": state.initiated.get("soc"), "strength": frac.strength} \
+                    "crack_initiation_soc": state.initiated.get("soc"),
+                    "crack_initiation_by": state.initiated.get("by"), "strength": frac.strength} \
             if model.fracture else {}
+        if self.energy_release is not None:
+            fracture["energy_release"] = self.energy_release.summary(case, history)
         return {
             "status": status, "reason": reason, "case": case.case.name,
             "case_sha256": case_sha256(case), **({"resumed_at_steps": state.resumed_at} if state.resumed_at else {}),

@@ -27,7 +27,7 @@ LAYERS = [
     {"loading", "damage", "mechanics", "transport", "radial", "reaction_front"},  # physics problems
     {"staggered"},                                                       # the staggered scheme
     {"model"},                                                           # the model built top to bottom
-    {"probes", "profile", "outputs", "fields", "crack_metrics", "checkpoint"},  # what a run measures, writes
+    {"probes", "profile", "outputs", "fields", "crack_metrics", "criteria", "checkpoint"},  # what a run measures
     {"simulation"},                                                      # the time loop
     {"run"},                                                             # the entry point
     {"studies", "cli"},                                                  # studies and the command line

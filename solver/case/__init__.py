@@ -17,12 +17,13 @@ from sifrac.solver.case.errors import OPS, CaseError, format_value, is_finite, v
 from sifrac.solver.case.fracture import Fracture
 from sifrac.solver.case.geometry import Geometry
 from sifrac.solver.case.loading import MECHANICAL_MODES, Loading, Mechanics
-from sifrac.solver.case.model import (Case, Output, apply_overrides, case_sha256, dump_case, load_case,
-                                      parse_overrides, read_toml, resolution_warnings, resolve_case)
+from sifrac.solver.case.model import (ENERGY_RELEASE_POINTS, Case, Output, apply_overrides, case_sha256, dump_case,
+                                      energy_release_applies, load_case, parse_overrides, read_toml,
+                                      resolution_warnings, resolve_case)
 from sifrac.solver.case.numerics import Solver, Time
 from sifrac.solver.case.reference import reference_markdown
 
-__all__ = ["Case", "CaseError", "Fracture", "Geometry", "Loading", "MECHANICAL_MODES", "Mechanics", "OPS",
-           "Output", "Solver", "Time", "apply_overrides", "case_sha256", "dump_case", "format_value", "is_finite",
-           "load_case", "parse_overrides", "read_toml", "reference_markdown", "resolution_warnings", "resolve_case",
-           "value_error"]
+__all__ = ["ENERGY_RELEASE_POINTS", "Case", "CaseError", "Fracture", "Geometry", "Loading", "MECHANICAL_MODES",
+           "Mechanics", "OPS", "Output", "Solver", "Time", "apply_overrides", "case_sha256", "dump_case",
+           "energy_release_applies", "format_value", "is_finite", "load_case", "parse_overrides", "read_toml",
+           "reference_markdown", "resolution_warnings", "resolve_case", "value_error"]

@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Literal
 
 from sifrac.solver import phasefield
-from sifrac.solver.case.errors import value_error
+from sifrac.solver.case.errors import format_value, value_error
 from sifrac.solver.case.geometry import ROUND_KINDS
-from sifrac.solver.case.keys import AUTO, Earlier, Section, key
+from sifrac.solver.case.keys import AUTO, Earlier, Section, key, tidy
 from sifrac.solver.case.types import Points, StrList
 from sifrac.solver.materials import NON_NEGATIVE, POSITIVE, Range
 
 
 class Fracture(Section):
     """Phase-field fracture (AT1/AT2) by alternate minimisation with the damage bounded by its previous value
-    and 1 (SNES vinewtonrsls)."""
+    and 1 (SNES vinewtonrsls), or driven by the history of the driving energy (irreversibility = history)."""
 
     model: Literal["none", "AT1", "AT2"] = key("none", "crack model; none: no damage field")
     split: Literal["none", "voldev", "spectral", "rankine", "rankine_voldev"] = key(
@@ -56,16 +56,28 @@ class Fracture(Section):
                                       "at dt_min)", unit="-", range=Range(0.0, 1.0, lo_open=True))
     threshold: float = key(0.9, "damage level that counts as cracked (crack initiation, `fractured`)", unit="-",
                            range=Range(0.0, 1.0, lo_open=True))
-    criterion: Literal["max_damage", "crack_length", "crack_growth"] = key(
+    criterion: Literal["max_damage", "crack_length", "crack_growth", "geometry"] = key(
         "max_damage", "`fractured` in summary.json: max_damage >= threshold, and for crack_length also "
         "crack_length >= crack_length_min, for crack_growth also crack_length >= crack_growth_ratio x its value "
-        "at step 0 (the pre-existing flaw as meshed and measured: use these two with pre-existing cracks); crack "
-        "initiation is when it first holds")
+        "at step 0 (the pre-existing flaw as meshed and measured: use these two with pre-existing cracks); "
+        "geometry (round bodies): the band d >= threshold along the flaw's radial line has grown by 2 elements "
+        "(mesh_size_top) beyond its step-0 depth and runs through the wall of a hollow sphere, or reaches the "
+        "depth where the uncracked crack-plane stress turns compressive (the compressive core, sampled on the "
+        "radius along +x, away from the flaw), or (with a pre-existing crack) the crack_growth condition holds: "
+        "history.csv gains crack_depth and compressive_depth, summary.json says which held (fractured_by). Crack "
+        "initiation is when the criterion first holds; max_damage with threshold = 0.8 and no flaw is the "
+        "nucleation criterion of Zhang et al. (2016)")
     crack_length_min: float = key(0.0, "crack length (area in 3D) for criterion = crack_length", unit="nm",
                                   range=NON_NEGATIVE)
     crack_growth_ratio: float = key(2.0, "for criterion = crack_growth: the crack length (area in 3D) over its "
                                     "value at step 0; 2: the flaw has grown by its own size, whatever its measured "
                                     "length on the mesh", unit="-", range=Range(1.0, lo_open=True))
+    irreversibility: Literal["bound", "history"] | None = key(
+        None, "unset or bound: d >= its value at the last accepted step (exact, the variational inequality's "
+        "lower bound); history: the damage is driven by H = the largest driving energy of every accepted step so "
+        "far at each quadrature point (Miehe, Hofacker & Welschinger 2010), with 0 <= d <= 1 as bounds: the "
+        "scheme of Zhang et al. (2016) with AT2 (there d = 2 ell H / (Gc + 2 ell H) in a homogeneous bar, "
+        "d = 0.8 at H = 2 Gc / ell)")
     stop_at_fracture: bool = key(False, "end the run (status complete) as soon as the fracture criterion holds: "
                                  "threshold studies need no more")
     surface_flaw: float = key(0.0, "depth of a pre-existing radial surface flaw (d = 1) of a round body, on the "
@@ -113,6 +125,17 @@ class Fracture(Section):
             raise value_error("[fracture] criterion", "crack_growth", "measures growth from a pre-existing crack: "
                               "set [fracture] surface_flaw, initial_crack or initial_disc, or use criterion = "
                               "max_damage or crack_length")
+        if self.criterion == "geometry" and geometry.kind not in ROUND_KINDS:
+            raise value_error("[fracture] criterion", "geometry", "reads the damage along the flaw's radius of a "
+                              "round body; allowed with geometry.kind = particle, nanowire, hollow_sphere")
+        wall = (geometry.diameter - geometry.inner_diameter) / 2 if geometry.kind == "hollow_sphere" else None
+        if wall is not None and self.surface_flaw >= wall:
+            raise value_error("[fracture] surface_flaw", self.surface_flaw, "must be shallower than the hollow "
+                              "sphere's wall, (diameter - inner_diameter) / 2 = "
+                              f"{format_value(tidy(wall))} nm")
+        if self.irreversibility == "history" and self.acceleration == "overrelaxation":
+            raise value_error("[fracture] irreversibility", "history", "is not combined with acceleration = "
+                              "overrelaxation (which projects onto d >= d_prev); allowed: acceleration = none")
         if self.initial_disc is not None:
             disc = self.initial_disc
             if geometry.dim != 3 or len(disc) != 2 or self.initial_disc_radius is None:

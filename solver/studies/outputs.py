@@ -17,17 +17,19 @@ import tomli_w
 
 from sifrac.postprocess.keys import lookup
 from sifrac.solver import log, materials
+from sifrac.solver.energy_release import critical_size_by_interpolation
 from sifrac.solver.outputs import csv_text, write_atomic
 from sifrac.solver.versions import git_commit, versions
 from sifrac.solver.case import format_value, is_finite
 from sifrac.solver.studies.plan import Study, label, run_case
+from sifrac.solver.studies.schema import Sweep
 from sifrac.solver.studies.strategies import Record, Strategy, criterion_text
 
 _log = log.get("sweep")
 
 SWEEP_COLUMNS = ["run", "value", "status", "criterion_value", "criterion", "fractured",
                  "crack_initiation_soc", "max_damage", "max_principal_stress", "steps", "cells",
-                 "wall_time", "ranks", "reused", "round", "outdir"]
+                 "wall_time", "ranks", "reused", "round", "outdir", "G_max_over_Gc"]
 
 
 def _row(r: Record) -> dict:
@@ -39,7 +41,8 @@ def _row(r: Record) -> dict:
             "crack_initiation_soc": s.get("crack_initiation_soc"), "max_damage": final.get("max_damage"),
             "max_principal_stress": extremes.get("max_principal_stress"), "steps": s.get("steps"),
             "cells": s.get("cells"), "wall_time": s.get("wall_time"), "ranks": s.get("ranks"),
-            "reused": r.reused, "round": r.round, "outdir": str(r.outdir)}
+            "reused": r.reused, "round": r.round, "outdir": str(r.outdir),
+            "G_max_over_Gc": s.get("energy_release", {}).get("G_max_over_Gc")}
 
 
 def _study_toml(study: Study) -> str:
@@ -69,6 +72,20 @@ def target_met(target: list | None, critical: float | None, bracket: list | None
     return bool(target[0] <= critical <= target[1])
 
 
+def critical_size_energy_release(sweep: Sweep, records: list[Record]) -> float | None:
+    """A grid over geometry.diameter: the diameter where the runs' max G / Gc reaches 1,
+    interpolated in log-log between the two runs that bracket it (`critical_size_by_interpolation`;
+    None without a bracket or without the energy-release output)."""
+    if sweep.mode != "grid" or sweep.parameter != "geometry.diameter":
+        return None
+    points = [(r.spec.value, r.summary["energy_release"]["G_max_over_Gc"]) for r in records
+              if r.status == "complete" and "energy_release" in r.summary and is_finite(r.spec.value)]
+    if len(points) < 2:
+        return None
+    sizes, ratios = zip(*points)
+    return critical_size_by_interpolation(list(sizes), list(ratios), 1.0)
+
+
 def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: Strategy,
                   groups: int, ranks_per_run: int, wall: float, final: bool) -> None:
     """sweep.csv, summary.json and study.toml (each atomically); the figures at the end."""
@@ -81,6 +98,7 @@ def write_outputs(study: Study, outdir: Path, records: list[Record], strategy: S
         "study": study.name, "status": strategy.status if final else "running",
         "message": strategy.message, "mode": sw.mode, "parameter": sw.parameter,
         "criterion": sw.criterion, "critical_value": strategy.critical_value,
+        "critical_size_energy_release": critical_size_energy_release(sw, records),
         "bracket": strategy.bracket, "initial_bracket": sw.bracket,
         "tolerance": sw.tolerance,
         "assumption": "the criterion is monotone in the parameter" if sw.mode == "bisection" else None,

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sifrac.solver import log, materials
-from sifrac.solver.case import (Case, CaseError, apply_overrides, format_value, parse_overrides, read_toml, resolve_case,
-                         value_error)
+from sifrac.solver.case import (Case, CaseError, apply_overrides, energy_release_applies, format_value,
+                                parse_overrides, read_toml, resolve_case, value_error)
 from sifrac.solver.studies.schema import MODES, Sweep, other_mode_keys, resolve_sweep
 
 _log = log.get("sweep")
@@ -95,6 +95,9 @@ def load_study(path: str | Path, overrides: Iterable[str] = ()) -> Study:
             and not any(k == "fracture.model" for v in variants.values() for k in v):
         raise value_error("[sweep] criterion", crit["key"], "needs a fracture model, but the base case "
                           "has [fracture] model = \"none\"; allowed: AT1, AT2")
+    if crit["key"].startswith("energy_release.") and not energy_release_applies(base):
+        raise value_error("[sweep] criterion", crit["key"], "needs the energy-release output: a particle, "
+                          "nanowire or hollow sphere with [output] energy_release unset or \"auto\"")
     varied = {sweep.parameter} if sweep.parameter is not None else \
         {key for overrides in variants.values() for key in overrides}
     return Study(sweep, base_raw, base.case.name, path, materials.provenance(base.to_dict(), varied))

@@ -69,10 +69,16 @@ def _variants(value: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+#: Named criteria that are not boolean summary keys: the energy-release criterion G_max >= Gc
+#: (max over crack depth and lithiation of G / Gc at the tip, solver/criteria.py).
+NAMED_CRITERIA = {"energy_release": {"key": "energy_release.G_max_over_Gc", "op": ">=", "value": 1.0}}
+
+
 def _criterion(value: Any) -> dict[str, Any]:
-    """A boolean summary key, or {key, op, value}; stored as the table (`fractured == true`)."""
+    """A boolean summary key, a named criterion, or {key, op, value}; stored as the table
+    (`fractured == true`)."""
     if isinstance(value, str):
-        return {"key": value, "op": "==", "value": True}
+        return dict(NAMED_CRITERIA.get(value, {"key": value, "op": "==", "value": True}))
     if not isinstance(value, dict):
         raise KeyProblem(value, "expected a summary key (e.g. \"fractured\") or a table "
                          "{key = \"...\", op = \">=\", value = ...}")
@@ -121,10 +127,12 @@ class Sweep(Section):
     variants: Variants | None = key(None, "[sweep.variants.NAME] tables of \"section.key\" = value overrides, one "
                                     "run each (run directory NAME)")
     criterion: Criterion = key({"key": "fractured", "op": "==", "value": True},
-                               "what counts as the effect: a boolean key of the run's summary.json, or {key, op, "
-                               "value} with op one of " + " ".join(OPS) + "; key: a summary key or one of its "
-                               "final/extremes entries (\"final.max_damage\"); a missing value (null) counts as "
-                               "false")
+                               "what counts as the effect: a boolean key of the run's summary.json "
+                               "(\"fractured\"); \"energy_release\": the run's maximum over crack depth and "
+                               "lithiation of G / Gc reaches 1 (energy_release.G_max_over_Gc >= 1, [output] "
+                               "energy_release); or {key, op, value} with op one of " + " ".join(OPS) + "; key: a "
+                               "summary key or one of its final/extremes entries (\"final.max_damage\"); a "
+                               "missing value (null) counts as false")
     compare: StrList | None = key(None, "history.csv columns overlaid for all runs, one figure each "
                                   "(compare_<column>.png); unset: none")
     compare_x: str = key("soc", "history.csv column on the x axis of the compare figures")
