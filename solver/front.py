@@ -43,6 +43,9 @@ EXP_CLIP = 40.0
 #: itself has |grad phi| of order 1/l0; this only keeps n finite where phi is flat.
 NORMAL_FLOOR = 1e-8
 
+#: Volume per Si atom of the diamond lattice, a^3 / 8 with a = 0.5431 nm (nm^3): the V_Si of B.
+SI_ATOMIC_VOLUME = 0.5431**3 / 8
+
 ORIENTATION_LAWS = ("isotropic", "cubic", "zhang_linear")
 PRINCIPAL = {"100": (1, 0, 0), "110": (1, 1, 0), "111": (1, 1, 1)}
 
@@ -87,12 +90,20 @@ class FrontLaw:
 
     def speed(self, pressure: float = 0.0, facing: str | tuple = "110", c: float = 1.0) -> float:
         """The law for a planar front facing a crystal direction (nm/s): "100", "110", "111" or
-        Miller indices."""
+        Miller indices (in crystal axes)."""
         direction = np.asarray(PRINCIPAL.get(facing, facing), float)
-        d = direction / np.linalg.norm(direction)
-        rate = 1.0 if self.orientation_law == "isotropic" else float(_orientation(self, d, _Ops(symbolic=False)))
-        bp = min(max(self.pressure_coefficient * pressure / self.kT, -EXP_CLIP), EXP_CLIP)
-        return self.speed_110 * rate * math.exp(-bp) / (1 + math.exp(self.steepness * (self.threshold - c)))
+        return float(self.speeds(np.array([pressure]), direction[None, :] / np.linalg.norm(direction), np.eye(3),
+                                 c)[0])
+
+    def speeds(self, pressure: np.ndarray, normal: np.ndarray, axes: np.ndarray, c: float = 1.0) -> np.ndarray:
+        """The law at points (numpy): `pressure` (m,) in GPa, `normal` (m, dim) unit normals in mesh
+        axes (a 2D normal lies in the mesh x-y plane), `axes` as in `crystal_components`."""
+        rate = 1.0
+        if self.orientation_law != "isotropic":
+            d = normal @ axes[:, :normal.shape[1]].T
+            rate = _orientation(self, [d[:, 0], d[:, 1], d[:, 2]], _Ops(symbolic=False))
+        bp = np.clip(self.pressure_coefficient * pressure / self.kT, -EXP_CLIP, EXP_CLIP)
+        return self.speed_110 * rate * np.exp(-bp) / (1 + math.exp(self.steepness * (self.threshold - c)))
 
 
 def interpolation(phi):
@@ -224,19 +235,24 @@ def front_speed(law: FrontLaw, p, n, c, axes: np.ndarray):
 
 
 def residual(phi, history, a, q, dt, speed, l0: float, tilt: float, dx, dx_lumped=None,
-             curvature=None) -> ufl.Form:
+             curvature=None, lumped_weight=None) -> ufl.Form:
     """Residual of tau dphi/dt = l0^2 lap phi - W' + tilt h', tau = 1 / M(speed), by variable-step
     BDF2: dphi/dt ~ (a0 phi + a1 phi_old + a2 phi_older) / dt, `history` = (phi_old, phi_older)
     and `a` the coefficients (`diffusion.bdf_coefficients`; (1, -1, 0) is backward Euler).
 
     `speed` is the target normal speed (UFL, from lagged fields); `dx_lumped`, if given,
     integrates the storage and reaction terms at the vertices (mass lumping); `curvature`, if
-    given, compensates the Allen-Cahn curvature speed (`mobility`).
+    given, compensates the Allen-Cahn curvature speed (`mobility`). `lumped_weight`: the revolution
+    weight of the lumped terms of an axisymmetric section, a P1 field of row sums
+    (`axisymmetry.lumped_weight`; `dx_lumped` is then the section's own vertex rule), so that nodes
+    on the axis keep their storage.
     """
     tau = 1 / mobility(speed, l0, tilt, curvature)
     dxl = dx if dx_lumped is None else dx_lumped
     rate = (a[0] * phi + a[1] * history[0] + a[2] * history[1]) / dt
     local = tau * rate + double_well_derivative(phi) - tilt * interpolation_derivative(phi)
+    if lumped_weight is not None:
+        local = lumped_weight * local
     return local * q * dxl + l0**2 * ufl.inner(ufl.grad(phi), ufl.grad(q)) * dx
 
 
@@ -278,7 +294,7 @@ def zhang_2016(material: str, speed_110: float, orientation_law: str = "cubic") 
     T = 300 K. V_Si = a^3 / 8 with a = 0.5431 nm. `speed_110` is not in the paper (its v_r is a
     fraction of the Li flux, eq. (72)): see docs/notes/front-model.md.
     """
-    v_si = 0.5431**3 / 8
+    v_si = SI_ATOMIC_VOLUME
     if material == "c-Si":
         return FrontLaw(speed_110, 0.66, 0.60, 0.66, 1.0, v_si, 300.0, 0.10, 50.0, orientation_law)
     if material == "a-Si":

@@ -154,6 +154,42 @@ PARAMETERS: dict[str, ParamSpec] = {
                               ("active",), Range(0.0, 1e6, lo_open=True)),
     "K_IC": ParamSpec("MPa m^0.5", "mode-I fracture toughness, where published", _SOLIDS,
                       Range(0.0, 100.0, lo_open=True)),
+    "modulus_law": ParamSpec("", "E and nu of Si against the Li content: interpolated (linear in c between "
+                             "E, nu and E_lithiated, nu_lithiated); linear or hertzberg (reaction front "
+                             "only: E = (1 - h) E + h E_LixSi(x), h the lithiated phase fraction, x its "
+                             "composition, E_LixSi the LixSi law of that name, `sifrac materials`)", ("active",),
+                             choices=("interpolated", "linear", "hertzberg")),
+    "front_law": ParamSpec("", "how the lithiation front moves: diffusion (Li diffuses in with D(c); a "
+                           "steep D(c) makes the front) or reaction (an Allen-Cahn order parameter "
+                           "moved at the reaction-limited speed v = front_speed r(n) exp(-B p / kT) f(c); "
+                           "no Li transport into pristine Si: docs/user-guide.md, Reaction-controlled "
+                           "front)", ("active",), choices=("diffusion", "reaction")),
+    "front_speed": ParamSpec("nm/s", "reaction front: stress-free speed of a front facing <110> (of "
+                             "any front, isotropic law); a time unit of the reaction-limited model",
+                             ("active",), Range(0.0, 1e6, lo_open=True)),
+    "front_orientation": ParamSpec("", "reaction front: orientation law r(n) of the rate: isotropic; "
+                                   "cubic (rate interpolated by cubic invariants between <100>, <110>, "
+                                   "<111>); zhang_linear (linear in the angle between the nearest <100> "
+                                   "and <110>, Zhang et al. 2016)", ("active",),
+                                   choices=("isotropic", "cubic", "zhang_linear")),
+    "front_barrier_100": ParamSpec("eV", "reaction front: activation energy E0 facing <100> (only "
+                                   "differences to front_barrier_110 enter)", ("active",), Range(0.0, 10.0)),
+    "front_barrier_110": ParamSpec("eV", "reaction front: activation energy E0 facing <110>", ("active",),
+                                   Range(0.0, 10.0)),
+    "front_barrier_111": ParamSpec("eV", "reaction front: activation energy E0 facing <111>", ("active",),
+                                   Range(0.0, 10.0)),
+    "front_bond_fraction": ParamSpec("-", "reaction front: phi_Si of B = phi_Si V_Si / (2 e), the "
+                                     "pressure work per Si-Si bond broken at the front", ("active",),
+                                     Range(0.0, 1.0, lo_open=True)),
+    "front_threshold": ParamSpec("-", "reaction front: c0 of f(c) = 1 / (1 + exp(C (c0 - c))), the "
+                                 "Li content below which the front starves", ("active",), FRACTION),
+    "front_steepness": ParamSpec("-", "reaction front: C of f(c)", ("active",), Range(0.0, 1e3)),
+    "front_temperature": ParamSpec("K", "reaction front: temperature T of the rate law (kT)", ("active",),
+                                   Range(0.0, 2000.0, lo_open=True)),
+    "front_composition": ParamSpec("-", "reaction front: composition behind the first front, as a "
+                                   "fraction of Li3.75Si (c-Si 1, a-Si Li2.5Si = 2/3); the reaction "
+                                   "front counts c per Li3.75Si", ("active",),
+                                   Range(0.0, 1.0, lo_open=True)),
 }
 
 
@@ -188,6 +224,12 @@ _LIU_2012 = ("X. H. Liu, L. Zhong, S. Huang, S. X. Mao, T. Zhu & J. Y. Huang, Si
              "silicon nanoparticles during lithiation, ACS Nano 6 (2012) 1522")
 _PHARR = ("M. Pharr, Z. Suo & J. J. Vlassak, Measurements of the fracture energy of lithiated silicon "
           "electrodes of Li-ion batteries, Nano Lett. 13 (2013) 5570")
+_HERTZBERG = ("B. Hertzberg, J. Benson & G. Yushin, Ex-situ depth-sensing indentation measurements of "
+              "electrochemically produced Si-Li alloy films, Electrochem. Commun. 13 (2011) 818")
+_GAO_HONG = ("F. Gao & W. Hong, Phase-field model for the two-phase lithiation of silicon, J. Mech. Phys. Solids 94 "
+             "(2016) 18")
+_PHARR_2012 = ("M. Pharr, K. Zhao, X. Wang, Z. Suo & J. J. Vlassak, Kinetics of initial lithiation of crystalline "
+               "silicon electrodes of lithium-ion batteries, Nano Lett. 12 (2012) 5039")
 _YANG_2012 = ("H. Yang et al., Orientation-dependent interfacial mobility governs the anisotropic swelling "
               "in lithiated silicon nanowires, Nano Lett. 12 (2012) 1953")
 _REVIEW = "the review RSC Adv. 15 (2025) 33561"
@@ -207,11 +249,15 @@ _MCGROGAN = ("F. P. McGrogan et al., Compliant yet brittle mechanical behavior o
              "lithium-ion-conducting solid electrolyte, Adv. Energy Mater. 7 (2017) 1602011")
 # Cited by number in the `sifrac materials` table (spelt out in full in parameters.csv).
 REFERENCES = (_HOPCROFT, _SETHURAMAN, _ZHANG, _SHENOY, _BERLA, _BEAULIEU, _LIU_2012, _PHARR, _YANG_2012,
-              _MCDOWELL, _NI, _WOLFENSTINE, _HU_2021, _JACKMAN, _DENG, _SAKUDA, _MCGROGAN)
+              _MCDOWELL, _NI, _WOLFENSTINE, _HU_2021, _JACKMAN, _DENG, _SAKUDA, _MCGROGAN, _HERTZBERG, _GAO_HONG,
+              _PHARR_2012)
 _NO_SOURCE = "no published source collected"
 _UNCHECKED = "not checked against the original paper"
 _SI_MOLAR_VOLUME = 28.0855e-3 / 2330.0  # m^3/mol of crystalline Si (M / rho)
-_OMEGA = 8.5e-6  # m^3/mol, partial molar volume of Li in LixSi
+#: Li per Si of Li15Si4, the fully lithiated phase (composition x = Li per Si / FULL_LITHIATION).
+FULL_LITHIATION = 3.75
+#: The one expansion: volume ratio 1 + EXPANSION_FULL at Li3.75Si (J = 1 + 2.8 x).
+EXPANSION_FULL = 2.8
 
 
 def _material(name: str, role: str, description: str, params: dict[str, Param]) -> Material:
@@ -221,13 +267,31 @@ def _material(name: str, role: str, description: str, params: dict[str, Param]) 
     return Material(name, role, description, {k: params[k] for k in PARAMETERS if k in params})
 
 
+def c_max_of(li_per_si: float) -> float:
+    """Li per reference (unlithiated) Si volume, mol/m^3, of Li_xSi with x = li_per_si (4 digits:
+    Li2.5Si holds exactly 2/3 of Li3.75Si)."""
+    return round(li_per_si / _SI_MOLAR_VOLUME, -2)
+
+
+#: The one partial molar volume of Li that follows from it: theta / c_max(Li3.75Si) = theta V_m,Si / 3.75
+#: (m^3/mol), so that partial_molar_volume * c_max = expansion for every composition.
+_OMEGA = EXPANSION_FULL / c_max_of(FULL_LITHIATION)
+
+
 def _c_max(li_per_si: float) -> Param:
     """Li per reference Si volume at the lithiated state (reference-volume formulation)."""
-    return Param(round(li_per_si / _SI_MOLAR_VOLUME, -3), "mol/m^3",
+    return Param(c_max_of(li_per_si), "mol/m^3",
                  f"{li_per_si} Li per Si / molar volume of crystalline Si (28.09 g/mol / 2.33 g/cm^3 = "
                  "1.206e-5 m^3/mol)", "derived",
                  f"Li{li_per_si}Si per reference Si volume; I. Ryu, J. W. Choi, Y. Cui & W. D. Nix, "
                  "J. Mech. Phys. Solids 59 (2011) 1717 use 8.867e4 mol/m^3 per current volume")
+
+
+_YIELD_LIXSI = Param(1.0, "GPa", _SETHURAMAN, "measured", "flow stress of the lithiated film, about 1 GPa; "
+                     f"published range 0.5-2.0 GPa as used by {_ZHANG}", published=(0.5, 2.0))
+_GC_LIXSI = Param(6.0, "GPa nm", _PHARR, "measured", "5.4-6.9 J/m^2 at about Li2.8Si, the composition nearest "
+                  "the shells behind both first fronts (Li2.5Si, Li3.75Si); their 8.5 +- 4.3 J/m^2 near Li0.7Si is "
+                  "weakly lithiated material", published=(5.4, 6.9))
 
 
 def _lixsi() -> dict[str, Param]:
@@ -248,19 +312,80 @@ def _lixsi() -> dict[str, Param]:
                                    "D0 (1/(1-c) - 2 omega c); omega near 2 makes the two-phase front of "
                                    "c-Si sharp; 1.95 is a numerical choice, not a measured quantity "
                                    "(used only with diffusivity_law = regular_solution)"),
-        "partial_molar_volume": Param(_OMEGA, "m^3/mol", f"value attributed to Ahmadi et al. (2020) by {_REVIEW}; "
-                                      "primary reference not located", "estimate",
-                                      "consistent with the swelling: c-Si expansion / c_max = 2.8 / 3.11e5 = "
-                                      "9.0e-6 m^3/mol"),
-        "yield_stress": Param(1.0, "GPa", _SETHURAMAN, "measured",
-                              "flow stress of the lithiated film, about 1 GPa; published range 0.5-2.0 GPa as "
-                              f"used by {_ZHANG}", published=(0.5, 2.0)),
+        "partial_molar_volume": Param(_OMEGA, "m^3/mol", f"the one expansion {EXPANSION_FULL} at Li3.75Si "
+                                      f"({_BEAULIEU}; as used by {_ZHANG}) over the Li per reference Si volume",
+                                      "derived", f"theta V_m,Si / {FULL_LITHIATION} = {EXPANSION_FULL} x 1.2054e-5 / "
+                                      f"{FULL_LITHIATION}: the swelling (expansion = Omega c_max) and the "
+                                      "stress-coupled flux use this one value; it replaces 8.5e-6 m^3/mol "
+                                      f"(attributed to Ahmadi et al. 2020 by {_REVIEW}, primary reference not "
+                                      "located), which was 6% off the swelling"),
+        "yield_stress": _YIELD_LIXSI,
         "yield_stress_pristine": Param(1.75, "GPa", _SETHURAMAN, "estimate",
                                        "the compressive flow stress early in lithiation (low Li content) as "
                                        f"reported from that work, {_UNCHECKED}; inside the 0.5-2.0 GPa range",
                                        published=(0.5, 2.0)),
-        "Gc_lithiated": Param(6.0, "GPa nm", _PHARR, "measured", "5.4-6.9 J/m^2 at about Li2.8Si",
-                              published=(5.4, 6.9)),
+        "Gc_lithiated": _GC_LIXSI,
+    }
+
+
+def _active(material: str, params: dict[str, Param]) -> dict[str, Param]:
+    """An active material's own values, the shared LixSi data and its reaction-front law."""
+    return {**params, **_lixsi(), **_front(material)}
+
+
+def _front(material: str) -> dict[str, Param]:
+    """The reaction-front law of Zhang, Krischok & Linder 2016 (v = v_110 r(n) exp(-B p / kT) f(c)),
+    the composition behind the first front and the moduli law: docs/notes/front-model.md section 7."""
+    from_zhang = f"{_ZHANG} (Table 2, section 5.1.2; from their ref. 87, X. Zhang et al., Extreme Mech. Lett. " \
+                 "4 (2015) 61)"
+    crystalline = material == "c-Si"
+    if crystalline:
+        barriers = {
+            "front_barrier_100": Param(0.66, "eV", from_zhang, "model input",
+                                       "facing <100>: 0.06 eV above <110>, a rate ratio exp(0.06 / kT) = 10.2 at "
+                                       "300 K; section 5.1.1 of that paper swaps the two, 5.1.2 gives the fast <110> "
+                                       "front of the experiments", published=(0.59, 0.69)),
+            "front_barrier_110": Param(0.60, "eV", from_zhang, "model input", "facing <110>, the fast direction",
+                                       published=(0.59, 0.69)),
+            "front_barrier_111": Param(0.66, "eV", f"taken equal to <100>: {_PHARR_2012} measured the {{110}} "
+                                       "front faster than {100} and {111}", "estimate",
+                                       "the value the <110> pillar's section sees at 54.7 degrees from [001]; "
+                                       "its natural calibration", published=(0.59, 0.69)),
+        }
+    else:
+        barriers = {f"front_barrier_{d}": Param(0.58, "eV", f"{_ZHANG} (section 5.3)", "model input",
+                                               "amorphous: isotropic (only barrier differences enter)",
+                                               published=(0.51, 0.58)) for d in ("100", "110", "111")}
+    zhang_table = f"{_ZHANG} (Table 2)"
+    return {
+        "modulus_law": Param("interpolated", "", "sifrac's choice between the laws of the library (the LixSi "
+                             f"laws: {_HERTZBERG}; {_SHENOY})", "model choice",
+                             "interpolated: linear in c between E and E_lithiated (the diffusion model); the "
+                             "LixSi laws (linear, hertzberg) need front_law = reaction"),
+        "front_law": Param("diffusion", "", f"sifrac's choice; the reaction-limited front is that of {_ZHANG}",
+                           "model choice", "reaction: docs/notes/front-model.md"),
+        "front_speed": Param(1.0, "nm/s", "sifrac's time unit of the reaction-limited front", "model choice",
+                             "no measured front speed was collected; in the reaction-limited model with "
+                             "rate-independent mechanics no result against SOC depends on it"),
+        "front_orientation": Param("cubic" if crystalline else "isotropic", "",
+                                   f"{_ZHANG} (section 4.2: rates interpolated between <100> and <110>)"
+                                   if crystalline else "amorphous Si has no crystal axes", "model choice",
+                                   "cubic: the rate interpolated by cubic invariants, equal to that paper's at "
+                                   "0, 22.5 and 45 degrees in a (001) section, smooth and valid in 3D"
+                                   if crystalline else ""),
+        **barriers,
+        "front_bond_fraction": Param(1.0 if crystalline else 0.8, "-", zhang_table, "model input",
+                                     "B = phi_Si V_Si / (2 e) = 0.0625 eV/GPa x phi_Si (V_Si = a^3 / 8, "
+                                     "a = 0.5431 nm)"),
+        "front_threshold": Param(0.10 if crystalline else 0.06, "-", zhang_table, "model input",
+                                 "inert in the reaction-limited model (c behind the front is far above it)"),
+        "front_steepness": Param(50.0, "-", zhang_table, "model input"),
+        "front_temperature": Param(300.0, "K", zhang_table, "model input"),
+        "front_composition": Param(1.0, "-", f"{_ZHANG} (c about 1 behind the front)", "model input",
+                                   "Li3.75Si") if crystalline else
+        Param(2 / 3, "-", f"{_MCDOWELL} (in situ TEM); the two steps as described by {_GAO_HONG}", "measured",
+              "Li2.5Si behind the first front, 2.5 / 3.75 of Li3.75Si; a front-free second step then "
+              "lithiates to Li3.75Si"),
     }
 
 
@@ -268,16 +393,17 @@ def _c_si() -> Material:
     e, nu, k_ic = 169.0, 0.28, 0.8
     c_max = _c_max(3.75)
     description = "crystalline Si, two-phase lithiation to amorphous Li3.75Si"
-    return _material("c-Si", "active", description, {
+    return _material("c-Si", "active", description, _active("c-Si", {
         "E": Param(e, "GPa", _HOPCROFT, "measured", "isotropic approximation (E<110>); E<100> = 130 GPa, "
                    "range 130-169 GPa", published=(130.0, 169.0)),
         "nu": Param(nu, "-", _HOPCROFT, "measured", "isotropic approximation"),
         "E_lithiated": Param(41.0, "GPa", _LITHIATED_E, "computed",
                              "Li3.75Si, first-principles value; alternative law: 80 GPa to x = 2, then "
                              "linear to 12 GPa at x = 3.75 (F. Gao & W. Hong, JMPS 94 (2016) 18)"),
-        "expansion": Param(2.8, "-", f"{_BEAULIEU}; as used by {_ZHANG}", "measured",
-                           "J = 1 + 2.8 c (270-300% volume expansion at Li3.75Si); partial_molar_volume * "
-                           f"c_max = {_OMEGA * c_max.value:.2f} agrees within that range", published=(2.7, 3.0)),
+        "expansion": Param(EXPANSION_FULL, "-", f"{_BEAULIEU}; as used by {_ZHANG}", "measured",
+                           "J = 1 + 2.8 c (270-300% volume expansion at Li3.75Si); the one expansion: "
+                           "partial_molar_volume is derived from it (partial_molar_volume * c_max = 2.8)",
+                           published=(2.7, 3.0)),
         "front_mobility_ratio": Param(1.0, "-", f"isotropic approximation; the anisotropy is observed in "
                                       f"{_YANG_2012}", "model choice",
                                       "the <110> interface moves fastest, <111> barely (X. H. Liu et al., "
@@ -289,15 +415,14 @@ def _c_si() -> Material:
                     "single-crystal Si is 2-4 J/m^2", published=(2.0, 4.0)),
         "K_IC": Param(k_ic, "MPa m^0.5", f"{_NO_SOURCE}; typical range for single-crystal Si", "estimate",
                       "0.7-1 MPa m^0.5", published=(0.7, 1.0)),
-        **_lixsi(),
-    })
+    }))
 
 
 def _a_si() -> Material:
     c_max = _c_max(2.5)
-    expansion = round(_OMEGA * c_max.value, 2)
+    expansion = _OMEGA * c_max.value
     return _material("a-Si", "active", "amorphous Si; first lithiated phase about Li2.5Si "
-                    "(Li-poorer than c-Si)", {
+                    "(Li-poorer than c-Si)", _active("a-Si", {
         "E": Param(80.0, "GPa", f"a-Si value of {_ZHANG} (who cite Sethuraman et al. 2010)", "model input"),
         "nu": Param(0.22, "-", f"a-Si value of {_ZHANG} (who cite Sethuraman et al. 2010)", "model input"),
         "E_lithiated": Param(41.0, "GPa", _LITHIATED_E, "estimate",
@@ -305,15 +430,14 @@ def _a_si() -> Material:
                              "would give about 54 GPa there"),
         "expansion": Param(expansion, "-", f"partial_molar_volume * c_max for Li2.5Si, the phase behind the "
                            f"front in {_MCDOWELL}", "derived",
-                           f"{_OMEGA} m^3/mol * {c_max.value:.3g} mol/m^3; inherits the estimate of the "
-                           "partial molar volume; scaling c-Si's 2.8 by 2.5/3.75 would give 1.87; the "
-                           "smaller expansion is one reason a-Si survives larger sizes"),
+                           f"the one expansion: 2.8 x 2.5 / 3.75 (partial_molar_volume {_OMEGA:.4g} m^3/mol x "
+                           f"{c_max.value:.4g} mol/m^3); the smaller expansion is one reason a-Si survives larger "
+                           "sizes"),
         "front_mobility_ratio": Param(1.0, "-", "amorphous Si has no crystal axes: isotropic", "model choice"),
         "c_max": c_max,
         "Gc": Param(8.5, "GPa nm", _PHARR, "measured", "8.5 +- 4.3 J/m^2 at about Li0.7Si (weakly "
                     "lithiated a-Si)", published=(4.2, 12.8)),
-        **_lixsi(),
-    })
+    }))
 
 
 def _solid(name: str, role: str, description: str, e: Param, nu: Param,
@@ -395,6 +519,37 @@ def _library() -> dict[str, Material]:
 LIBRARY: dict[str, Material] = _library()
 
 
+def _lixsi_law() -> Material:
+    """The lithiated phase of both active materials: LixSi is amorphous whatever it grew from, so
+    one law of its composition x (Li per Si over 3.75) serves c-Si and a-Si; `solver/lixsi.py`
+    builds E(x), nu(x) from these values (`[active] modulus_law`, reaction front)."""
+    a_si_e = f"a-Si value of {_ZHANG} (who cite Sethuraman et al. 2010)"
+    return Material("LixSi", "lithiated phase", "c-Si and a-Si, x = Li per Si / 3.75 (modulus_law)", {
+        "E_amorphous": Param(80.0, "GPa", a_si_e, "model input", "x = 0: the start of both laws"),
+        "E_full_linear": Param(41.0, "GPa", _LITHIATED_E, "computed",
+                               "Li3.75Si: the end of the linear law, E linear in x from 80 GPa"),
+        "x_knee_hertzberg": Param(x_of(2.0), "-", f"{_GAO_HONG} (section 3.2), after {_HERTZBERG}", "model input",
+                                  "Li2Si: the hertzberg law keeps 80 GPa up to it"),
+        "E_full_hertzberg": Param(12.0, "GPa", f"{_HERTZBERG}; the law as simplified by {_GAO_HONG} (section 3.2: "
+                                  "80 GPa for 0 < x < 2 Li per Si, then linear to 12 GPa at Li3.75Si)", "measured",
+                                  "nanoindentation of electrochemically lithiated films: LixSi softens at high Li "
+                                  "content"),
+        "nu_amorphous": Param(0.22, "-", a_si_e, "model input", "x = 0"),
+        "nu_full": Param(0.24, "-", _LITHIATED_E, "computed", "Li3.75Si; nu linear in x"),
+        "yield_stress": _YIELD_LIXSI,
+        "fracture_energy": _GC_LIXSI,
+    })
+
+
+def x_of(li_per_si: float) -> float:
+    """Composition fraction x of LixSi (Li per Si over 3.75)."""
+    return li_per_si / FULL_LITHIATION
+
+
+#: The lithiated phase of both active materials (`sifrac materials` lists it after the library).
+LIXSI: Material = _lixsi_law()
+
+
 def names(role: str | None = None) -> list[str]:
     """Sorted material names, optionally of one role (the order error messages list them in)."""
     if role is not None and role not in ROLES:
@@ -437,8 +592,8 @@ def table(width: int = 100) -> str:
     lines = ["Status of each value:"]
     lines += [f"  {status:<14}{meaning}" for status, meaning in STATUSES.items()]
     lines.append("")
-    for m in LIBRARY.values():
-        lines.append(f"{m.name} [{m.role}]: {m.description}")
+    for m in (*LIBRARY.values(), LIXSI):
+        lines += wrapped(m.description, f"{m.name} [{m.role}]: ", "  ")
         if not m.params:
             lines.append("  (no mechanical or transport parameters)")
         for key, p in m.params.items():
@@ -473,12 +628,14 @@ def provenance(case: dict, varied: Iterable[str] = ()) -> list[dict]:
         if not isinstance(values, dict) or "material" not in values:
             continue
         material = get(values["material"])
+        rebased = values.get("front_law") == "reaction" and material.values().get("c_max") != values.get("c_max")
         for key, value in values.items():
-            if key == "material":
+            if key == "material" or key not in PARAMETERS:  # the section's own keys (crystal axes)
                 continue
             lib = material.params.get(key)
             origin = ("varied by the study" if f"{section}.{key}" in varied
-                      else "library" if lib is not None and lib.value == value else "case")
+                      else "library" if lib is not None and lib.value == value
+                      else "reaction front: per Li3.75Si" if rebased and key in ("c_max", "expansion") else "case")
             published = lib.published if lib is not None else None
             inside = "" if published is None or isinstance(value, str) else \
                 ("yes" if published[0] <= value <= published[1] else "no")

@@ -15,7 +15,7 @@ import ufl
 from dolfinx import default_scalar_type, fem
 from mpi4py import MPI
 
-from sifrac.solver import elasticity, plasticity
+from sifrac.solver import elasticity, lixsi, plasticity
 from sifrac.solver.case import Case
 from sifrac.solver.concentration import Concentration
 from sifrac.solver.damage import PhaseField
@@ -23,6 +23,7 @@ from sifrac.solver.domain import Domain
 from sifrac.solver.elasticity import Material
 from sifrac.solver.kinematics import Kinematics
 from sifrac.solver.nonlinear import NonlinearSolver, Proximal, SolverFailure
+from sifrac.solver.reaction_front import PHASE_SWITCH, FrontField
 from sifrac.solver.solvers import RigidModes, linear_options, newton_options, nonlinear_problem
 from sifrac.solver.stats import SolverStats
 
@@ -39,8 +40,11 @@ AXIAL_MAX_IT = 30
 RUNAWAY_EXTENT = 10.0
 
 
-def material_fields(domain: Domain, case: Case, c: fem.Function) -> tuple:
-    """Piecewise-constant moduli and swelling by region; E and nu vary linearly with c in Si.
+def material_fields(domain: Domain, case: Case, c: fem.Function, lithiated: FrontField | None = None) -> tuple:
+    """Piecewise-constant moduli and swelling by region; E and nu vary linearly with c in Si
+    (`[active] modulus_law = "interpolated"`), or, behind a reaction front (`lithiated`), as
+    (1 - h) times the pristine values plus h times the LixSi law of the lithiated phase's
+    composition (`solver/lixsi.py`: "linear" or "hertzberg"), h the lithiated phase fraction.
     Returns (E, nu, beta, si): beta the 3x3 linear expansion per unit concentration, si the Si
     indicator (DG0: 1 in Si, 0 elsewhere), where the material flows plastically and which side of
     an interface takes up Li."""
@@ -51,11 +55,18 @@ def material_fields(domain: Domain, case: Case, c: fem.Function) -> tuple:
             mat = case.section(region)
             props[region] = (mat.E, mat.E, mat.nu, mat.nu, 0.0)
     E0, E1, nu0, nu1, beta0 = (domain.region_field({r: v[k] for r, v in props.items()}) for k in range(5))
-    E = E0 + (E1 - E0) * c
-    nu = nu0 + (nu1 - nu0) * c
     w = np.asarray(case.mechanics.expansion_weights, dtype=float)
     beta = beta0 * ufl.as_matrix(np.diag(3 * w / w.sum()).tolist())
-    return E, nu, beta, domain.region_field({"si": 1.0})
+    si = domain.region_field({"si": 1.0})
+    law = act.modulus_law
+    if law in lixsi.MODULUS_LAWS:
+        h, x = lithiated.h, lithiated.composition(c)
+        E = E0 + si * h * (lixsi.MODULUS_LAWS[law](x, ufl.max_value) - E0)
+        nu = nu0 + si * h * (lixsi.POISSON(x, ufl.max_value) - nu0)
+        return E, nu, beta, si
+    E = E0 + (E1 - E0) * c
+    nu = nu0 + (nu1 - nu0) * c
+    return E, nu, beta, si
 
 
 def supports(domain: Domain, case: Case) -> list[fem.DirichletBC]:
@@ -101,15 +112,20 @@ class Runaway:
 class PlasticState:
     """J2 plasticity of Si: the accepted state (eps_p, p) at the quadrature points of the
     mechanics forms, and the plastic strain of the current iterate (the accepted state plus its
-    radial return, a UFL function of u). `accept` evaluates the returned state there."""
+    radial return, a UFL function of u). `accept` evaluates the returned state there. Behind a
+    reaction front (`lithiated`) the pristine core stays elastic and the lithiated phase flows at
+    `yield_stress` (constant in its composition: no source for a dependence was found)."""
 
     def __init__(self, domain: Domain, case: Case, u: fem.Function, c: fem.Function, swelling, base: Material,
-                 si: fem.Function) -> None:
+                 si: fem.Function, lithiated: FrontField | None = None) -> None:
         act = case.active
         self.eps_p_old = fem.Function(domain.quadrature_space((3, 3)), name="plastic_strain")
         self.p_old = fem.Function(domain.quadrature_space(()), name="equivalent_plastic_strain")
         self._domain = domain
         sigma_y = plasticity.yield_stress(c, act.yield_stress_pristine, act.yield_stress)
+        if lithiated is not None:  # behind a reaction front only the lithiated phase flows, at its yield stress
+            sigma_y = act.yield_stress + 0 * c
+            si = si * ufl.conditional(ufl.gt(lithiated.h, PHASE_SWITCH), 1.0, 0.0)
         if base.g is not None:  # the nominal (degraded) stress yields: see solver/plasticity.py
             sigma_y = sigma_y / base.g
         trial = elasticity.elastic_strain(u, swelling, replace(base, eps_p=self.eps_p_old))
@@ -136,7 +152,8 @@ class Mechanics:
     """Equilibrium of the chemo-elastic (plastic, damaged) solids under the given supports `bcs`
     (`supports()` or a mechanical loading mode's).
 
-    The material is built here with every field it reads: the region fields, the damage field
+    The material is built here with every field it reads: the region fields (and the reaction
+    front's phase fraction, `lithiated`, with front_law = "reaction"), the damage field
     `phase` (with fracture: its degradation g(d) weakens the material; the damage problem that
     evolves it is `solver/damage.py`), the axial strain and the plastic state. The fields are
     made in this order on purpose: UFL orders the operands of sums and products by creation, so
@@ -144,13 +161,13 @@ class Mechanics:
     """
 
     def __init__(self, domain: Domain, case: Case, conc: Concentration, bcs: list[fem.DirichletBC],
-                 stats: SolverStats) -> None:
+                 stats: SolverStats, lithiated: FrontField | None = None) -> None:
         mech, frac = case.mechanics, case.fracture
         self.domain, self.stats, self.bcs = domain, stats, bcs
         self._linear_rtol = case.solver.linear_rtol
         self.u = fem.Function(domain.Vu, name="displacement")
         self.u_old = fem.Function(domain.Vu)
-        E, nu, beta, self.si = material_fields(domain, case, conc.c)
+        E, nu, beta, self.si = material_fields(domain, case, conc.c, lithiated)
         self.phase = PhaseField(domain, frac.residual_stiffness) if frac.model != "none" else None
         # Generalised plane strain: the uniform axial strain, a DG0 field so that checkpoints keep it.
         self.axial = fem.Function(domain.DG0, name="axial_strain") \
@@ -158,7 +175,7 @@ class Mechanics:
         kin = Kinematics(self.axial, domain.radius, mech.kinematics == "finite")
         phase = self.phase
         base = Material(E, nu, beta, kin, phase.g if phase is not None else None, frac.split)
-        self.plastic = PlasticState(domain, case, self.u, conc.c, conc.change, base, self.si) \
+        self.plastic = PlasticState(domain, case, self.u, conc.c, conc.change, base, self.si, lithiated) \
             if mech.plasticity == "J2" else None
         self.material = replace(base, eps_p=self.plastic.eps_p) if self.plastic is not None else base
         # The stress conjugate to the strain measure (equilibrium), and the Cauchy stress (outputs).

@@ -161,6 +161,8 @@ class Simulation:
             row["tether_energy"] = model.mechanics.tether_energy
         if model.boundary is not None:
             row.update(model.boundary.measures())
+        if model.front is not None:
+            row.update(model.front.measures())
         if self.energy_release is not None:
             row.update(self.energy_release.measure(stress.tensor))
         if self.crack_path is not None:
@@ -223,7 +225,7 @@ class Simulation:
         model, ctl, state = self.model, self.ctl, self.state
         try:
             newton = model.solve_transport(dt, state.t + dt)
-            dc = model.transport.max_increment()
+            dc = model.max_increment()
             if ctl.too_large(dc, dt):
                 raise SolverFailure(f"concentration changed by {dc:.3g} > 2 x dc_target in one step")
             staggered = model.solve_equilibrium()
@@ -241,6 +243,10 @@ class Simulation:
         """Set `done` once the load has ended (time, SOC, or a surface at its limit: the voltage
         cut-off); returns the run's reason."""
         state, load, transport = self.state, self.case.loading, self.model.transport
+        front_end = self.model.front_ended()
+        if front_end is not None:  # a reaction front has consumed the core or stalled
+            state.done = True
+            return f"{front_end} at SOC {transport.soc():.4f}"
         sign = 1.0 if load.direction == "lithiation" else -1.0
         soc = transport.soc()
         c_lo, c_hi = transport.c_range()
@@ -268,7 +274,7 @@ class Simulation:
                     if stopped:
                         status, reason, stopped_by = stopped
                         break
-                    dt = ctl.propose(state.t, self.t_stop)
+                    dt = ctl.propose(state.t, self.t_stop, model.time_step_limit(state.t))
                     solved = self._attempt_step(dt)
                     if solved is None:
                         continue

@@ -2,7 +2,7 @@
 
 The physics problems (transport, mechanics, damage) write UFL forms and say which preset they
 want; this layer turns them into PETSc objects: `NonlinearProblem`s, each with its own options
-prefix (`sifrac_diffusion_`, `sifrac_coupled_`, `sifrac_mechanics_`, `sifrac_damage_`) so that
+prefix (`sifrac_diffusion_`, `sifrac_coupled_`, `sifrac_mechanics_`, `sifrac_damage_`, `sifrac_front_`) so that
 PETSc options from the case or the command line reach exactly one of them, and the null spaces of
 rigid motions. The solve, retry and rescue machinery is `solver/nonlinear.py`.
 """
@@ -17,7 +17,7 @@ from petsc4py import PETSc
 
 from sifrac.solver.case import Solver
 
-SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_", "sifrac_coupled_", "sifrac_damage_")
+SOLVER_PREFIXES = ("sifrac_diffusion_", "sifrac_mechanics_", "sifrac_coupled_", "sifrac_damage_", "sifrac_front_")
 
 #: Problems with at most this many unknowns use a direct solver when the preset is "auto".
 DIRECT_SOLVER_LIMIT = 100_000

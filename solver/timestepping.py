@@ -2,7 +2,8 @@
 
 The step aims at a target largest concentration change per step (`[time] dc_target`): it grows
 by at most `growth` when a step is easy and is cut by `cutback` when a solve fails or the change
-overshoots twice the target. Below `dt_min` the run stops and keeps its last good state.
+overshoots twice the target. Below `dt_min` the run stops and keeps its last good state. A
+reaction front adds its own limit, 0.1 front_width over its fastest speed (`propose(limit=)`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ class StepController:
         return cls(time.dt_initial, time.dt_min, time.dt_max, time.growth, time.cutback,
                    time.dc_target)
 
-    def propose(self, t: float, t_stop: float) -> float:
-        """The next step, shortened to land exactly on t_stop (and not leave a sliver behind)."""
+    def propose(self, t: float, t_stop: float, limit: float = float("inf")) -> float:
+        """The next step, at most `limit` (a reaction front's 0.1 l0 over its fastest speed: the
+        controller's step is cut to it, and grows from there), shortened to land exactly on t_stop
+        (and not leave a sliver behind)."""
+        self.dt = min(self.dt, limit)
         remaining = t_stop - t
         if self.dt >= remaining or remaining - self.dt < 0.1 * self.dt:
             return remaining

@@ -23,6 +23,7 @@ from sifrac.solver.domain import Domain
 from sifrac.solver.loading import Loading
 from sifrac.solver.mechanics import Mechanics
 from sifrac.solver.nonlinear import NonlinearSolver
+from sifrac.solver.reaction_front import FrontField
 from sifrac.solver.solvers import case_options, linear_options, newton_options, nonlinear_problem
 from sifrac.solver.stats import SolverStats
 
@@ -45,11 +46,12 @@ class Transport:
     transport problem (`solver` is None) and c stays where it started.
 
     `mechanics` is needed when the transport is coupled (its residual and supports join the
-    system, its stress drives sigma_h); `phase` when cracks speed up diffusion.
+    system, its stress drives sigma_h); `phase` when cracks speed up diffusion; `lithiated` (a
+    reaction front) for the second step of a-Si, which diffuses only in the lithiated phase.
     """
 
     def __init__(self, domain: Domain, case: Case, conc: Concentration, loading: Loading, stats: SolverStats,
-                 mechanics: Mechanics, phase: PhaseField | None) -> None:
+                 mechanics: Mechanics, phase: PhaseField | None, lithiated: FrontField | None = None) -> None:
         self.domain, self.conc, self.loading = domain, conc, loading
         self.scheme = case.time.scheme
         self.si_volume = domain.assemble(1.0 * domain.dx_si)
@@ -65,7 +67,7 @@ class Transport:
         self.outside_si = domain.dofs_outside(["si"])
         self.role = "coupled" if self.coupled else "diffusion"
         self._mechanics = mechanics
-        self.solver = self._build(case, mechanics, phase, stats)
+        self.solver = self._build(case, mechanics, phase, stats, lithiated)
         self._soc_form = fem.form(conc.c * domain.dx_si)
 
     def _stress_assisted_field(self, case: Case, mechanics: Mechanics) -> fem.Function:
@@ -80,8 +82,8 @@ class Transport:
         self.sigma_h_old = fem.Function(Vc)  # the last accepted sigma_h (reject returns to it)
         return fem.Function(Vc, name="hydrostatic_stress")
 
-    def _build(self, case: Case, mechanics: Mechanics, phase: PhaseField | None,
-               stats: SolverStats) -> NonlinearSolver | None:
+    def _build(self, case: Case, mechanics: Mechanics, phase: PhaseField | None, stats: SolverStats,
+               lithiated: FrontField | None) -> NonlinearSolver | None:
         domain, c = self.domain, self.conc.c
         act, sol, load = case.active, case.solver, case.loading
         v = ufl.TestFunction(domain.Vc)
@@ -92,6 +94,8 @@ class Transport:
         factor = case.fracture.damaged_diffusivity_factor
         if phase is not None and factor != 1.0:
             D = D * (1 + (factor - 1) * phase.d)  # cracks as fast paths for Li
+        if lithiated is not None:  # the second step behind a reaction front: no Li into a pristine remnant
+            D = D * lithiated.h
         bcs = [fem.dirichletbc(default_scalar_type(0.0), self.outside_si, domain.Vc)]
         if self.loading.mode in MECHANICAL_MODES:  # no transport problem
             self.constrained = bcs[0].dof_indices()[0]

@@ -417,18 +417,20 @@ def test_docs_case_reference_is_current():
     assert doc.read_text() == reference_markdown(), "run `make docs` to regenerate docs/case-reference.md"
 
 
-#: case_sha256 of every shipped case as main computed it before the case became typed models
-#: (2f53561): sweeps reuse run directories and `--resume` accepts checkpoints by this hash, so the
-#: same resolved case must keep it.
+#: case_sha256 of every shipped case as the dict-case engine computed it before the case became typed
+#: models (main 2f53561 with the materials of branch front-integration, 965c110: one partial molar
+#: volume and the reaction-front parameters, which every resolved [active] section now lists):
+#: sweeps reuse run directories and `--resume` accepts checkpoints by this hash, so the same
+#: resolved case must keep it.
 PINNED_SHA256 = {
-    "demo_particle.toml": "8e724686fa9eb62a51eb93c15ecc5d65a239b26f5dea29fc94d65a5faecf3503",
-    "film_delithiation_llzo.toml": "d96fd9d6ec93ca43b5fd6d1bdd1c080c6b22df0ffc34f58c6fd8a55b454bb067",
-    "film_delithiation_notch.toml": "51f68c3e5f7a048aa3b4b1e0f26f33b8ad6b469987944c519e4abe70078b3471",
-    "particle_first_lithiation.toml": "a39102e9e6eb60ca937805d0cb16a0c4451e39617159d6696dd5c6634779a743",
-    "sent_miehe2010.toml": "bae2c2fdc695e71e59476dbd977b3886dc724d99f69649c2a272bf97cc7d7290",
-    "sphere_fracture_3d.toml": "a42c89d21058dc9724586a4c51dbfcb11d3f2e2b5471d2ef9001c2be4e4ef8bf",
-    "surfing_hossain2014.toml": "567406a269a759462ab295141211d4f7222408b270a2174d67ce671a91a3d22d",
-    "verify_sphere_cv.toml": "ce8ba7f6ddd69cd653ed3e294fa28d3c91f581d20c6c621a16438d54c7f610d7",
+    "demo_particle.toml": "2e6c279ac397a07b78814e292a66a1189558b8ade539716419faa59ea8e9d40e",
+    "film_delithiation_llzo.toml": "0d576de6a1556bebfe4c33691a49807f848835527673d4229cd960e30a5555ac",
+    "film_delithiation_notch.toml": "8e4823b829f677116d8a88dc63809e2b8bef0542c43d73ac043af078bd704e69",
+    "particle_first_lithiation.toml": "cd9df1a4477c81bb5ae5c2b8f4746c7a5828e31467058271df89055d710c4cb7",
+    "sent_miehe2010.toml": "8db6145db9c646f1418689af01ab50929133663552f6814386608df69811e384",
+    "sphere_fracture_3d.toml": "ce2e8e5b0bbeddfb800bbe1ba416143b65271191ea13d6731fa53763882cad68",
+    "surfing_hossain2014.toml": "5bd3b928f9da1201c3204c6906be0ac7a878b5446a13edb9d838ea0695f949be",
+    "verify_sphere_cv.toml": "ff80b807d58ad51d2b50773e9e14cca18d5e4db9b748824a27546dc7ec5fac2e",
 }
 
 

@@ -53,6 +53,8 @@ WRONG_TYPE = {
                               st.just([["a", "b"]]), st.just([[1.0, 2.0, 3.0, 4.0]])),
     "vector": st.one_of(st.integers(), TEXT, st.just([1.0]), st.just([1.0, math.inf]), st.just(["a", "b"]),
                         st.just([1.0, 2.0, 3.0, 4.0])),
+    "miller": st.one_of(st.integers(), TEXT, st.just([1, 0]), st.just([0, 0, 0]), st.just([1.0, 0.0, 0.0]),
+                        st.just([True, 0, 0])),
     "weights": st.one_of(TEXT, st.just([1.0, 1.0]), st.just([1.0, 0.0, 1.0]), st.just([1.0, -1.0, 1.0]),
                          st.just([1.0, math.nan, 1.0])),
 }

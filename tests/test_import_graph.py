@@ -24,7 +24,7 @@ LAYERS = [
     {"case"},                                                            # the case (validated input)
     {"solvers", "nonlinear", "timestepping"},                            # PETSc presets and solves
     {"domain", "concentration"},                                         # discretisation and shared state
-    {"loading", "damage", "mechanics", "transport", "radial"},           # physics problems
+    {"loading", "damage", "mechanics", "transport", "radial", "reaction_front"},  # physics problems
     {"staggered"},                                                       # the staggered scheme
     {"model"},                                                           # the model built top to bottom
     {"probes", "profile", "outputs", "fields", "crack_metrics", "criteria", "checkpoint"},  # what a run measures

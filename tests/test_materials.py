@@ -63,11 +63,34 @@ def test_values_follow_the_brief():
         assert si["diffusivity_lithiated"] == pytest.approx(1.5e-11 * 1e14)
         assert si["diffusivity_law"] == "log_linear"
         assert si["yield_stress"] == 1.0
-        # the swelling and the partial molar volume describe the same Li content
-        assert si["partial_molar_volume"] * si["c_max"] == pytest.approx(si["expansion"], rel=0.07)
+        # one expansion, one partial molar volume: the swelling and the stress-coupled Li use one value
+        assert si["partial_molar_volume"] * si["c_max"] == pytest.approx(si["expansion"], rel=1e-12)
+        assert si["partial_molar_volume"] == pytest.approx(9.0e-6, rel=1e-3)  # theta V_m,Si / 3.75
     assert a_si["expansion"] < c_si["expansion"]
     assert LIBRARY["CSSE"].values()["E"] == 15.0
     assert LIBRARY["LLZO"].values()["E"] == 150.0
+
+
+def test_lixsi_law_and_front_values():
+    """The one LixSi law (`sifrac materials` lists it) and the reaction-front values of Zhang et al.
+    2016: E0 0.60 / 0.66 eV facing <110> / <100>, phi_Si 1.0 / 0.8, c0 0.10 / 0.06; a-Si's first
+    phase Li2.5Si, 2/3 of Li3.75Si, whose expansion 2.8 x 2/3 is a-Si's."""
+    law = materials.LIXSI.params
+    assert (law["E_amorphous"].value, law["E_full_linear"].value, law["E_full_hertzberg"].value) == (80.0, 41.0, 12.0)
+    assert law["x_knee_hertzberg"].value == pytest.approx(2 / 3.75)
+    assert "Electrochem. Commun. 13 (2011) 818" in law["E_full_hertzberg"].source
+    assert "LixSi [lithiated phase]" in materials.table()
+    for p in law.values():
+        assert CITATION.search(p.source) and p.status in STATUSES
+    c_si, a_si = LIBRARY["c-Si"].values(), LIBRARY["a-Si"].values()
+    assert (c_si["front_barrier_110"], c_si["front_barrier_100"], c_si["front_barrier_111"]) == (0.60, 0.66, 0.66)
+    assert (c_si["front_bond_fraction"], a_si["front_bond_fraction"]) == (1.0, 0.8)
+    assert (c_si["front_threshold"], a_si["front_threshold"]) == (0.10, 0.06)
+    assert (c_si["front_orientation"], a_si["front_orientation"]) == ("cubic", "isotropic")
+    assert (c_si["front_composition"], a_si["front_composition"]) == (1.0, pytest.approx(2 / 3))
+    assert a_si["expansion"] == pytest.approx(2.8 * a_si["front_composition"], rel=1e-12)
+    for si in (c_si, a_si):  # what every existing case keeps
+        assert (si["front_law"], si["modulus_law"]) == ("diffusion", "interpolated")
 
 
 def test_gc_derived_from_k_ic_is_consistent():

@@ -4,7 +4,9 @@ monolithic stress-assisted solve (rigid modes in the null space), a particle in 
 whose interface concentration follows the stress (interior-facet terms across ranks), a nanowire
 section in generalised plane strain (the axial force reduced over ranks), a plastic sphere with a
 ring flaw in the axisymmetric model (revolution-weighted forms, damage), the plastic particle with
-its flaw in finite strain (Hencky kinematics, pulled-back Gc and ell), and a film under an LLZO cap."""
+its flaw in finite strain (Hencky kinematics, pulled-back Gc and ell), a <110> pillar's section with
+the reaction front (Allen-Cahn, lagged pressure and normal, the global step limit), and a film under
+an LLZO cap."""
 
 from sifrac.solver import bootstrap  # noqa: F401
 
@@ -51,6 +53,11 @@ CASES = {
         "fracture": {"model": "AT1", "split": "rankine_voldev", "residual_stiffness": 0.01, "length_scale": 8.0,
                      "surface_flaw": 16.0},
         "time": {"t_end": 100.0, "dc_target": 0.2}},
+    "pillar-2d-reaction-front": {
+        "geometry": {"kind": "nanowire", "dim": 2, "symmetry": True, "diameter": 32.0, "mesh_size": 1.0},
+        "active": {"front_law": "reaction", "front_width": 5.0, "crystal_axis": [1, 1, 0], "crystal_x": [0, 0, 1]},
+        "mechanics": {"kinematics": "finite", "plasticity": "J2"},
+        "loading": {"mode": "potentiostatic"}, "time": {"t_end": 8.0}},
     "film-2d-llzo-cap": {"geometry": {"kind": "thin_film", "dim": 2, "thickness": 200.0, "width": 400.0,
                                       "cap": True, "notch_depth": 40.0, "notch_width": 20.0, "mesh_size": 20.0},
                          "electrolyte": {"material": "LLZO"}, "loading": {"c_rate": 20.0},

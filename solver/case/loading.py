@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Tag
 
 from sifrac.solver.case.errors import OPS, format_value, value_error
-from sifrac.solver.case.keys import AUTO, Earlier, Section, key, owned
+from sifrac.solver.case.keys import AUTO, Earlier, Section, key, owned, tidy
 from sifrac.solver.case.types import StrList, Vector, Weights
 from sifrac.solver.materials import FRACTION, NON_NEGATIVE, POSITIVE, Range
 
@@ -70,6 +70,8 @@ class Loading(Section):
 
     def duration(self, earlier: Earlier, t_end: float | None) -> float:
         """Expected length of the run (s), the scale of the auto time steps."""
+        if earlier.active.reaction_front:  # the stress-free front crosses the body
+            return earlier.geometry.size() / earlier.active.front_speed
         if self.mode in ("galvanostatic", "uniform"):
             return abs(self.soc_end - self.soc_start) * 3600.0 / self.c_rate
         if t_end is not None:
@@ -86,6 +88,44 @@ class Loading(Section):
         if self.surface_stress_coupling and self.mode != "potentiostatic":
             raise value_error("[loading] surface_stress_coupling", True, "sets the surface concentration of "
                               f"potentiostatic loading; allowed with mode = {format_value(self.mode)}: false")
+        self._check_molar_volume(earlier)
+        if earlier.active.reaction_front:
+            self._check_front(earlier)
+
+    def _check_molar_volume(self, earlier: Earlier) -> None:
+        """One expansion, one partial molar volume: where the stress couples to the Li (flux or
+        surface value), Omega c_max must be the expansion the swelling uses, as the library's are."""
+        act = earlier.active
+        if not (self.stress_assisted or self.surface_stress_coupling):
+            return
+        implied = act.partial_molar_volume * act.c_max
+        if not math.isclose(implied, act.expansion, rel_tol=1e-3):
+            raise value_error("[active] partial_molar_volume", act.partial_molar_volume,
+                              f"partial_molar_volume * c_max = {implied:.4g} differs from expansion = "
+                              f"{format_value(act.expansion)}: the stress-coupled Li and the swelling must use one "
+                              f"value; allowed: {format_value(tidy(act.expansion / act.c_max))} (or change "
+                              "expansion)")
+
+    def _check_front(self, earlier: Earlier) -> None:
+        """The reaction front lithiates from surfaces that nucleate it (potentiostatic; a second
+        step holds them at surface_concentration), from pristine Si, with no Li transport that
+        follows the stress."""
+        act = earlier.active
+        if self.mode != "potentiostatic" or self.direction != "lithiation":
+            raise value_error("[loading] mode", self.mode, "the reaction front lithiates from surfaces that "
+                              "nucleate it (and hold surface_concentration in a second step); allowed with "
+                              "front_law = \"reaction\": potentiostatic with direction = lithiation")
+        if self.soc_start != 0.0:
+            raise value_error("[loading] soc_start", self.soc_start, "the reaction front starts from pristine Si; "
+                              "allowed with front_law = \"reaction\": 0")
+        for name in ("stress_assisted", "surface_stress_coupling"):
+            if getattr(self, name):
+                raise value_error(f"[loading] {name}", True, "no Li transport follows the stress behind a "
+                                  "reaction front; allowed with front_law = \"reaction\": false")
+        if self.soc_end > act.front_composition and self.surface_concentration <= act.front_composition:
+            raise value_error("[loading] soc_end", self.soc_end, f"lies above front_composition = "
+                              f"{format_value(tidy(act.front_composition))}, which the second step reaches only "
+                              "with a higher surface_concentration; allowed: soc_end <= front_composition")
 
     def check_mode(self, earlier: Earlier) -> None:
         """What this loading mode cannot be combined with."""
@@ -183,7 +223,7 @@ class Mechanics(Section):
         """The free axial strain is found around the mechanics solve, not inside the monolithic
         transport solve; the axisymmetric section must be a meridian quarter of a body of
         revolution; finite strain needs the closed-form logarithm of a 2D model's block-diagonal C,
-        and a potentiostatic start must be ramped."""
+        and a potentiostatic start (or a reaction front's second step) must be ramped."""
         if earlier.geometry.dim == 2:
             if self.out_of_plane == "axisymmetric":
                 self._check_axisymmetric(earlier)
@@ -198,11 +238,13 @@ class Mechanics(Section):
         if earlier.geometry.dim != 2:
             raise value_error("[mechanics] kinematics", "finite", "is implemented in 2D only; geometry.dim = "
                               f"{earlier.geometry.dim}; allowed: small")
-        load = earlier.loading
-        if load.mode == "potentiostatic" and load.ramp_time == 0:
+        load, act = earlier.loading, earlier.active
+        second_step = not act.reaction_front or load.soc_end > act.front_composition
+        if load.mode == "potentiostatic" and load.ramp_time == 0 and second_step:
             raise value_error("[loading] ramp_time", 0.0, "finite strain needs the surface concentration ramped "
                               "(a step swells the surface cells by J_c = 1 + expansion * c at once, beyond what "
-                              "Newton can start from); allowed: ramp_time > 0, e.g. 0.05")
+                              "Newton can start from; with a reaction front: that of the second step, from "
+                              "front_composition); allowed: ramp_time > 0, e.g. 0.05")
 
     def _check_axisymmetric(self, earlier: Earlier) -> None:
         """The quarter disk revolved about the x axis (solver/axisymmetry.py): round kinds only,

@@ -165,15 +165,21 @@ def energy_release_applies(case: Case) -> bool:
 def resolution_warnings(case: Case) -> list[str]:
     """Element sizes that do not resolve the phase-field length ell where cracks start (the
     surfaces, and the flaw's ball): h > ell / 2 makes the crack band and the strength depend on
-    the mesh. Warnings, not errors: a coarse exploratory run is legitimate."""
-    geo, frac = case.geometry, case.fracture
+    the mesh; and a mesh coarser than a fifth of the reaction front's width. Warnings, not errors:
+    a coarse exploratory run is legitimate."""
+    geo, frac, act = case.geometry, case.fracture, case.active
+    out = []
+    if act.reaction_front and geo.mesh_size > act.front_width / 5:
+        out.append(f"[geometry] mesh_size = {format_value(geo.mesh_size)} nm > front_width / 5 = "
+                   f"{format_value(tidy(act.front_width / 5))} nm: the reaction front crosses the body, and it lags "
+                   "its rate law by more than 1% on coarser meshes")
     if frac.model == "none" or geo.kind == "file":
-        return []
+        return out
     sizes = {"mesh_size_surface": geo.mesh_size_surface}
     if geo.top_refine_radius is not None:
         sizes["mesh_size_top"] = geo.mesh_size_surface if geo.mesh_size_top is None else geo.mesh_size_top
     ell = frac.length_scale
-    return [f"[geometry] {key} = {format_value(h)} nm > ell / 2 = {format_value(tidy(ell / 2))} nm ([fracture] "
+    return out + [f"[geometry] {key} = {format_value(h)} nm > ell / 2 = {format_value(tidy(ell / 2))} nm ([fracture] "
             f"length_scale = {format_value(ell)} nm): the crack band is not resolved there, so damage and strength "
             "depend on the mesh" for key, h in sizes.items() if h > ell / 2]
 

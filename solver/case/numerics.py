@@ -16,7 +16,8 @@ _POS_LT_1 = Range(0.0, 1.0, lo_open=True, hi_open=True)
 
 class Time(Section):
     """Adaptive time stepping. duration = |soc_end - soc_start| * 3600 / c_rate (galvanostatic); t_end, else
-    reference_length^2 / active.diffusivity (potentiostatic)."""
+    reference_length^2 / active.diffusivity (potentiostatic); reference_length / active.front_speed (reaction
+    front, whose step is also at most 0.1 front_width / the fastest front speed)."""
 
     dt_initial: float = key(AUTO, "first time step", unit="s", range=POSITIVE, relations=(("<=", "dt_max"),))
     dt_min: float = key(AUTO, "smallest step before the run gives up", unit="s", range=POSITIVE,
@@ -46,7 +47,10 @@ class Time(Section):
         return 1e-4 * self.dt_initial
 
     def auto_dt_max(self, earlier: Earlier) -> float:
-        """duration / 10 (at least dt_initial)"""
+        """duration / 10 (at least dt_initial); reaction front: 0.1 front_width / (front_speed front_stall)"""
+        act = earlier.active
+        if act.reaction_front:  # the step at which a stalled front still moves 0.1 l0
+            return max(0.1 * act.front_width / (act.front_speed * act.front_stall), self.dt_initial)
         return max(earlier.loading.duration(earlier, self.t_end) / 10.0, self.dt_initial)
 
     def check(self, earlier: Earlier) -> None:

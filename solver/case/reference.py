@@ -8,6 +8,7 @@ import inspect
 
 from pydantic import BaseModel
 
+from sifrac.solver import materials
 from sifrac.solver.case.errors import format_value
 from sifrac.solver.case.introspect import SectionSchema, schemas
 from sifrac.solver.case.keys import Section, allowed, meta_of, type_text
@@ -29,7 +30,8 @@ def default_text(member: type[Section], key: str) -> str:
         return "required"
     if default is not None:
         return f"`{format_value(default)}`"
-    return "from the material" if issubclass(member, MaterialSection) and key != "material" else "unset"
+    from_material = issubclass(member, MaterialSection) and key in materials.PARAMETERS
+    return "from the material" if from_material else "unset"
 
 
 def _default_cell(schema: SectionSchema, key: str) -> str:

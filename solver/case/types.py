@@ -55,6 +55,14 @@ def _vector(value: Any) -> list[float]:
     return [float(x) for x in value] + [0.0] * (3 - len(value))
 
 
+def _miller(value: Any) -> list[int]:
+    """A crystal direction: three integer Miller indices, not all zero."""
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(x, int) and not isinstance(x, bool)
+                                                                 for x in value) and any(value)):
+        raise KeyProblem(value, "expected a crystal direction [h, k, l]: three integers, not all zero")
+    return list(value)
+
+
 def _weights(value: Any) -> list[float]:
     """Three positive finite numbers (relative swelling along x, y, z)."""
     if not (isinstance(value, list) and len(value) == 3
@@ -74,4 +82,5 @@ Points = Annotated[list[list[float]], Label("points", "list of [x, y] or [x, y, 
 ProbePoints = Annotated[list[list[float]], Label("probe_points", "list of [x, y] or [x, y, z]"),
                         PlainValidator(_probe_points)]
 Vector = Annotated[list[float], Label("vector", "[x, y] or [x, y, z]"), PlainValidator(_vector)]
+Miller = Annotated[list[int], Label("miller", "[h, k, l] (integers)"), PlainValidator(_miller)]
 Weights = Annotated[list[float], Label("weights", "list of 3 positive numbers"), PlainValidator(_weights)]
