@@ -3,6 +3,8 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 MPIEXEC := $(VENV)/bin/mpiexec
 NP      ?= 2
+# pytest workers for the serial tests (one per core of the 2-core CI; 0: in this process)
+JOBS    ?= 2
 STAMP   := $(VENV)/.installed
 
 .PHONY: demo test test-serial test-mpi validate docs docs-figures venv clean
@@ -24,7 +26,7 @@ demo: $(STAMP)
 test: test-serial test-mpi
 
 test-serial: $(STAMP)
-	$(PY) -m pytest -q -m "not mpi and not slow" tests
+	$(PY) -m pytest -q -n $(JOBS) --dist loadfile -m "not mpi and not slow" tests
 
 test-mpi: $(STAMP)
 	$(MPIEXEC) -n 2 $(PY) -m mpi4py -m pytest -q -m "mpi and not slow" -p no:cacheprovider tests

@@ -106,7 +106,8 @@ def fracture_reason(case: Case, row: dict, first: dict) -> str | None:
     max_damage, crack_length, crack_growth: as `[fracture] criterion` documents. geometry: the
     damage band along the flaw's line (crack_depth) has grown by GROWTH_ELEMENTS elements and
     reaches, within one element (mesh_size_top: a ligament the mesh does not resolve), the inner
-    surface of a hollow sphere ("through_wall") or the compressive core ("compressive_core");
+    surface of a hollow sphere ("through_wall") or the compressive core ("compressive_core": only
+    for a flaw whose tip started in the tensile layer; one already deeper must grow);
     else, with a pre-existing crack, the crack_growth condition ("crack_growth")."""
     frac = case.fracture
     if not row["max_damage"] >= frac.threshold:
@@ -125,7 +126,8 @@ def fracture_reason(case: Case, row: dict, first: dict) -> str | None:
         _, span = radial_span(case.geometry)
         if case.geometry.kind == "hollow_sphere" and depth >= span - h:
             return "through_wall"
-        if math.isfinite(row["compressive_depth"]) and depth >= row["compressive_depth"] - h:
+        core = row["compressive_depth"]
+        if math.isfinite(core) and first["crack_depth"] < core - h and depth >= core - h:
             return "compressive_core"
     flaw = frac.surface_flaw > 0 or frac.initial_crack is not None or frac.initial_disc is not None
     return "crack_growth" if flaw and grown else None

@@ -37,6 +37,8 @@ class SolverStats:
     roles: dict[str, RoleStats] = field(default_factory=dict)
     staggered_iterations: int = 0
     equilibrium_seconds: float = 0.0
+    anderson_mixes: int = 0  # staggered iterations that took the Anderson iterate
+    anderson_rejected: int = 0  # ... that computed one and kept the plain iterate
 
     def add(self, role: str, nonlinear: int, linear: int, seconds: float, ok: bool) -> None:
         r = self.roles.setdefault(role, RoleStats())
@@ -72,6 +74,7 @@ class SolverStats:
             d["seconds"] = comm.allreduce(r.seconds, op=MPI.MAX)
             out[role] = d
         out["equilibrium"] = {"staggered_iterations": self.staggered_iterations,
+                              "anderson_mixes": self.anderson_mixes, "anderson_rejected": self.anderson_rejected,
                               "seconds": comm.allreduce(self.equilibrium_seconds, op=MPI.MAX)}
         return out
 

@@ -51,6 +51,9 @@ def test_geometry_criterion_on_rows():
     assert fracture_reason(hollow, dict(row, crack_depth=22.5), first) is None
     assert fracture_reason(hollow, dict(row, crack_depth=21.0, compressive_depth=22.5), first) == "compressive_core"
     assert fracture_reason(hollow, dict(row, crack_depth=21.0, compressive_depth=23.5), first) is None
+    # a flaw whose tip starts below the tensile layer (16.5 nm against 15) reaches no core by growing:
+    # the small-strain ell = 4 nm, 20 nm flaw run of benchmarks/ell_flaw_convergence.py
+    assert fracture_reason(hollow, dict(row, crack_depth=21.0, compressive_depth=15.0), first) is None
     # a flaw already deeper than a thin tensile layer has not grown: no fracture
     assert fracture_reason(hollow, dict(first, compressive_depth=5.0), first) is None
     assert fracture_reason(hollow, dict(first, crack_length=19.0), first) == "crack_growth"

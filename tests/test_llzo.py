@@ -35,8 +35,8 @@ def test_film_compressed_against_llzo(tmp_path, split):
     sigma_c (about 2.5 GPa); no principal stress is tensile. The Rankine hybrid (the default split)
     never damages. The spectral split degrades the energy of positive principal *strains*: the
     vertical Poisson expansion of the confined film is one, so it damages too, though only once
-    |sigma_min| passes about 2 sigma_c (measured: d = 0 at -5.0 GPa, 1.98 sigma_c, cracked at the
-    next step, with the a-Si expansion 1.87 of the one partial molar volume).
+    |sigma_min| passes about 2 sigma_c (measured: d = 0 at -5.01 GPa = 1.98 sigma_c, cracked at the
+    next step).
     Without a split the energy of compression alone cracks the film near |sigma| = sigma_c."""
     case = capped_film(split)
     result = run(case, MPI.COMM_WORLD, tmp_path)

@@ -290,9 +290,8 @@ def test_criterion_needs_fracture_and_ranks_must_divide(tmp_path):
 
 def test_film_soc_end_bisection_through_the_cli(tmp_path):
     """The notched film cracks when delithiated below SOC ~0.944: the bisection's critical soc_end
-    lies within 1.5 tolerances (0.015) of the crack initiation SOC of its longest run (a run that
-    ends at its soc_end takes its own last steps: measured 0.0114 apart with the a-Si expansion
-    1.87 of the one partial molar volume)."""
+    lies within half its bracket (0.005) plus one SOC step of the run (dc_target 0.01) of the crack
+    initiation SOC of its longest run (measured 0.0114)."""
     out = tmp_path / "study"
     proc = sifrac("-q", "sweep", str(STUDY), "--output", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -308,7 +307,7 @@ def test_film_soc_end_bisection_through_the_cli(tmp_path):
         assert (r["criterion"] == "True") == (float(r["value"]) <= lo)
         assert r["status"] == "complete" and (Path(r["outdir"]) / "history.csv").exists()
     initiation = float(by_value[0.9]["crack_initiation_soc"])
-    assert abs(summary["critical_value"] - initiation) <= 0.015
+    assert abs(summary["critical_value"] - initiation) <= 0.005 + 0.01
     for name in ("criterion.png", "compare_cod_normalized.png", "compare_dissipated_energy.png", "study.toml"):
         assert (out / name).stat().st_size > 0
     # the resolved study repeats the study: every run is reused

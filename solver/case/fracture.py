@@ -44,14 +44,20 @@ class Fracture(Section):
                             unit="-", range=POSITIVE)
     tol_energy: float = key(1e-6, "... and the relative change of the total energy are below these", unit="-",
                             range=POSITIVE)
-    acceleration: Literal["none", "overrelaxation"] = key(
+    acceleration: Literal["none", "overrelaxation", "anderson"] = key(
         "none", "acceleration of alternate minimisation. overrelaxation: a damage step that points the way of the "
         "previous one (a creeping crack) is lengthened, d = d_k + relaxation (d_min - d_k) projected onto "
         "[d_prev, 1] (Farrell & Maurini, IJNME 109 (2017) 648), unless that raises the energy above that of d_k "
-        "(then d = d_min: still a descent method); SENT short: 26% fewer sub-solves, same peak load")
-    relaxation: float = key(1.7, "over-relaxation factor omega of acceleration = overrelaxation (1: plain "
-                            "alternate minimisation; SENT short: 1.5 to 1.8 about as good, 1.9 overshoots into a "
-                            "cut step)", unit="-", range=Range(1.0, 2.0, hi_open=True))
+        "(then d = d_min: still a descent method); SENT short: 26% fewer sub-solves, same peak load. anderson: "
+        "while the staggered map contracts (shorter damage steps, falling energy), d is the Anderson mix of the "
+        "last anderson_depth iterates projected onto [d_prev, 1] (kept only if it does not turn back against the "
+        "plain step), elsewhere the step is the plain one, over-relaxed where it creeps (Storvik et al., CMAME "
+        "381 (2021) 113822); measurements: docs/notes/anderson.md")
+    relaxation: float = key(1.7, "over-relaxation factor omega of acceleration = overrelaxation or anderson (1: "
+                            "plain alternate minimisation; SENT short: 1.5 to 1.8 about as good, 1.9 overshoots "
+                            "into a cut step)", unit="-", range=Range(1.0, 2.0, hi_open=True))
+    anderson_depth: int | None = key(5, "depth m of acceleration = anderson: how many past damage iterates the "
+                                     "mixing combines", range=Range(1, 20), when={"acceleration": "anderson"})
     max_damage_increment: float = key(1.0, "a step whose damage grows by more than this anywhere is cut (unless "
                                       "at dt_min)", unit="-", range=Range(0.0, 1.0, lo_open=True))
     threshold: float = key(0.9, "damage level that counts as cracked (crack initiation, `fractured`)", unit="-",
