@@ -18,7 +18,7 @@ NAMESPACE = "sifrac"  # the folders install as sifrac.solver, sifrac.meshes, sif
 
 #: The solver's modules from the bottom up; a module imports from its own layer or below.
 LAYERS = [
-    {"bootstrap", "log", "stats", "versions", "materials"},  # infrastructure
+    {"bootstrap", "log", "stats", "versions", "materials", "parameters"},  # infrastructure
     {"axisymmetry", "kinematics", "elasticity", "phasefield", "plasticity", "diffusion", "front", "lixsi",  # laws
      "analytic", "energy_release", "radial_fracture"},                   # and closed forms
     {"case"},                                                            # the case (validated input)
