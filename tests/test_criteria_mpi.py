@@ -14,7 +14,7 @@ from mpi4py import MPI
 from sifrac import meshes
 from sifrac.solver.case import resolve_case
 from sifrac.solver.profile import RadialLine
-from sifrac.solver.run import run
+from test_mpi_run import one_and_two_ranks
 
 pytestmark = pytest.mark.mpi
 
@@ -56,12 +56,7 @@ def test_hollow_sphere_criteria_one_and_two_ranks(tmp_path_factory):
         "fracture": {"model": "AT1", "split": "rankine", "length_scale": 6.0, "surface_flaw": 6.0,
                      "criterion": "geometry"},
         "time": {"t_end": 100.0, "dc_target": 0.2}, "output": {"fields": False}}, "hollow")
-    if comm.rank == 0:
-        serial = run(case, MPI.COMM_SELF, f"{base}/np1")
-        assert serial.status == "complete"
-    comm.barrier()
-    parallel = run(case, comm, f"{base}/np2")
-    assert parallel.status == "complete"
+    serial, parallel = one_and_two_ranks(case, base)
     if comm.rank == 0:
         a, b = (list(csv.DictReader(open(f"{base}/{n}/history.csv"))) for n in ("np1", "np2"))
         assert len(a) == len(b) > 3

@@ -16,7 +16,7 @@ import pytest
 from mpi4py import MPI
 
 from sifrac.solver.case import resolve_case
-from sifrac.solver.run import run
+from sifrac.solver.run import Result, run
 
 pytestmark = pytest.mark.mpi
 
@@ -70,18 +70,25 @@ def _rows(path) -> list[dict[str, float]]:
         return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
 
 
+def one_and_two_ranks(case, base: str) -> tuple[Result | None, Result]:
+    """Run `case` on rank 0 alone (into base/np1), then on both ranks (base/np2); both complete.
+    Returns the serial result (None on rank 1) and the parallel one."""
+    comm = MPI.COMM_WORLD
+    serial = run(case, MPI.COMM_SELF, f"{base}/np1") if comm.rank == 0 else None
+    assert serial is None or serial.status == "complete"
+    comm.barrier()
+    parallel = run(case, comm, f"{base}/np2")
+    assert parallel.status == "complete"
+    return serial, parallel
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_one_and_two_ranks_agree(tmp_path_factory, name):
     comm = MPI.COMM_WORLD
     assert comm.size == 2, "run under mpiexec -n 2"
     base = comm.bcast(str(tmp_path_factory.mktemp(name)) if comm.rank == 0 else None, root=0)
     case = resolve_case({**CASES[name], "output": {"fields": False, "probes": [[10.0, 10.0, 0.0]]}}, name)
-    if comm.rank == 0:
-        serial = run(case, MPI.COMM_SELF, f"{base}/np1")
-        assert serial.status == "complete"
-    comm.barrier()
-    parallel = run(case, comm, f"{base}/np2")
-    assert parallel.status == "complete"
+    one_and_two_ranks(case, base)
     if comm.rank == 0:
         a, b = _rows(f"{base}/np1/history.csv"), _rows(f"{base}/np2/history.csv")
         assert len(a) == len(b) and len(a) > 3
